@@ -1,0 +1,40 @@
+/** Naming rules shared by every part of the output: TypeScript camelCase becomes SQL snake_case. */
+
+export function snakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+// Words that cannot stand bare as a PL/pgSQL variable or SQL column name. Quoting them is always correct, so the list
+// only has to err on the side of too many.
+const RESERVED = new Set(
+  `all analyse analyze and any array as asc asymmetric authorization begin between binary both case cast check
+  collate collation column concurrently constraint create cross current_catalog current_date current_role
+  current_schema current_time current_timestamp current_user declare default deferrable desc distinct do else elsif
+  end except exception exit false fetch for foreign freeze from full grant group having if ilike in initially inner
+  intersect into is isnull join lateral leading left like limit localtime localtimestamp loop natural not notnull
+  null offset on only or order outer overlaps placing primary references return returning right select session_user
+  similar some symmetric system_user table tablesample then to trailing true union unique user using variadic
+  verbose when where while window with`.split(/\s+/),
+);
+
+/** Quotes an identifier only when it must be, the way quote_ident() does. */
+export function quoteIdent(name: string): string {
+  if (/^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name)) {
+    return name;
+  }
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A SQL string literal; standard_conforming_strings is on in every supported server, so only quotes double. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export const SCHEMA = 'walrus';
+
+export function qualified(name: string): string {
+  return `${SCHEMA}.${quoteIdent(name)}`;
+}

@@ -1,0 +1,77 @@
+import { Node, type Expression, type Type } from 'ts-morph';
+import { coerce, unify } from '../coercion';
+import type { Expr, FunctionContext } from '../context';
+import { unsupported } from '../diagnostics';
+import { quoteIdent } from '../identifiers';
+import { sqlTypeName, type SqlType } from '../types';
+
+/**
+ * Object literals build composite values, so they need an interface as their contextual type; fields come out in the
+ * interface's declaration order, which is the composite type's column order.
+ */
+export function objectLiteral(node: Expression, ctx: FunctionContext, expected?: SqlType): Expr {
+  if (!Node.isObjectLiteralExpression(node)) throw unsupported(node, node.getKindName(), 'expected an object literal');
+  const name = expected?.kind === 'composite' ? expected.name : interfaceName(node.getContextualType());
+  const iface = name ? ctx.program.interfaces.get(name) : undefined;
+  if (!iface) {
+    throw unsupported(node, 'object literal', 'needs an interface type from the compiled sources (annotate the variable)');
+  }
+  const values = new Map<string, string>();
+  for (const property of node.getProperties()) {
+    if (Node.isSpreadAssignment(property)) {
+      const source = ctx.expr(property.getExpression());
+      if (source.type.kind !== 'composite' || source.type.name !== iface.name) {
+        throw unsupported(property, 'object spread', `only a ${iface.name} can be spread into a ${iface.name}`);
+      }
+      for (const field of iface.fields) values.set(field.name, `(${source.sql}).${quoteIdent(field.name)}`);
+      continue;
+    }
+    const fieldName = Node.isPropertyAssignment(property) || Node.isShorthandPropertyAssignment(property) ? property.getName() : undefined;
+    const field = iface.fields.find((f) => f.name === fieldName);
+    if (!field || !(Node.isPropertyAssignment(property) || Node.isShorthandPropertyAssignment(property))) {
+      throw unsupported(property, 'object property', 'only `name: value`, shorthand and spread properties of the interface');
+    }
+    const valueNode = Node.isPropertyAssignment(property) ? property.getInitializerOrThrow() : property.getNameNode();
+    values.set(field.name, coerce(ctx.expr(valueNode, field.declared.type), field.declared, valueNode));
+  }
+  const columns = iface.fields.map((f) => values.get(f.name) ?? `NULL::${sqlTypeName(f.declared.type)}`);
+  const type: SqlType = { kind: 'composite', name: iface.name };
+  return { sql: `ROW(${columns.join(', ')})::${sqlTypeName(type)}`, type };
+}
+
+function interfaceName(type: Type | undefined): string | undefined {
+  return type?.getSymbol()?.getName() ?? type?.getAliasSymbol()?.getName();
+}
+
+/** Array literals, with spreads of other arrays; an empty literal takes its type from the declaration. */
+export function arrayLiteral(node: Expression, ctx: FunctionContext, expected?: SqlType): Expr {
+  if (!Node.isArrayLiteralExpression(node)) throw unsupported(node, node.getKindName(), 'expected an array literal');
+  const pieces: string[] = [];
+  let run: string[] = [];
+  let element: SqlType | undefined = expected?.kind === 'array' ? expected.element : undefined;
+  const flush = (): void => {
+    if (run.length > 0) pieces.push(`ARRAY[${run.join(', ')}]`);
+    run = [];
+  };
+  for (const item of node.getElements()) {
+    if (Node.isSpreadElement(item)) {
+      const source = ctx.expr(item.getExpression());
+      if (source.type.kind !== 'array') throw unsupported(item, 'spread', 'only arrays can be spread into arrays');
+      element = element ? unify(element, source.type.element, item) : source.type.element;
+      flush();
+      pieces.push(source.sql);
+    } else {
+      const value = ctx.expr(item as Expression, element);
+      element = element ? unify(element, value.type, item) : value.type;
+      run.push(value.sql);
+    }
+  }
+  flush();
+  if (!element || element.kind === 'null') {
+    throw unsupported(node, 'array literal', 'an empty array needs a declared element type');
+  }
+  const type: SqlType = { kind: 'array', element };
+  const typeName = sqlTypeName(type);
+  const sql = pieces.length === 0 ? `'{}'::${typeName}` : pieces.map((p) => `${p}::${typeName}`).join(' || ');
+  return { sql: pieces.length > 1 ? `(${sql})` : sql, type, fresh: true };
+}

@@ -1,0 +1,103 @@
+import { Node, type Expression } from 'ts-morph';
+import type { Expr, FunctionContext } from '../context';
+import { unsupported } from '../diagnostics';
+import { quoteLiteral } from '../identifiers';
+import { BIGINT, BOOLEAN, DOUBLE, INTEGER, NULL_TYPE, TEXT, isDouble, isInteger, isScalar } from '../types';
+
+const INT4_MAX = 2147483647;
+
+export function numericLiteral(node: Expression): Expr {
+  if (!Node.isNumericLiteral(node)) throw unsupported(node, node.getKindName(), 'expected a number');
+  const value = node.getLiteralValue();
+  const text = node.getText();
+  if (Number.isSafeInteger(value) && /^[0-9_]+$/.test(text)) {
+    return { sql: String(value), type: value <= INT4_MAX ? INTEGER : BIGINT, constant: value };
+  }
+  // A bare 0.5 is numeric in SQL, and numeric arithmetic is decimal: pin every fractional literal to float8.
+  return { sql: `${formatDouble(value)}::double precision`, type: DOUBLE, constant: value };
+}
+
+export function formatDouble(value: number): string {
+  if (Number.isNaN(value)) return "'NaN'";
+  if (value === Infinity) return "'Infinity'";
+  if (value === -Infinity) return "'-Infinity'";
+  return String(value);
+}
+
+export function stringLiteral(node: Expression): Expr {
+  if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) {
+    return { sql: quoteLiteral(node.getLiteralValue()), type: TEXT };
+  }
+  throw unsupported(node, node.getKindName(), 'expected a string');
+}
+
+export const trueKeyword = (): Expr => ({ sql: 'true', type: BOOLEAN });
+export const falseKeyword = (): Expr => ({ sql: 'false', type: BOOLEAN });
+export const nullKeyword = (): Expr => ({ sql: 'NULL', type: NULL_TYPE });
+
+/** Template strings become `||` chains of text; every piece's text form is the same in JavaScript and SQL. */
+export function templateExpression(node: Expression, ctx: FunctionContext): Expr {
+  if (!Node.isTemplateExpression(node)) throw unsupported(node, node.getKindName(), 'expected a template');
+  const parts: string[] = [];
+  const head = node.getHead().getLiteralText();
+  if (head) parts.push(quoteLiteral(head));
+  for (const span of node.getTemplateSpans()) {
+    const inner = span.getExpression();
+    const value = ctx.expr(inner);
+    if (ctx.mayBeNull(inner)) {
+      throw unsupported(inner, 'template interpolation', 'a nullable value prints "null" in JavaScript and nothing in SQL');
+    }
+    if (isDouble(value.type)) {
+      throw unsupported(
+        inner,
+        'template interpolation',
+        'float8 values print differently in JavaScript and SQL (exponents); store the value in an int first',
+      );
+    }
+    if (isScalar(value.type, 'text')) parts.push(value.sql);
+    else if (isInteger(value.type) || isScalar(value.type, 'boolean')) parts.push(`(${value.sql})::text`);
+    else throw unsupported(inner, 'template interpolation', 'only int, int8, text and boolean values can be interpolated');
+    const literal = span.getLiteral().getLiteralText();
+    if (literal) parts.push(quoteLiteral(literal));
+  }
+  return { sql: parts.length === 0 ? "''" : `(${parts.join(' || ')})`, type: TEXT };
+}
+
+/** Identifiers: variables and parameters, plus the global number constants. */
+export function identifier(node: Expression, ctx: FunctionContext): Expr {
+  const text = node.getText();
+  const variable = ctx.variableFor(node);
+  if (variable) {
+    if (variable.declared.type.kind === 'array' && variable.owned && isCopiedByReference(node)) {
+      throw unsupported(node, 'array alias', `\`${text}\` is changed with push; copy it with [...${text}] so no alias sees the change`);
+    }
+    return { sql: variable.sqlName, type: variable.declared.type };
+  }
+  if (text === 'NaN' || text === 'Infinity') {
+    return { sql: `${formatDouble(text === 'NaN' ? NaN : Infinity)}::double precision`, type: DOUBLE };
+  }
+  if (text === 'undefined') {
+    throw unsupported(node, 'undefined', 'use null; SQL has one kind of missing value');
+  }
+  throw unsupported(node, 'identifier', `\`${text}\` is not a parameter, local variable or supported global`);
+}
+
+function isCopiedByReference(node: Node): boolean {
+  const parent = node.getParent();
+  return (
+    (Node.isVariableDeclaration(parent) && parent.getInitializer() === node) ||
+    (Node.isBinaryExpression(parent) && parent.getRight() === node && parent.getOperatorToken().getText() === '=') ||
+    Node.isPropertyAssignment(parent)
+  );
+}
+
+export function parenthesized(node: Expression, ctx: FunctionContext, expected?: Parameters<FunctionContext['expr']>[1]): Expr {
+  if (!Node.isParenthesizedExpression(node)) throw unsupported(node, node.getKindName(), 'expected parentheses');
+  return ctx.expr(node.getExpression(), expected);
+}
+
+/** `x!` asserts non-null to TypeScript only; SQL has nothing to do. */
+export function nonNull(node: Expression, ctx: FunctionContext, expected?: Parameters<FunctionContext['expr']>[1]): Expr {
+  if (!Node.isNonNullExpression(node)) throw unsupported(node, node.getKindName(), 'expected `!`');
+  return ctx.expr(node.getExpression(), expected);
+}

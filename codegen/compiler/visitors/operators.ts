@@ -1,0 +1,206 @@
+import { Node, SyntaxKind, type Expression } from 'ts-morph';
+import { unify } from '../coercion';
+import type { Expr, FunctionContext } from '../context';
+import { unsupported } from '../diagnostics';
+import { BIGINT, BOOLEAN, DOUBLE, isDouble, isInteger, isNumber, isScalar, sqlTypeName, type SqlType } from '../types';
+import { formatDouble } from './literals';
+
+type Visitor = (node: Expression, ctx: FunctionContext, expected?: SqlType) => Expr;
+
+const ORDERING: Record<string, { op: string; helper: 'js_lt' | 'js_le' | 'js_gt' | 'js_ge' }> = {
+  '<': { op: '<', helper: 'js_lt' },
+  '<=': { op: '<=', helper: 'js_le' },
+  '>': { op: '>', helper: 'js_gt' },
+  '>=': { op: '>=', helper: 'js_ge' },
+};
+
+export const binaryExpression: Visitor = (node, ctx) => {
+  if (!Node.isBinaryExpression(node)) throw unsupported(node, node.getKindName(), 'expected a binary expression');
+  const operator = node.getOperatorToken().getText();
+  const leftNode = node.getLeft();
+  const rightNode = node.getRight();
+  switch (operator) {
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '**':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return binaryOperation(node, operator, ctx.expr(leftNode), ctx.expr(rightNode), ctx);
+    case '===':
+    case '!==':
+      return equality(node, operator === '!==', ctx);
+    case '&&':
+    case '||':
+      return logical(node, operator === '&&' ? 'AND' : 'OR', ctx);
+    case '??': {
+      const left = ctx.expr(leftNode);
+      const right = ctx.expr(rightNode, left.type);
+      return { sql: `COALESCE(${left.sql}, ${right.sql})`, type: unify(left.type, right.type, node) };
+    }
+    case '==':
+    case '!=':
+      throw unsupported(node.getOperatorToken(), `operator ${operator}`, `use ${operator}= ; loose equality coerces types`);
+    default:
+      throw unsupported(node.getOperatorToken(), `operator ${operator}`, 'outside the supported subset');
+  }
+};
+
+/** Operators whose operands are compiled independently; compound assignments (`x += y`) come here too. */
+export function binaryOperation(node: Node, operator: string, left: Expr, right: Expr, ctx: FunctionContext): Expr {
+  switch (operator) {
+    case '/':
+      return division(node, left, right, ctx);
+    case '**':
+      return power(node, left, right, ctx);
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return ordering(node, operator, left, right, ctx);
+    default:
+      return arithmetic(node, operator, left, right);
+  }
+}
+
+function requireNumbers(node: Node, operator: string, left: Expr, right: Expr): void {
+  for (const side of [left, right]) {
+    if (isScalar(side.type, 'numeric')) {
+      throw unsupported(node, `operator ${operator}`, 'numeric arithmetic is decimal in SQL and binary in JavaScript; use float8');
+    }
+    if (!isNumber(side.type)) {
+      throw unsupported(node, `operator ${operator}`, `needs numbers, not ${sqlTypeName(side.type)} (use a template string for text)`);
+    }
+  }
+}
+
+/**
+ * Integer arithmetic runs in bigint, so an int4 product cannot overflow where JavaScript would not; a double on
+ * either side makes it float8 arithmetic, which is IEEE 754 in both worlds.
+ */
+function arithmetic(node: Node, operator: string, left: Expr, right: Expr): Expr {
+  requireNumbers(node, operator, left, right);
+  if (isInteger(left.type) && isInteger(right.type)) {
+    const widened = isScalar(left.type, 'bigint') || isScalar(right.type, 'bigint') ? left.sql : `${left.sql}::bigint`;
+    return { sql: `(${widened} ${operator} ${right.sql})`, type: BIGINT };
+  }
+  const integral = (left.integral || isInteger(left.type)) && (right.integral || isInteger(right.type));
+  return { sql: `(${left.sql} ${operator} ${right.sql})`, type: DOUBLE, integral };
+}
+
+function division(node: Node, left: Expr, right: Expr, ctx: FunctionContext): Expr {
+  requireNumbers(node, '/', left, right);
+  if (right.constant !== undefined && right.constant !== 0 && Number.isFinite(right.constant)) {
+    return { sql: `(${left.sql}::double precision / ${right.sql})`, type: DOUBLE };
+  }
+  return { sql: `${ctx.helper('js_div')}(${left.sql}, ${right.sql})`, type: DOUBLE };
+}
+
+export function power(node: Node, left: Expr, right: Expr, ctx: FunctionContext): Expr {
+  requireNumbers(node, '**', left, right);
+  return { sql: `${ctx.helper('js_pow')}(${left.sql}, ${right.sql})`, type: DOUBLE };
+}
+
+function ordering(node: Node, operator: string, left: Expr, right: Expr, ctx: FunctionContext): Expr {
+  const { op, helper } = ORDERING[operator]!;
+  if (isNumber(left.type) && isNumber(right.type)) {
+    if (isDouble(left.type) || isDouble(right.type)) {
+      return { sql: `${ctx.helper(helper)}(${left.sql}, ${right.sql})`, type: BOOLEAN };
+    }
+    return { sql: `(${left.sql} ${op} ${right.sql})`, type: BOOLEAN };
+  }
+  if (isScalar(left.type, 'text') && isScalar(right.type, 'text')) {
+    // JavaScript orders strings by code unit, whatever the database's collation says.
+    return { sql: `(${left.sql} ${op} ${right.sql} COLLATE "C")`, type: BOOLEAN };
+  }
+  if (isScalar(left.type, 'timestamptz') && isScalar(right.type, 'timestamptz')) {
+    return { sql: `(${left.sql} ${op} ${right.sql})`, type: BOOLEAN };
+  }
+  throw unsupported(node, `operator ${operator}`, `cannot order ${sqlTypeName(left.type)} and ${sqlTypeName(right.type)}`);
+}
+
+function equality(node: Expression, negate: boolean, ctx: FunctionContext): Expr {
+  if (!Node.isBinaryExpression(node)) throw unsupported(node, node.getKindName(), 'expected a binary expression');
+  const leftNode = node.getLeft();
+  const rightNode = node.getRight();
+  const left = ctx.expr(leftNode);
+  const right = ctx.expr(rightNode, left.type);
+  if (left.type.kind === 'null' || right.type.kind === 'null') {
+    const other = left.type.kind === 'null' ? right : left;
+    return { sql: `(${other.sql} IS ${negate ? 'NOT ' : ''}NULL)`, type: BOOLEAN };
+  }
+  if (left.type.kind !== 'scalar' || right.type.kind !== 'scalar') {
+    throw unsupported(node, 'equality', 'arrays and objects compare by reference in JavaScript; compare their fields');
+  }
+  const nullable = ctx.mayBeNull(leftNode) || ctx.mayBeNull(rightNode);
+  if (isDouble(left.type) || isDouble(right.type)) {
+    if (nullable) {
+      throw unsupported(node, 'equality', 'narrow nullable float8 values with `!== null` before comparing them');
+    }
+    const sql = `${ctx.helper('js_eq')}(${left.sql}, ${right.sql})`;
+    return { sql: negate ? `(NOT ${sql})` : sql, type: BOOLEAN };
+  }
+  if (isNumber(left.type) !== isNumber(right.type)) {
+    throw unsupported(node, 'equality', `${sqlTypeName(left.type)} and ${sqlTypeName(right.type)} are never equal`);
+  }
+  if (nullable) {
+    return { sql: `(${left.sql} IS ${negate ? '' : 'NOT '}DISTINCT FROM ${right.sql})`, type: BOOLEAN };
+  }
+  return { sql: `(${left.sql} ${negate ? '<>' : '='} ${right.sql})`, type: BOOLEAN };
+}
+
+function logical(node: Expression, op: 'AND' | 'OR', ctx: FunctionContext): Expr {
+  if (!Node.isBinaryExpression(node)) throw unsupported(node, node.getKindName(), 'expected a binary expression');
+  const left = ctx.expr(node.getLeft());
+  const right = ctx.expr(node.getRight());
+  for (const [side, expr] of [[node.getLeft(), left], [node.getRight(), right]] as const) {
+    if (!isScalar(expr.type, 'boolean') || ctx.mayBeNull(side)) {
+      throw unsupported(side, `operator ${op === 'AND' ? '&&' : '||'}`, 'operands must be non-null booleans; truthiness is outside the subset');
+    }
+  }
+  return { sql: `(${left.sql} ${op} ${right.sql})`, type: BOOLEAN };
+}
+
+export const prefixUnary: Visitor = (node, ctx) => {
+  if (!Node.isPrefixUnaryExpression(node)) throw unsupported(node, node.getKindName(), 'expected a unary expression');
+  const operand = ctx.expr(node.getOperand());
+  switch (node.getOperatorToken()) {
+    case SyntaxKind.ExclamationToken:
+      if (!isScalar(operand.type, 'boolean') || ctx.mayBeNull(node.getOperand())) {
+        throw unsupported(node, 'operator !', 'the operand must be a non-null boolean; truthiness is outside the subset');
+      }
+      return { sql: `(NOT ${operand.sql})`, type: BOOLEAN };
+    case SyntaxKind.MinusToken:
+      if (!isNumber(operand.type)) throw unsupported(node, 'operator -', 'needs a number');
+      if (operand.constant !== undefined) {
+        const value = -operand.constant;
+        const sql = isDouble(operand.type) ? `${formatDouble(value)}::double precision` : String(value);
+        return { ...operand, sql: value < 0 && !isDouble(operand.type) ? `(${sql})` : sql, constant: value };
+      }
+      return { ...operand, sql: `(- ${operand.sql})` };
+    case SyntaxKind.PlusToken:
+      if (!isNumber(operand.type)) throw unsupported(node, 'operator +', 'unary plus converts to number; outside the subset');
+      return operand;
+    default:
+      throw unsupported(node, 'prefix operator', `${node.getText()} is outside the subset (++/-- only as statements)`);
+  }
+};
+
+export const conditional: Visitor = (node, ctx, expected) => {
+  if (!Node.isConditionalExpression(node)) throw unsupported(node, node.getKindName(), 'expected a conditional');
+  const condition = ctx.expr(node.getCondition());
+  if (!isScalar(condition.type, 'boolean') || ctx.mayBeNull(node.getCondition())) {
+    throw unsupported(node.getCondition(), 'conditional', 'the condition must be a non-null boolean');
+  }
+  const whenTrue = ctx.expr(node.getWhenTrue(), expected);
+  const whenFalse = ctx.expr(node.getWhenFalse(), expected ?? whenTrue.type);
+  const type = unify(whenTrue.type, whenFalse.type, node);
+  return {
+    sql: `CASE WHEN ${condition.sql} THEN ${whenTrue.sql} ELSE ${whenFalse.sql} END`,
+    type,
+    integral: isDouble(type) ? Boolean(whenTrue.integral || isInteger(whenTrue.type)) && Boolean(whenFalse.integral || isInteger(whenFalse.type)) : false,
+  };
+};

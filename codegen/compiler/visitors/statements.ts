@@ -1,0 +1,209 @@
+import { Node, SyntaxKind, type Expression, type Statement, type VariableDeclaration } from 'ts-morph';
+import { coerce } from '../coercion';
+import type { FunctionContext } from '../context';
+import { unsupported } from '../diagnostics';
+import { mapTypeNode, isScalar, type DeclaredType } from '../types';
+import { binaryOperation } from './operators';
+
+type StatementVisitor = (node: Statement, ctx: FunctionContext) => string[];
+
+const indent = (lines: string[]): string[] => lines.map((l) => `  ${l}`);
+
+function condition(node: Expression, ctx: FunctionContext): string {
+  const value = ctx.expr(node);
+  if (!isScalar(value.type, 'boolean') || ctx.mayBeNull(node)) {
+    throw unsupported(node, 'condition', 'must be a non-null boolean; truthiness is outside the subset');
+  }
+  return value.sql;
+}
+
+const variableStatement: StatementVisitor = (node, ctx) =>
+  Node.isVariableStatement(node) ? declareVariables(node.getDeclarations(), ctx) : [];
+
+function declareVariables(declarations: readonly VariableDeclaration[], ctx: FunctionContext): string[] {
+  const lines: string[] = [];
+  for (const decl of declarations) {
+    const nameNode = decl.getNameNode();
+    if (!Node.isIdentifier(nameNode)) {
+      throw unsupported(nameNode, 'destructuring', 'declare one variable per name');
+    }
+    const typeNode = decl.getTypeNode();
+    const init = decl.getInitializer();
+    const declaredType = typeNode ? mapTypeNode(typeNode, ctx.program) : undefined;
+    if (!init) {
+      if (!declaredType) throw unsupported(decl, 'variable', 'a variable without an initializer needs a type annotation');
+      ctx.declare(decl, nameNode.getText(), declaredType, false);
+      continue;
+    }
+    const value = ctx.expr(init, declaredType?.type);
+    const declared: DeclaredType = declaredType ?? { type: value.type, nullable: ctx.mayBeNull(init) };
+    if (declared.type.kind === 'null') {
+      throw unsupported(decl, 'variable', 'a variable initialised with null needs a type annotation');
+    }
+    const owned = Node.isArrayLiteralExpression(init);
+    const sql = coerce(value, declared, init);
+    const variable = ctx.declare(decl, nameNode.getText(), declared, owned);
+    lines.push(`${variable.sqlName} := ${sql};`);
+  }
+  return lines;
+}
+
+const COMPOUND: Record<string, string> = { '+=': '+', '-=': '-', '*=': '*', '/=': '/' };
+
+const expressionStatement: StatementVisitor = (node, ctx) =>
+  Node.isExpressionStatement(node) ? effect(node.getExpression(), ctx) : [];
+
+/** An expression evaluated for its effect: an assignment, ++/--, or push. */
+function effect(expr: Expression, ctx: FunctionContext): string[] {
+  if (Node.isBinaryExpression(expr)) {
+    const operator = expr.getOperatorToken().getText();
+    const target = expr.getLeft();
+    if (operator === '=' || COMPOUND[operator]) {
+      const variable = Node.isIdentifier(target) ? ctx.variableFor(target) : undefined;
+      if (!variable) throw unsupported(target, 'assignment', 'only local variables and parameters can be assigned');
+      const value =
+        operator === '='
+          ? ctx.expr(expr.getRight(), variable.declared.type)
+          : binaryOperation(expr, COMPOUND[operator]!, ctx.expr(target), ctx.expr(expr.getRight()), ctx);
+      return [`${variable.sqlName} := ${coerce(value, variable.declared, expr)};`];
+    }
+  }
+  if (Node.isPostfixUnaryExpression(expr) || Node.isPrefixUnaryExpression(expr)) {
+    const operand = expr.getOperand();
+    const op = expr.getOperatorToken();
+    const variable = Node.isIdentifier(operand) ? ctx.variableFor(operand) : undefined;
+    if (variable && (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken)) {
+      const value = ctx.expr(operand);
+      const sign = op === SyntaxKind.PlusPlusToken ? '+' : '-';
+      const sum = { ...value, sql: `${value.sql} ${sign} 1` };
+      return [`${variable.sqlName} := ${coerce(sum, variable.declared, expr)};`];
+    }
+  }
+  if (Node.isCallExpression(expr)) {
+    const callee = expr.getExpression();
+    if (Node.isPropertyAccessExpression(callee) && callee.getName() === 'push') {
+      return push(expr.getArguments() as Expression[], callee.getExpression(), ctx);
+    }
+  }
+  throw unsupported(expr, 'expression statement', 'only assignments, ++/-- and array push are statements here');
+}
+
+function push(args: Expression[], receiverNode: Expression, ctx: FunctionContext): string[] {
+  const variable = Node.isIdentifier(receiverNode) ? ctx.variableFor(receiverNode) : undefined;
+  if (!variable || variable.declared.type.kind !== 'array' || !variable.owned) {
+    throw unsupported(receiverNode, '.push()', 'push only onto a local array declared here with an array literal');
+  }
+  const element = variable.declared.type.element;
+  return args.map((arg) => {
+    const value = coerce(ctx.expr(arg, element), { type: element, nullable: false }, arg);
+    return `${variable.sqlName} := array_append(${variable.sqlName}, ${value});`;
+  });
+}
+
+const ifStatement: StatementVisitor = (node, ctx) => {
+  if (!Node.isIfStatement(node)) return [];
+  const lines = [`IF ${condition(node.getExpression(), ctx)} THEN`, ...indent(body(node.getThenStatement(), ctx))];
+  let elseBranch = node.getElseStatement();
+  while (elseBranch && Node.isIfStatement(elseBranch)) {
+    lines.push(`ELSIF ${condition(elseBranch.getExpression(), ctx)} THEN`, ...indent(body(elseBranch.getThenStatement(), ctx)));
+    elseBranch = elseBranch.getElseStatement();
+  }
+  if (elseBranch) lines.push('ELSE', ...indent(body(elseBranch, ctx)));
+  lines.push('END IF;');
+  return lines;
+};
+
+function body(node: Statement, ctx: FunctionContext): string[] {
+  const lines = Node.isBlock(node) ? ctx.statements(node.getStatements()) : ctx.statements([node]);
+  return lines.length > 0 ? lines : ['NULL;'];
+}
+
+const whileStatement: StatementVisitor = (node, ctx) => {
+  if (!Node.isWhileStatement(node)) return [];
+  const test = condition(node.getExpression(), ctx);
+  const inner = ctx.inLoop({}, () => body(node.getStatement(), ctx));
+  return [`WHILE ${test} LOOP`, ...indent(inner), 'END LOOP;'];
+};
+
+const forOfStatement: StatementVisitor = (node, ctx) => {
+  if (!Node.isForOfStatement(node)) return [];
+  const initializer = node.getInitializer();
+  const decl = Node.isVariableDeclarationList(initializer) ? initializer.getDeclarations() : [];
+  if (decl.length !== 1 || !Node.isIdentifier(decl[0]!.getNameNode()) || node.isAwaited()) {
+    throw unsupported(node, 'for...of', 'declare exactly one loop variable: for (const x of xs)');
+  }
+  const array = ctx.expr(node.getExpression());
+  if (array.type.kind !== 'array') throw unsupported(node.getExpression(), 'for...of', 'iterates arrays only');
+  const variable = ctx.declare(decl[0]!, decl[0]!.getName(), { type: array.type.element, nullable: false }, false);
+  const inner = ctx.inLoop({}, () => body(node.getStatement(), ctx));
+  return [`FOREACH ${variable.sqlName} IN ARRAY ${array.sql} LOOP`, ...indent(inner), 'END LOOP;'];
+};
+
+/** C-style for: the body sits in a labelled block so `continue` can leave it and still run the incrementor. */
+const forStatement: StatementVisitor = (node, ctx) => {
+  if (!Node.isForStatement(node)) return [];
+  const init = node.getInitializer();
+  const lines: string[] = [];
+  if (init) {
+    if (!Node.isVariableDeclarationList(init)) throw unsupported(init, 'for', 'the initializer must declare variables');
+    lines.push(...declareVariables(init.getDeclarations(), ctx));
+  }
+  const test = node.getCondition();
+  const label = ctx.newLabel('body');
+  const inner = ctx.inLoop({ continueLabel: label }, () => body(node.getStatement(), ctx));
+  const step = node.getIncrementor();
+  const stepLines = step ? effect(step, ctx) : [];
+  lines.push(
+    `WHILE ${test ? condition(test, ctx) : 'true'} LOOP`,
+    `  <<${label}>>`,
+    '  BEGIN',
+    ...indent(indent(inner)),
+    '  END;',
+    ...indent(stepLines),
+    'END LOOP;',
+  );
+  return lines;
+};
+
+const breakStatement: StatementVisitor = (node, ctx) => {
+  if (Node.isBreakStatement(node) && node.getLabel()) throw unsupported(node, 'labelled break', 'outside the subset');
+  ctx.currentLoop(node);
+  return ['EXIT;'];
+};
+
+const continueStatement: StatementVisitor = (node, ctx) => {
+  if (Node.isContinueStatement(node) && node.getLabel()) throw unsupported(node, 'labelled continue', 'outside the subset');
+  const loop = ctx.currentLoop(node);
+  return [loop.continueLabel ? `EXIT ${loop.continueLabel};` : 'CONTINUE;'];
+};
+
+const returnStatement: StatementVisitor = (node, ctx) => {
+  if (!Node.isReturnStatement(node)) return [];
+  const value = node.getExpression();
+  if (!value) throw unsupported(node, 'return', 'every compiled function returns a value');
+  const returns = ctx.fn.returns;
+  return [`RETURN ${coerce(ctx.expr(value, returns.type), returns, value)};`];
+};
+
+const block: StatementVisitor = (node, ctx) => (Node.isBlock(node) ? ctx.statements(node.getStatements()) : []);
+
+const VISITORS: Partial<Record<SyntaxKind, StatementVisitor>> = {
+  [SyntaxKind.VariableStatement]: variableStatement,
+  [SyntaxKind.ExpressionStatement]: expressionStatement,
+  [SyntaxKind.IfStatement]: ifStatement,
+  [SyntaxKind.WhileStatement]: whileStatement,
+  [SyntaxKind.ForOfStatement]: forOfStatement,
+  [SyntaxKind.ForStatement]: forStatement,
+  [SyntaxKind.BreakStatement]: breakStatement,
+  [SyntaxKind.ContinueStatement]: continueStatement,
+  [SyntaxKind.ReturnStatement]: returnStatement,
+  [SyntaxKind.Block]: block,
+};
+
+export function compileStatement(node: Statement, ctx: FunctionContext): string[] {
+  const visitor = VISITORS[node.getKind()];
+  if (!visitor) {
+    throw unsupported(node, node.getKindName(), 'this kind of statement is outside the supported subset');
+  }
+  return visitor(node, ctx);
+}
