@@ -1,0 +1,69 @@
+import { sqlFunction } from '../sqlapi';
+
+/** How pg_walrus changes max_wal_size: ALTER SYSTEM cannot run inside a function, so it goes over dblink. */
+export const APPLY_FUNCTIONS = [
+  sqlFunction({
+    name: 'walrus.loopback_conninfo',
+    returns: 'text',
+    language: 'sql',
+    volatility: 'stable',
+    audience: 'admin',
+    doc: 'The libpq connection string pg_walrus uses to reach its own database when walrus.conninfo is empty.',
+    // The server process has no PGHOST/PGPORT, so every part is named; libpq values are quoted with \\ and \'.
+    body: `
+  SELECT format('host=%s port=%s dbname=%s user=%s',
+    walrus.conninfo_quote(coalesce(nullif(btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), ''),
+                                   '127.0.0.1')),
+    walrus.conninfo_quote(current_setting('port')),
+    walrus.conninfo_quote(current_database()),
+    walrus.conninfo_quote(current_user))`,
+  }),
+  sqlFunction({
+    name: 'walrus.conninfo_quote',
+    args: [{ name: 'value', type: 'text' }],
+    returns: 'text',
+    language: 'sql',
+    volatility: 'immutable',
+    audience: 'admin',
+    doc: 'A value quoted for a libpq key=value connection string.',
+    body: `
+  SELECT '''' || replace(replace(value, '\\', '\\\\'), '''', '\\''') || ''''`,
+  }),
+  sqlFunction({
+    name: 'walrus.apply_max_wal_size',
+    args: [
+      { name: 'size_mb', type: 'integer' },
+      { name: 'conninfo', type: 'text' },
+    ],
+    returns: 'void',
+    language: 'plpgsql',
+    volatility: 'volatile',
+    audience: 'admin',
+    doc:
+      'Runs ALTER SYSTEM SET max_wal_size over a loopback dblink connection, then reloads the configuration. ' +
+      'Raises an error (never a password) when it cannot.',
+    body: `
+DECLARE
+  dblink_schema name;
+  floor_mb integer;
+BEGIN
+  -- The last line of defence: below two WAL segments the server would refuse to start after a restart.
+  floor_mb := walrus.size_floor_mb((pg_size_bytes(current_setting('wal_segment_size')) / 1048576)::integer,
+                                   (pg_size_bytes(current_setting('min_wal_size')) / 1048576)::integer);
+  IF size_mb IS NULL OR size_mb < floor_mb THEN
+    RAISE EXCEPTION 'pg_walrus: refusing to set max_wal_size to % MB, below the floor of % MB', size_mb, floor_mb;
+  END IF;
+  SELECT n.nspname INTO dblink_schema
+    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+   WHERE e.extname = 'dblink';
+  IF dblink_schema IS NULL THEN
+    RAISE EXCEPTION 'dblink is not installed in database %', current_database()
+      USING HINT = 'CREATE EXTENSION dblink lets pg_walrus apply sizes; until then it only records its decisions.';
+  END IF;
+  EXECUTE format('SELECT %I.dblink_exec($1, $2)', dblink_schema)
+    USING coalesce(nullif(conninfo, ''), walrus.loopback_conninfo()),
+          format('ALTER SYSTEM SET max_wal_size = %L', format('%sMB', size_mb));
+  PERFORM pg_catalog.pg_reload_conf();
+END;`,
+  }),
+];

@@ -1,0 +1,17 @@
+import { ANALYZE_FUNCTIONS } from './api/analyze';
+import { APPLY_FUNCTIONS } from './api/apply';
+import { INSTALL_STEPS, SCHEDULE_FUNCTIONS } from './api/schedule';
+import { TABLES } from './schema';
+import { SETTINGS } from './settings';
+
+/** The whole extension, as codegen assembles it into sql/pg_walrus--<version>.sql. */
+export const EXTENSION = {
+  name: 'pg_walrus',
+  version: '0.1',
+  /** Decision logic compiled from TypeScript to PL/pgSQL, in this order. */
+  logicFiles: ['src/logic/growth.ts', 'src/logic/schedule.ts'],
+  settings: SETTINGS,
+  tables: TABLES,
+  functions: [...APPLY_FUNCTIONS, ...SCHEDULE_FUNCTIONS, ...ANALYZE_FUNCTIONS],
+  installSteps: INSTALL_STEPS,
+} as const;

@@ -1,0 +1,46 @@
+import { sqlBlock } from './sqlapi';
+
+/** The extension's tables. Both are registered with pg_extension_config_dump so pg_dump keeps their rows. */
+export const TABLES = [
+  sqlBlock(
+    'walrus.sample: one row per cycle, the raw counters the decisions are computed from',
+    `
+CREATE TABLE walrus.sample (
+  id bigserial PRIMARY KEY,
+  taken_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  requested_checkpoints bigint NOT NULL,
+  timed_checkpoints bigint NOT NULL,
+  stats_reset timestamptz,
+  wal_lsn pg_lsn NOT NULL,
+  checkpoint_timeout_sec integer NOT NULL CHECK (checkpoint_timeout_sec > 0),
+  checkpoint_completion_target double precision NOT NULL,
+  max_wal_size_mb integer NOT NULL CHECK (max_wal_size_mb > 0),
+  min_wal_size_mb integer NOT NULL,
+  wal_segment_mb integer NOT NULL
+);
+COMMENT ON TABLE walrus.sample IS
+  'Checkpoint counters, WAL position and sizing settings seen by each pg_walrus cycle; the newest rows are kept.';
+SELECT pg_catalog.pg_extension_config_dump('walrus.sample', '');
+SELECT pg_catalog.pg_extension_config_dump('walrus.sample_id_seq', '');`,
+  ),
+  sqlBlock(
+    'walrus.history: one row per cycle, what was decided and why',
+    `
+CREATE TABLE walrus.history (
+  id bigserial PRIMARY KEY,
+  "timestamp" timestamptz NOT NULL DEFAULT clock_timestamp(),
+  action text NOT NULL
+    CHECK (action IN ('increase', 'decrease', 'capped', 'dry_run', 'skipped', 'error', 'no_change')),
+  old_size_mb integer NOT NULL CHECK (old_size_mb > 0),
+  new_size_mb integer NOT NULL CHECK (new_size_mb > 0),
+  forced_checkpoints integer NOT NULL CHECK (forced_checkpoints >= 0),
+  checkpoint_timeout_sec integer NOT NULL CHECK (checkpoint_timeout_sec > 0),
+  reason text NOT NULL,
+  metadata jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX history_timestamp_idx ON walrus.history ("timestamp");
+COMMENT ON TABLE walrus.history IS 'Every pg_walrus decision: action, sizes in MB, forced checkpoints of the interval, reason.';
+SELECT pg_catalog.pg_extension_config_dump('walrus.history', '');
+SELECT pg_catalog.pg_extension_config_dump('walrus.history_id_seq', '');`,
+  ),
+];
