@@ -45,23 +45,35 @@ COMMENT ON FUNCTION walrus.js_gt(double precision, double precision) IS 'JavaScr
 CREATE FUNCTION walrus.js_min(a double precision, b double precision) RETURNS double precision
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-  SELECT CASE WHEN a = 'NaN' OR b = 'NaN' THEN 'NaN'::double precision ELSE least(a, b) END
+  SELECT CASE
+    WHEN a = 'NaN' OR b = 'NaN' THEN 'NaN'::double precision
+    WHEN a = 0 AND b = 0 THEN CASE WHEN a::text = '-0' THEN a ELSE b END
+    ELSE least(a, b)
+  END
 $$;
-COMMENT ON FUNCTION walrus.js_min(double precision, double precision) IS 'JavaScript''s Math.min: NaN when either argument is NaN.';
+COMMENT ON FUNCTION walrus.js_min(double precision, double precision) IS 'JavaScript''s Math.min: NaN when either argument is NaN, and -0 below 0.';
 
 CREATE FUNCTION walrus.js_max(a double precision, b double precision) RETURNS double precision
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-  SELECT CASE WHEN a = 'NaN' OR b = 'NaN' THEN 'NaN'::double precision ELSE greatest(a, b) END
+  SELECT CASE
+    WHEN a = 'NaN' OR b = 'NaN' THEN 'NaN'::double precision
+    WHEN a = 0 AND b = 0 THEN CASE WHEN a::text = '-0' THEN b ELSE a END
+    ELSE greatest(a, b)
+  END
 $$;
-COMMENT ON FUNCTION walrus.js_max(double precision, double precision) IS 'JavaScript''s Math.max: NaN when either argument is NaN.';
+COMMENT ON FUNCTION walrus.js_max(double precision, double precision) IS 'JavaScript''s Math.max: NaN when either argument is NaN, and 0 above -0.';
 
 CREATE FUNCTION walrus.js_round(x double precision) RETURNS double precision
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-  SELECT CASE WHEN x - floor(x) >= 0.5 THEN floor(x) + 1 ELSE floor(x) END
+  SELECT CASE
+    WHEN x < 0 AND x >= -0.5 THEN '-0'::double precision
+    WHEN x - floor(x) >= 0.5 THEN floor(x) + 1
+    ELSE floor(x)
+  END
 $$;
-COMMENT ON FUNCTION walrus.js_round(double precision) IS 'Math.round: halves go towards +Infinity (round() on float8 rounds halves to even).';
+COMMENT ON FUNCTION walrus.js_round(double precision) IS 'Math.round: halves go towards +Infinity (round() on float8 rounds halves to even), -0.5 to -0.';
 
 -- ====================================================================================================
 -- Settings, generated from src/settings.ts
@@ -630,9 +642,10 @@ CREATE EVENT TRIGGER walrus_unschedule_on_drop ON ddl_command_start
 DO $install$
 BEGIN
   IF walrus.cron_installed() THEN
-    RAISE NOTICE 'pg_walrus: scheduled pg_cron job pg_walrus (%)', walrus.schedule_job();
+    PERFORM walrus.schedule_job();
   ELSE
-    RAISE NOTICE 'pg_walrus: pg_cron is not installed in this database, so nothing runs the cycle yet'
+    -- A WARNING, not a NOTICE: PostgreSQL raises client_min_messages to warning while an extension script runs.
+    RAISE WARNING 'pg_walrus: pg_cron is not installed in this database, so nothing runs the cycle yet'
       USING HINT = 'Run SELECT walrus_analyze() once per checkpoint_timeout from any scheduler, or install pg_cron '
                    'here and run SELECT walrus.schedule_job().';
   END IF;

@@ -102,9 +102,10 @@ CREATE EVENT TRIGGER walrus_unschedule_on_drop ON ddl_command_start
 DO $install$
 BEGIN
   IF walrus.cron_installed() THEN
-    RAISE NOTICE 'pg_walrus: scheduled pg_cron job ${JOB_NAME} (%)', walrus.schedule_job();
+    PERFORM walrus.schedule_job();
   ELSE
-    RAISE NOTICE 'pg_walrus: pg_cron is not installed in this database, so nothing runs the cycle yet'
+    -- A WARNING, not a NOTICE: PostgreSQL raises client_min_messages to warning while an extension script runs.
+    RAISE WARNING 'pg_walrus: pg_cron is not installed in this database, so nothing runs the cycle yet'
       USING HINT = 'Run SELECT walrus_analyze() once per checkpoint_timeout from any scheduler, or install pg_cron '
                    'here and run SELECT walrus.schedule_job().';
   END IF;

@@ -143,6 +143,8 @@ async function initCluster(info: ClusterInfo, options: ClusterOptions): Promise<
     max_worker_processes: 32,
     checkpoint_timeout: '30s',
     fsync: false,
+    // Every checkpoint and its cause in the server log: what a DBA reads to see forced checkpoints.
+    log_checkpoints: true,
     // log_min_messages stays at its default (warning): LOG ranks above ERROR for the server log,
     // so RAISE LOG already reaches it, while 'log' would hide warnings and errors.
     ...options.settings,

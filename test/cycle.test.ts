@@ -1,0 +1,346 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectTo, createStandby, readServerLog, restartCluster } from './cluster/local';
+import { clusterInfo, createDatabase } from './helpers/db';
+import {
+  alterSystem,
+  analyze,
+  collectNotices,
+  connect,
+  forceCheckpoints,
+  freshMaxWalSizeMb,
+  history,
+  scalar,
+} from './helpers/walrus';
+
+/**
+ * The core cycle on the real cluster, in the cron database where pg_cron and dblink live. Sizes start at 32 MB
+ * (min_wal_size too, so the floor is two 16 MB segments) and checkpoint_timeout is 30 s.
+ */
+
+const START_MB = 32;
+
+async function setJobActive(client: pg.Client, active: boolean): Promise<void> {
+  await client.query("SELECT cron.alter_job(jobid, active := $1) FROM cron.job WHERE jobname = 'pg_walrus'", [active]);
+}
+
+/** The end time of the newest successful run of the pg_walrus job, or 0. */
+async function lastJobRun(client: pg.Client): Promise<number> {
+  return Number(
+    await scalar<string | null>(
+      client,
+      `SELECT coalesce(extract(epoch FROM max(d.end_time)), 0)::float8 FROM cron.job_run_details d
+         JOIN cron.job j USING (jobid) WHERE j.jobname = 'pg_walrus' AND d.status = 'succeeded'`,
+    ),
+  );
+}
+
+async function waitForJobRunAfter(client: pg.Client, after: number): Promise<number> {
+  await expect.poll(() => lastJobRun(client), { timeout: 90_000, interval: 500 }).toBeGreaterThan(after);
+  return lastJobRun(client);
+}
+
+let client: pg.Client;
+
+beforeAll(async () => {
+  await alterSystem({ min_wal_size: `${START_MB}MB`, max_wal_size: `${START_MB}MB` });
+  client = await connect();
+  await client.query('CREATE EXTENSION pg_walrus');
+  await setJobActive(client, false);
+});
+
+afterAll(async () => {
+  await client.query('DROP EXTENSION IF EXISTS pg_walrus');
+  await client.end();
+  await alterSystem({ min_wal_size: null, max_wal_size: null, checkpoint_timeout: null });
+});
+
+beforeEach(async () => {
+  client.removeAllListeners('notice');
+  await client.query('TRUNCATE walrus.history, walrus.sample');
+  await client.query('RESET ALL');
+  await alterSystem({ max_wal_size: `${START_MB}MB` });
+});
+
+describe('the pg_cron job', () => {
+  it('is scheduled by CREATE EXTENSION at a one-minute cadence for a 30 s checkpoint_timeout', async () => {
+    const { rows } = await client.query("SELECT schedule, command FROM cron.job WHERE jobname = 'pg_walrus'");
+    expect(rows).toEqual([{ schedule: '* * * * *', command: 'SELECT walrus_analyze()' }]);
+  });
+
+  it('grows max_wal_size on real forced checkpoints, and the new size survives a restart', async () => {
+    await setJobActive(client, true);
+    try {
+      // The job's first run sets the baseline; the checkpoints come after it, the decision in its next run.
+      const baselineRun = await waitForJobRunAfter(client, await lastJobRun(client));
+      expect(await forceCheckpoints(client, 8)).toBeGreaterThanOrEqual(8);
+      await waitForJobRunAfter(client, baselineRun);
+    } finally {
+      await setJobActive(client, false);
+    }
+    const rows = await history(client);
+    expect(rows[0]).toMatchObject({ action: 'no_change', metadata: { baseline: true } });
+    const decision = rows.find((r) => r.action === 'increase')!;
+    expect(decision).toBeDefined();
+    // Forced checkpoints are normalised to one checkpoint_timeout: delta x 30 / max(elapsed, 30).
+    const observed = decision.metadata['observed'] as { requested_delta: number; elapsed_sec: number };
+    const expectedForced = Math.round((observed.requested_delta * 30) / Math.max(observed.elapsed_sec, 30));
+    expect(observed.requested_delta).toBeGreaterThanOrEqual(8);
+    expect(decision.forced_checkpoints).toBe(expectedForced);
+    expect(decision.old_size_mb).toBe(START_MB);
+    expect(decision.new_size_mb).toBe(Math.min(START_MB * (expectedForced + 1), 4096));
+    expect(await freshMaxWalSizeMb()).toBe(decision.new_size_mb);
+
+    const log = await readServerLog(clusterInfo());
+    expect(log).toMatch(/pg_walrus: detected \d+ forced checkpoints over \d+ seconds/);
+    expect(log).toContain(`pg_walrus: resizing max_wal_size from ${START_MB} MB to ${decision.new_size_mb} MB`);
+
+    await client.end();
+    await restartCluster(clusterInfo());
+    client = await connect();
+    expect(await freshMaxWalSizeMb()).toBe(decision.new_size_mb);
+  });
+
+  it('follows a checkpoint_timeout change on the next cycle', async () => {
+    await alterSystem({ checkpoint_timeout: '5min' });
+    try {
+      await analyze(client);
+      expect(await scalar(client, "SELECT schedule FROM cron.job WHERE jobname = 'pg_walrus'")).toBe('*/5 * * * *');
+    } finally {
+      await alterSystem({ checkpoint_timeout: null });
+      await analyze(client);
+    }
+    expect(await scalar(client, "SELECT schedule FROM cron.job WHERE jobname = 'pg_walrus'")).toBe('* * * * *');
+  });
+});
+
+describe('a cycle', () => {
+  it('takes a baseline first and does not react to the cumulative counter', async () => {
+    await forceCheckpoints(client, 3);
+    const first = await analyze(client);
+    expect(first).toMatchObject({ analyzed: true, baseline: true, applied: false });
+    expect(await freshMaxWalSizeMb()).toBe(START_MB);
+  });
+
+  it('grows by current x (forced + 1) when forced checkpoints reach the threshold', async () => {
+    await analyze(client);
+    const made = await forceCheckpoints(client, 3);
+    const result = await analyze(client);
+    expect(result.decision).toMatchObject({ action: 'increase', old_size_mb: START_MB, new_size_mb: START_MB * (made + 1) });
+    expect(result.applied).toBe(true);
+    expect(await freshMaxWalSizeMb()).toBe(START_MB * (made + 1));
+  });
+
+  it('changes nothing below the threshold', async () => {
+    await client.query("SET walrus.threshold = '5'");
+    await analyze(client);
+    const made = await forceCheckpoints(client, 2);
+    expect(made).toBeLessThan(5);
+    const result = await analyze(client);
+    expect(result.decision).toMatchObject({ action: 'no_change', new_size_mb: START_MB });
+    expect(result.decision!.reason).toContain('below the threshold of 5');
+    expect(await freshMaxWalSizeMb()).toBe(START_MB);
+  });
+
+  it('caps growth at walrus.max with a WARNING, and then stays put', async () => {
+    const notices = collectNotices(client);
+    await client.query("SET walrus.max = '64MB'");
+    await analyze(client);
+    await forceCheckpoints(client, 3);
+    const capped = await analyze(client);
+    expect(capped.decision).toMatchObject({ action: 'capped', new_size_mb: 64 });
+    expect(notices.some((n) => n.startsWith('WARNING') && n.includes('capped at 64 MB'))).toBe(true);
+    expect(await freshMaxWalSizeMb()).toBe(64);
+
+    await forceCheckpoints(client, 3);
+    const again = await analyze(client);
+    expect(again.decision).toMatchObject({ action: 'no_change', old_size_mb: 64, new_size_mb: 64 });
+    expect(await freshMaxWalSizeMb()).toBe(64);
+  });
+
+  it('never goes below min_wal_size or two WAL segments', async () => {
+    await alterSystem({ min_wal_size: '256MB' });
+    try {
+      await analyze(client);
+      await forceCheckpoints(client, 2);
+      const result = await analyze(client);
+      // 32 MB x 3 would be 96 MB, below min_wal_size.
+      expect(result.decision).toMatchObject({ action: 'increase', new_size_mb: 256 });
+      expect(await freshMaxWalSizeMb()).toBe(256);
+    } finally {
+      await alterSystem({ min_wal_size: `${START_MB}MB` });
+    }
+    await expect(client.query("SELECT walrus.apply_max_wal_size(16, '')")).rejects.toThrow(/below the floor of 32 MB/);
+    expect(await freshMaxWalSizeMb()).toBe(256);
+  });
+
+  it('re-baselines after pg_stat_reset_shared instead of reacting', async () => {
+    await analyze(client);
+    await forceCheckpoints(client, 3);
+    await client.query("SELECT pg_stat_reset_shared('bgwriter')");
+    const result = await analyze(client);
+    expect(result).toMatchObject({ baseline: true, applied: false });
+    expect(await freshMaxWalSizeMb()).toBe(START_MB);
+  });
+
+  it('lets exactly one of two concurrent calls run; the other returns at once', async () => {
+    const other = await connect();
+    try {
+      await client.query('BEGIN');
+      await analyze(client);
+      // Were the second call to wait for the lock, the statement timeout would fail this test.
+      await other.query("SET statement_timeout = '5s'");
+      const skipped = await analyze(other);
+      expect(skipped).toMatchObject({ analyzed: false, skipped: true });
+      expect(skipped.reason).toContain('another walrus_analyze() is running');
+    } finally {
+      await client.query('COMMIT');
+      await other.end();
+    }
+  });
+
+  it('survives an apply failure, records it without the password, and applies on the next cycle', async () => {
+    const info = clusterInfo();
+    const notices = collectNotices(client);
+    await client.query('SELECT set_config($1, $2, false)', [
+      'walrus.conninfo',
+      `host=${info.host} port=1 dbname=${info.database} user=${info.user} password=sup3rsecret`,
+    ]);
+    await analyze(client);
+    const made = await forceCheckpoints(client, 2);
+    const failed = await analyze(client);
+    expect(failed).toMatchObject({ analyzed: true, applied: false });
+    expect(failed.error).toMatch(/could not establish connection|connection/i);
+    expect(await freshMaxWalSizeMb()).toBe(START_MB);
+    const row = (await history(client)).at(-1)!;
+    expect(row).toMatchObject({ action: 'error', old_size_mb: START_MB, new_size_mb: START_MB });
+    expect(row.metadata['intended_size_mb']).toBe(START_MB * (made + 1));
+    expect(notices.some((n) => n.startsWith('WARNING') && n.includes('could not apply max_wal_size'))).toBe(true);
+
+    const everything = JSON.stringify(await history(client)) + notices.join('\n') + (await readServerLog(info));
+    expect(everything).not.toContain('sup3rsecret');
+
+    await client.query('RESET walrus.conninfo');
+    const made2 = await forceCheckpoints(client, 2);
+    const applied = await analyze(client);
+    expect(applied).toMatchObject({ applied: true, decision: { action: 'increase', new_size_mb: START_MB * (made2 + 1) } });
+    expect(await freshMaxWalSizeMb()).toBe(START_MB * (made2 + 1));
+  });
+
+  it('reports that dblink is missing instead of failing the cycle', async () => {
+    const db = await createDatabase('walrus_nodblink');
+    const other = await connect(db.name);
+    try {
+      await other.query('CREATE EXTENSION pg_walrus');
+      await analyze(other);
+      await forceCheckpoints(other, 2);
+      const result = await analyze(other);
+      expect(result).toMatchObject({ analyzed: true, applied: false });
+      expect(result.error).toContain('dblink is not installed');
+      expect(await freshMaxWalSizeMb()).toBe(START_MB);
+    } finally {
+      await other.end();
+      await db.drop();
+    }
+  });
+});
+
+describe('on a streaming standby', () => {
+  it('does nothing and says why', async () => {
+    const standby = await createStandby(clusterInfo());
+    try {
+      const result = await withStandby(standby.info, (c) => analyze(c));
+      expect(result).toMatchObject({ analyzed: false, skipped: true });
+      expect(result.reason).toContain('standby');
+      expect(await withStandby(standby.info, (c) => scalar(c, 'SELECT count(*)::int FROM walrus.sample'))).toBe(0);
+    } finally {
+      await standby.stop();
+    }
+    expect(await freshMaxWalSizeMb()).toBe(START_MB);
+  });
+});
+
+async function withStandby<T>(info: ReturnType<typeof clusterInfo>, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = await connectTo(info, info.database);
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+describe('settings', () => {
+  const cases: [string, string, string][] = [
+    ['walrus.max', 'lots', 'not a memory size'],
+    ['walrus.max', '-1GB', 'not a memory size'],
+    ['walrus.max', '99999TB', 'out of range'],
+    ['walrus.max', '4gb', 'not a memory size'],
+    ['walrus.max', '10 parsecs', 'not a memory size'],
+    ['walrus.max', '16MB', 'out of range'],
+    ['walrus.threshold', 'two', 'not an integer'],
+    ['walrus.threshold', '0', 'out of range'],
+    ['walrus.threshold', '-5', 'out of range'],
+    ['walrus.threshold', '1001', 'out of range'],
+    ['walrus.threshold', '2.5', 'not an integer'],
+    ['walrus.enable', 'maybe', 'not a boolean'],
+  ];
+
+  it.each(cases)('%s = %j warns with the value and the valid range, and uses the default', async (name, value, error) => {
+    const notices = collectNotices(client);
+    await client.query('SELECT set_config($1, $2, false)', [name, value]);
+    const report = await client.query('SELECT valid, error, effective_value, default_value FROM walrus.setting_report() WHERE name = $1', [name]);
+    expect(report.rows[0]).toMatchObject({ valid: false });
+    expect(report.rows[0].error).toContain(error);
+    expect(report.rows[0].error).toMatch(/valid/);
+    const config = await client.query('SELECT (walrus.read_config()).*');
+    const defaults = { 'walrus.max': { max_mb: 4096 }, 'walrus.threshold': { threshold: 2 }, 'walrus.enable': { enable: true } };
+    expect(config.rows[0]).toMatchObject(defaults[name as keyof typeof defaults]);
+    const warning = notices.find((n) => n.startsWith('WARNING'));
+    expect(warning).toContain(name);
+    expect(warning).toContain(`'${value}'`);
+    expect(warning).toMatch(/valid: /);
+    // A bad setting never aborts the cycle.
+    expect((await analyze(client)).analyzed).toBe(true);
+  });
+
+  it.each([
+    ['8GB', 8192],
+    ['512', 512],
+    [' 64 MB ', 64],
+    ['1TB', 1048576],
+    ['1.5GB', 1536],
+    ['33554432kB', 32768],
+  ])('walrus.max = %j means %d MB', async (value, mb) => {
+    await client.query("SELECT set_config('walrus.max', $1, false)", [value]);
+    expect((await client.query('SELECT (walrus.read_config()).max_mb')).rows[0].max_mb).toBe(mb);
+  });
+});
+
+describe('installation', () => {
+  it('succeeds without pg_cron and says how to schedule the cycle', async () => {
+    const db = await createDatabase('walrus_nocron');
+    const other = await connect(db.name);
+    try {
+      const notices = collectNotices(other);
+      await other.query('CREATE EXTENSION pg_walrus');
+      expect(notices.join('\n')).toMatch(/^WARNING: pg_walrus: pg_cron is not installed/);
+    } finally {
+      await other.end();
+      await db.drop();
+    }
+  });
+
+  it('DROP EXTENSION removes the job, and a failed DROP keeps it', async () => {
+    const jobs = async (): Promise<number> => scalar<number>(client, "SELECT count(*)::int FROM cron.job WHERE jobname = 'pg_walrus'");
+    expect(await jobs()).toBe(1);
+    await client.query('BEGIN');
+    await client.query('DROP EXTENSION pg_walrus');
+    await client.query('ROLLBACK');
+    expect(await jobs()).toBe(1);
+    await client.query('DROP EXTENSION pg_walrus');
+    expect(await jobs()).toBe(0);
+    await client.query('CREATE EXTENSION pg_walrus');
+    await setJobActive(client, false);
+    expect(await jobs()).toBe(1);
+  });
+});
