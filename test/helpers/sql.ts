@@ -1,0 +1,57 @@
+import type pg from 'pg';
+
+/*
+ * Client-side helpers with no test-runner dependency, shared by the tests and by the demo script.
+ */
+
+/** Polls until the value satisfies the predicate; usable in hooks, where expect.poll is not. */
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(value)})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The first column of the first row. */
+export async function scalar<T>(client: pg.Client, sql: string, params: unknown[] = []): Promise<T> {
+  const { rows } = await client.query<Record<string, T>>(sql, params);
+  if (rows.length === 0) throw new Error(`no row from: ${sql}`);
+  return Object.values(rows[0]!)[0] as T;
+}
+
+export async function requestedCheckpoints(client: pg.Client): Promise<number> {
+  await client.query('SELECT pg_stat_clear_snapshot()');
+  return Number(await scalar<string>(client, 'SELECT checkpoints_req FROM pg_stat_bgwriter'));
+}
+
+/**
+ * Real WAL pressure: each write plus WAL segment switch adds a segment of WAL since the last checkpoint, and once that
+ * passes max_wal_size / (1 + checkpoint_completion_target) the checkpointer starts a requested ("forced")
+ * checkpoint. Switches until the counter has moved n times, waiting for each so that no two requests merge.
+ */
+export async function forceCheckpoints(client: pg.Client, n: number): Promise<number> {
+  const before = await requestedCheckpoints(client);
+  await client.query('CREATE TABLE IF NOT EXISTS public.walrus_wal_pressure (x bigint)');
+  const deadline = Date.now() + 30_000 * n;
+  for (let i = 0; i < n; i++) {
+    let now = await requestedCheckpoints(client);
+    while (now <= before + i) {
+      if (Date.now() > deadline) throw new Error(`only ${now - before} of ${n} forced checkpoints arrived`);
+      await client.query('INSERT INTO public.walrus_wal_pressure SELECT g FROM generate_series(1, 100) g');
+      await client.query('SELECT pg_switch_wal()');
+      now = await waitFor(() => requestedCheckpoints(client), (c) => c > before + i, 'a checkpoint', 1_000).catch(() =>
+        requestedCheckpoints(client),
+      );
+    }
+  }
+  return (await requestedCheckpoints(client)) - before;
+}
+
