@@ -20,6 +20,38 @@ CREATE TYPE walrus.growth_decision AS (
 );
 COMMENT ON TYPE walrus.growth_decision IS 'A sizing decision: the action, the sizes in MB, and a sentence for the DBA.';
 
+-- walrus.cycle_input: from TypeScript interface CycleInput
+CREATE TYPE walrus.cycle_input AS (
+  current_mb integer,
+  forced integer,
+  floor_mb integer,
+  threshold integer,
+  max_mb integer,
+  shrink_enable boolean,
+  shrink_factor double precision,
+  shrink_intervals integer,
+  min_size_mb integer,
+  dry_run boolean,
+  cooldown_sec integer,
+  max_changes_per_hour integer,
+  quiet_intervals integer,
+  changes_last_hour integer,
+  seconds_since_change double precision
+);
+COMMENT ON TYPE walrus.cycle_input IS 'What one cycle knows: this interval''s forced checkpoints, the sizes, the settings, and the persisted state.';
+
+-- walrus.cycle_decision: from TypeScript interface CycleDecision
+CREATE TYPE walrus.cycle_decision AS (
+  action text,
+  proposed text,
+  old_size_mb integer,
+  new_size_mb integer,
+  apply boolean,
+  quiet_intervals integer,
+  reason text
+);
+COMMENT ON TYPE walrus.cycle_decision IS 'The decision of one cycle. `proposed` is what live mode would do; `apply` says whether to run ALTER SYSTEM.';
+
 -- ====================================================================================================
 -- Runtime helpers: JavaScript number semantics in SQL
 -- ====================================================================================================
@@ -35,12 +67,26 @@ AS $$
 $$;
 COMMENT ON FUNCTION walrus.js_div(double precision, double precision) IS 'JavaScript division: x / 0 is an infinity or NaN instead of an error.';
 
+CREATE FUNCTION walrus.js_lt(a double precision, b double precision) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT a < b AND a <> 'NaN' AND b <> 'NaN'
+$$;
+COMMENT ON FUNCTION walrus.js_lt(double precision, double precision) IS 'JavaScript''s <: false whenever either side is NaN (PostgreSQL sorts NaN above every number).';
+
 CREATE FUNCTION walrus.js_gt(a double precision, b double precision) RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
   SELECT a > b AND a <> 'NaN' AND b <> 'NaN'
 $$;
 COMMENT ON FUNCTION walrus.js_gt(double precision, double precision) IS 'JavaScript''s >: false whenever either side is NaN (PostgreSQL sorts NaN above every number).';
+
+CREATE FUNCTION walrus.js_ge(a double precision, b double precision) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT a >= b AND a <> 'NaN' AND b <> 'NaN'
+$$;
+COMMENT ON FUNCTION walrus.js_ge(double precision, double precision) IS 'JavaScript''s >=: false whenever either side is NaN (PostgreSQL sorts NaN above every number).';
 
 CREATE FUNCTION walrus.js_min(a double precision, b double precision) RETURNS double precision
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -161,6 +207,15 @@ AS $$
     ('enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
     ('max', 'memory', '4GB', 'MB', 2, 2147483647, false, true, false, 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
     ('threshold', 'int', '2', NULL, 1, 1000, false, false, false, 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
+    ('shrink_enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
+    ('shrink_factor', 'real', '0.75', NULL, 0, 1, true, false, false, 'A shrink multiplies max_wal_size by this factor.'),
+    ('shrink_intervals', 'int', '5', NULL, 1, 1000, false, false, false, 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
+    ('min_size', 'memory', '1GB', 'MB', 2, 2147483647, false, true, false, 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
+    ('dry_run', 'bool', 'off', NULL, NULL, NULL, false, false, false, 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
+    ('cooldown_sec', 'int', '300', 's', 0, 86400, false, false, false, 'Minimum seconds between two changes (dry-run decisions count as changes).'),
+    ('max_changes_per_hour', 'int', '4', NULL, 0, 1000, false, false, false, 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
+    ('history_retention_days', 'int', '30', NULL, 0, 3650, false, false, false, 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
+    ('notify_channel', 'text', 'walrus_events', NULL, NULL, NULL, false, false, false, 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
     ('conninfo', 'text', '', NULL, NULL, NULL, false, false, true, 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user.')
   ) AS d(name, kind, default_value, unit, min_value, max_value, exclusive, two_segments, secret, description)
   -- An empty value is what RESET leaves behind for a placeholder: it means "not set".
@@ -180,6 +235,15 @@ CREATE TYPE walrus.config AS (
   enable boolean,
   max_mb integer,
   threshold integer,
+  shrink_enable boolean,
+  shrink_factor double precision,
+  shrink_intervals integer,
+  min_size_mb integer,
+  dry_run boolean,
+  cooldown_sec integer,
+  max_changes_per_hour integer,
+  history_retention_days integer,
+  notify_channel text,
   conninfo text
 );
 
@@ -202,6 +266,15 @@ BEGIN
       WHEN 'walrus.enable' THEN cfg.enable := setting.effective_value::boolean;
       WHEN 'walrus.max' THEN cfg.max_mb := setting.effective_value::numeric::integer;
       WHEN 'walrus.threshold' THEN cfg.threshold := setting.effective_value::integer;
+      WHEN 'walrus.shrink_enable' THEN cfg.shrink_enable := setting.effective_value::boolean;
+      WHEN 'walrus.shrink_factor' THEN cfg.shrink_factor := setting.effective_value::double precision;
+      WHEN 'walrus.shrink_intervals' THEN cfg.shrink_intervals := setting.effective_value::integer;
+      WHEN 'walrus.min_size' THEN cfg.min_size_mb := setting.effective_value::numeric::integer;
+      WHEN 'walrus.dry_run' THEN cfg.dry_run := setting.effective_value::boolean;
+      WHEN 'walrus.cooldown_sec' THEN cfg.cooldown_sec := setting.effective_value::integer;
+      WHEN 'walrus.max_changes_per_hour' THEN cfg.max_changes_per_hour := setting.effective_value::integer;
+      WHEN 'walrus.history_retention_days' THEN cfg.history_retention_days := setting.effective_value::integer;
+      WHEN 'walrus.notify_channel' THEN cfg.notify_channel := setting.effective_value;
       WHEN 'walrus.conninfo' THEN cfg.conninfo := coalesce(nullif(current_setting('walrus.conninfo', true), ''), '');
     END CASE;
   END LOOP;
@@ -269,6 +342,126 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.decide_growth(integer, integer, integer, integer, integer) IS 'pg_walsizer''s growth rule: when forced checkpoints reach the threshold, grow to current x (forced + 1), capped at max_mb and never below floor_mb. Overflow-safe: the product is only formed once it is known to fit the cap.';
 
+-- walrus.shrink_target: compiled from src/logic/shrink.ts:7 (shrinkTarget)
+CREATE FUNCTION walrus.shrink_target(current_mb integer, factor double precision, min_size_mb integer, floor_mb integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+DECLARE
+  lower integer;
+  scaled integer;
+BEGIN
+  lower := GREATEST(min_size_mb, floor_mb);
+  IF (current_mb <= lower) THEN
+    RETURN current_mb;
+  END IF;
+  scaled := (floor((current_mb * factor)))::integer;
+  RETURN GREATEST(scaled, lower);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.shrink_target(integer, double precision, integer, integer) IS 'The size after one shrink step: current x factor, never below walrus.min_size nor the server''s floor (two WAL segments, min_wal_size). Equal to current when already at or below that bound.';
+
+-- walrus.outcome: compiled from src/logic/cycle.ts:41 (outcome)
+CREATE FUNCTION walrus.outcome(input walrus.cycle_input, action text, proposed text, new_size_mb integer, quiet integer, reason text)
+RETURNS walrus.cycle_decision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+BEGIN
+  RETURN ROW(action, proposed, (input).current_mb, new_size_mb, (((action = 'increase') OR (action = 'decrease')) OR (action = 'capped')), quiet, reason)::walrus.cycle_decision;
+END;
+$function$;
+
+-- walrus.rate_limit_reason: compiled from src/logic/cycle.ts:57 (rateLimitReason)
+CREATE FUNCTION walrus.rate_limit_reason(input walrus.cycle_input)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+DECLARE
+  since double precision;
+  "left" integer;
+BEGIN
+  IF ((input).max_changes_per_hour = 0) THEN
+    RETURN 'walrus.max_changes_per_hour is 0: automatic changes are off';
+  END IF;
+  IF ((input).changes_last_hour >= (input).max_changes_per_hour) THEN
+    RETURN ('hourly limit reached: ' || ((input).changes_last_hour)::text || ' changes in the last 60 minutes (walrus.max_changes_per_hour = ' || ((input).max_changes_per_hour)::text || ')');
+  END IF;
+  since := (input).seconds_since_change;
+  IF ((since IS NOT NULL) AND walrus.js_lt(since, (input).cooldown_sec)) THEN
+    "left" := (ceil(((input).cooldown_sec - since)))::integer;
+    RETURN ('cooldown: ' || ("left")::text || ' s of walrus.cooldown_sec = ' || ((input).cooldown_sec)::text || ' s left since the last change');
+  END IF;
+  RETURN '';
+END;
+$function$;
+COMMENT ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) IS 'Why a change may not happen now, or '''' when it may: automatic changes switched off, the hourly budget spent (a rolling 60-minute window), or the cooldown since the last change still running.';
+
+-- walrus.decide_cycle: compiled from src/logic/cycle.ts:77 (decideCycle)
+CREATE FUNCTION walrus.decide_cycle(input walrus.cycle_input)
+RETURNS walrus.cycle_decision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+DECLARE
+  quiet bigint;
+  growth walrus.growth_decision;
+  proposed text;
+  target integer;
+  reason text;
+  shrunk integer;
+  limited text;
+BEGIN
+  quiet := CASE WHEN ((input).forced < (input).threshold) THEN ((input).quiet_intervals::bigint + 1) ELSE 0 END;
+  growth := walrus.decide_growth((input).current_mb, (input).forced, (input).threshold, (input).max_mb, (input).floor_mb);
+  proposed := 'no_change';
+  target := (input).current_mb;
+  reason := (growth).reason;
+  IF ((growth).action <> 'no_change') THEN
+    proposed := (growth).action;
+    target := (growth).new_size_mb;
+  ELSIF ((input).shrink_enable AND (quiet >= (input).shrink_intervals)) THEN
+    shrunk := walrus.shrink_target((input).current_mb, (input).shrink_factor, (input).min_size_mb, (input).floor_mb);
+    IF (shrunk < (input).current_mb) THEN
+      proposed := 'decrease';
+      target := shrunk;
+      reason := ((quiet)::text || ' consecutive quiet intervals (walrus.shrink_intervals = ' || ((input).shrink_intervals)::text || '); shrinking ' || ((input).current_mb)::text || ' MB by walrus.shrink_factor to ' || (shrunk)::text || ' MB');
+    ELSE
+      reason := ((quiet)::text || ' quiet intervals, but max_wal_size is already at the shrink floor of ' || (GREATEST((input).min_size_mb, (input).floor_mb))::text || ' MB');
+    END IF;
+  ELSIF (((input).forced < (input).threshold) AND (input).shrink_enable) THEN
+    reason := ((growth).reason || '; quiet interval ' || (quiet)::text || ' of ' || ((input).shrink_intervals)::text || ' before a shrink');
+  END IF;
+  IF (proposed = 'no_change') THEN
+    RETURN walrus.outcome(input, 'no_change', 'no_change', (input).current_mb, (quiet)::integer, reason);
+  END IF;
+  limited := walrus.rate_limit_reason(input);
+  IF (limited <> '') THEN
+    RETURN walrus.outcome(input, 'skipped', proposed, target, (CASE WHEN (proposed = 'decrease') THEN quiet ELSE 0 END)::integer, (limited || '; wanted: ' || reason));
+  END IF;
+  IF (input).dry_run THEN
+    RETURN walrus.outcome(input, 'dry_run', proposed, target, 0, ('walrus.dry_run is on; would ' || CASE WHEN (proposed = 'decrease') THEN 'shrink' ELSE 'grow' END || ' to ' || (target)::text || ' MB: ' || reason));
+  END IF;
+  RETURN walrus.outcome(input, proposed, proposed, target, 0, reason);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.decide_cycle(walrus.cycle_input) IS 'One cycle''s decision: grow on forced checkpoints (pg_walsizer''s rule, capped), shrink after enough consecutive quiet intervals, then apply the rate limits and dry-run. A dry-run decision is exactly the live one, recorded instead of applied; it counts against the rate limits like a change.';
+
+-- walrus.confidence: compiled from src/logic/confidence.ts:10 (confidence)
+CREATE FUNCTION walrus.confidence(elapsed_sec double precision, timeout_sec integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+BEGIN
+  IF walrus.js_ge(elapsed_sec, timeout_sec) THEN
+    RETURN 'high';
+  END IF;
+  IF walrus.js_ge(elapsed_sec, (timeout_sec::double precision / 2)) THEN
+    RETURN 'medium';
+  END IF;
+  RETURN 'low';
+END;
+$function$;
+COMMENT ON FUNCTION walrus.confidence(double precision, integer) IS 'A recommendation made from less than one checkpoint_timeout of counters extrapolates nothing (the count is divided by a full interval), so a young sample can only under-report pressure: the older the sample, the surer the answer.';
+
 -- walrus.cron_schedule: compiled from src/logic/schedule.ts:7 (cronSchedule)
 CREATE FUNCTION walrus.cron_schedule(timeout_sec integer, seconds_supported boolean)
 RETURNS text
@@ -330,6 +523,25 @@ CREATE INDEX history_timestamp_idx ON walrus.history ("timestamp");
 COMMENT ON TABLE walrus.history IS 'Every pg_walrus decision: action, sizes in MB, forced checkpoints of the interval, reason.';
 SELECT pg_catalog.pg_extension_config_dump('walrus.history', '');
 SELECT pg_catalog.pg_extension_config_dump('walrus.history_id_seq', '');
+
+-- walrus.state: what must survive restarts between cycles (one row, created by the first cycle)
+CREATE TABLE walrus.state (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  quiet_intervals integer NOT NULL DEFAULT 0 CHECK (quiet_intervals >= 0),
+  cycles bigint NOT NULL DEFAULT 0,
+  increases bigint NOT NULL DEFAULT 0,
+  decreases bigint NOT NULL DEFAULT 0,
+  last_check_time timestamptz,
+  last_adjustment_time timestamptz
+);
+COMMENT ON TABLE walrus.state IS 'pg_walrus counters and the consecutive quiet intervals that drive shrinking.';
+-- No row is inserted here: a restored dump brings its own, and a default row would collide with it.
+SELECT pg_catalog.pg_extension_config_dump('walrus.state', '');
+
+-- walrus.settings: the settings report as a view, for psql and monitoring
+CREATE VIEW walrus.settings AS SELECT * FROM walrus.setting_report();
+COMMENT ON VIEW walrus.settings IS
+  'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error.';
 
 -- ====================================================================================================
 -- Functions declared in src/api
@@ -428,7 +640,8 @@ DECLARE
   current_schedule text;
   wanted text;
 BEGIN
-  IF NOT walrus.cron_installed() THEN
+  -- Only the job's owner can change it; for anyone else (an operator role) there is nothing to keep in step.
+  IF NOT walrus.cron_installed() OR NOT has_schema_privilege('cron', 'USAGE') THEN
     RETURN NULL;
   END IF;
   EXECUTE 'SELECT schedule FROM cron.job WHERE jobname = $1 AND username = current_user' INTO current_schedule
@@ -456,6 +669,40 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.unschedule_on_drop() IS 'Event trigger: removes the pg_walrus cron job when DROP EXTENSION pg_walrus starts. sql_drop triggers that belong to an extension do not fire for its own drop, so this runs at ddl_command_start; the removal is transactional and comes back if the DROP fails.';
 
+CREATE FUNCTION walrus.read_counters()
+RETURNS walrus.sample
+LANGUAGE plpgsql STABLE
+AS $function$
+DECLARE
+  s walrus.sample;
+BEGIN
+  -- pg_stat_checkpointer replaced the pg_stat_bgwriter columns in PostgreSQL 17; look the view up at run time.
+  IF to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL THEN
+    EXECUTE 'SELECT num_requested, num_timed, stats_reset FROM pg_catalog.pg_stat_checkpointer'
+      INTO s.requested_checkpoints, s.timed_checkpoints, s.stats_reset;
+  ELSE
+    EXECUTE 'SELECT checkpoints_req, checkpoints_timed, stats_reset FROM pg_catalog.pg_stat_bgwriter'
+      INTO s.requested_checkpoints, s.timed_checkpoints, s.stats_reset;
+  END IF;
+  s.taken_at := clock_timestamp();
+  s.wal_lsn := CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn()
+                    ELSE pg_catalog.pg_current_wal_lsn() END;
+  s.checkpoint_timeout_sec := (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'checkpoint_timeout');
+  s.checkpoint_completion_target := current_setting('checkpoint_completion_target')::double precision;
+  s.max_wal_size_mb := (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'max_wal_size');
+  -- A session sees a reloaded setting only between commands, so one that applied a size itself (two calls of
+  -- walrus_analyze() in one psql session) would still read the old value: trust a change applied since it loaded.
+  s.max_wal_size_mb := coalesce((SELECT h.new_size_mb FROM walrus.history h
+                                  WHERE h.action IN ('increase', 'decrease', 'capped')
+                                    AND h."timestamp" > pg_catalog.pg_conf_load_time()
+                                  ORDER BY h.id DESC LIMIT 1), s.max_wal_size_mb);
+  s.min_wal_size_mb := (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'min_wal_size');
+  s.wal_segment_mb := (pg_catalog.pg_size_bytes(current_setting('wal_segment_size')) / 1048576)::integer;
+  RETURN s;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.read_counters() IS 'The checkpoint counters, WAL position and sizing settings as they are now, as an unsaved walrus.sample.';
+
 CREATE FUNCTION walrus.take_sample()
 RETURNS walrus.sample
 LANGUAGE plpgsql VOLATILE
@@ -465,28 +712,46 @@ DECLARE
 BEGIN
   -- Statistics are cached per transaction; a cycle must see the counters as they are now.
   PERFORM pg_catalog.pg_stat_clear_snapshot();
-  -- pg_stat_checkpointer replaced the pg_stat_bgwriter columns in PostgreSQL 17; look the view up at run time.
-  IF to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL THEN
-    EXECUTE 'SELECT num_requested, num_timed, stats_reset FROM pg_catalog.pg_stat_checkpointer'
-      INTO s.requested_checkpoints, s.timed_checkpoints, s.stats_reset;
-  ELSE
-    EXECUTE 'SELECT checkpoints_req, checkpoints_timed, stats_reset FROM pg_catalog.pg_stat_bgwriter'
-      INTO s.requested_checkpoints, s.timed_checkpoints, s.stats_reset;
-  END IF;
-  INSERT INTO walrus.sample (requested_checkpoints, timed_checkpoints, stats_reset, wal_lsn, checkpoint_timeout_sec,
-                             checkpoint_completion_target, max_wal_size_mb, min_wal_size_mb, wal_segment_mb)
-  VALUES (s.requested_checkpoints, s.timed_checkpoints, s.stats_reset, pg_catalog.pg_current_wal_lsn(),
-          (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'checkpoint_timeout'),
-          current_setting('checkpoint_completion_target')::double precision,
-          (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'max_wal_size'),
-          (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'min_wal_size'),
-          (pg_size_bytes(current_setting('wal_segment_size')) / 1048576)::integer)
+  s := walrus.read_counters();
+  INSERT INTO walrus.sample (taken_at, requested_checkpoints, timed_checkpoints, stats_reset, wal_lsn,
+                             checkpoint_timeout_sec, checkpoint_completion_target, max_wal_size_mb, min_wal_size_mb,
+                             wal_segment_mb)
+  VALUES (s.taken_at, s.requested_checkpoints, s.timed_checkpoints, s.stats_reset, s.wal_lsn, s.checkpoint_timeout_sec,
+          s.checkpoint_completion_target, s.max_wal_size_mb, s.min_wal_size_mb, s.wal_segment_mb)
   RETURNING * INTO s;
   DELETE FROM walrus.sample WHERE id <= s.id - 2000;
   RETURN s;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.take_sample() IS 'Stores the checkpoint counters, WAL position and sizing settings as a new walrus.sample row.';
+COMMENT ON FUNCTION walrus.take_sample() IS 'Stores the current counters as a new walrus.sample row (the baseline for the next cycle) and returns it.';
+
+CREATE FUNCTION walrus.comparable(prev walrus.sample, cur walrus.sample)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT prev.id IS NOT NULL
+     AND prev.stats_reset IS NOT DISTINCT FROM cur.stats_reset
+     AND cur.requested_checkpoints >= prev.requested_checkpoints
+     AND cur.timed_checkpoints >= prev.timed_checkpoints
+$$;
+COMMENT ON FUNCTION walrus.comparable(walrus.sample, walrus.sample) IS 'Whether the counters of two samples can be subtracted: a previous sample exists, the statistics were not reset in between, and no counter went backwards. Otherwise the newer sample is only a baseline.';
+
+CREATE FUNCTION walrus.cycle_input(cfg walrus.config, cur walrus.sample, forced integer)
+RETURNS walrus.cycle_input
+LANGUAGE sql STABLE
+AS $$
+  SELECT ROW(
+    cur.max_wal_size_mb, forced, walrus.size_floor_mb(cur.wal_segment_mb, cur.min_wal_size_mb),
+    cfg.threshold, cfg.max_mb, cfg.shrink_enable, cfg.shrink_factor, cfg.shrink_intervals, cfg.min_size_mb,
+    cfg.dry_run, cfg.cooldown_sec, cfg.max_changes_per_hour,
+    coalesce((SELECT quiet_intervals FROM walrus.state), 0),
+    (SELECT count(*) FROM walrus.history
+      WHERE action IN ('increase', 'decrease', 'capped', 'dry_run') AND "timestamp" > now() - interval '60 minutes')::integer,
+    (SELECT extract(epoch FROM now() - max("timestamp"))::double precision FROM walrus.history
+      WHERE action IN ('increase', 'decrease', 'capped', 'dry_run'))
+  )::walrus.cycle_input
+$$;
+COMMENT ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) IS 'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, and the rate-limit window computed from persisted history, so limits survive restarts.';
 
 CREATE FUNCTION walrus.record(action text, old_size_mb integer, new_size_mb integer, forced_checkpoints integer, checkpoint_timeout_sec integer, reason text, metadata jsonb)
 RETURNS bigint
@@ -497,6 +762,41 @@ AS $$
   RETURNING id
 $$;
 COMMENT ON FUNCTION walrus.record(text, integer, integer, integer, integer, text, jsonb) IS 'Appends one decision to walrus.history and returns its id.';
+
+CREATE FUNCTION walrus.notify(channel text, action text, old_size_mb integer, new_size_mb integer, reason text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $function$
+BEGIN
+  IF coalesce(channel, '') = '' THEN
+    RETURN;
+  END IF;
+  PERFORM pg_catalog.pg_notify(channel, jsonb_build_object(
+    'event', CASE WHEN action IN ('increase', 'decrease', 'capped') THEN 'resize' ELSE action END,
+    'action', action, 'old_size_mb', old_size_mb, 'new_size_mb', new_size_mb,
+    'reason', left(reason, 1000), 'timestamp', now())::text);
+EXCEPTION WHEN OTHERS THEN
+  RAISE WARNING 'pg_walrus: could not notify channel %: %', quote_literal(channel), SQLERRM;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.notify(text, text, integer, integer, text) IS 'Sends one event as JSON with pg_notify() (never a NOTIFY statement built from strings). The reason is cut to 1000 characters so the payload stays under the 8000-byte limit. A failure is a WARNING, never an error.';
+
+CREATE FUNCTION walrus.save_state(quiet integer, action text)
+RETURNS void
+LANGUAGE sql VOLATILE
+AS $$
+  INSERT INTO walrus.state AS s (quiet_intervals, cycles, increases, decreases, last_check_time, last_adjustment_time)
+  VALUES (quiet, 1, (action IN ('increase', 'capped'))::int, (action = 'decrease')::int, now(),
+          CASE WHEN action IN ('increase', 'capped', 'decrease') THEN now() END)
+  ON CONFLICT (singleton) DO UPDATE SET
+    quiet_intervals = excluded.quiet_intervals,
+    cycles = s.cycles + 1,
+    increases = s.increases + excluded.increases,
+    decreases = s.decreases + excluded.decreases,
+    last_check_time = excluded.last_check_time,
+    last_adjustment_time = coalesce(excluded.last_adjustment_time, s.last_adjustment_time)
+$$;
+COMMENT ON FUNCTION walrus.save_state(integer, text) IS 'Updates walrus.state after a cycle: quiet intervals, counters and the time of the last adjustment.';
 
 CREATE FUNCTION walrus_analyze()
 RETURNS jsonb
@@ -509,10 +809,11 @@ DECLARE
   elapsed double precision;
   delta bigint;
   forced integer;
-  decision walrus.growth_decision;
+  decision walrus.cycle_decision;
   observed jsonb;
   history_id bigint;
   failure text;
+  recorded_size integer;
 BEGIN
   IF NOT pg_catalog.pg_try_advisory_xact_lock(131260314973555) THEN
     RETURN jsonb_build_object('analyzed', false, 'skipped', true,
@@ -523,20 +824,22 @@ BEGIN
       'reason', 'this server is a standby (in recovery); max_wal_size is managed on the primary');
   END IF;
   cfg := walrus.read_config(true);
-  IF NOT cfg.enable THEN
-    RETURN jsonb_build_object('analyzed', false, 'skipped', true, 'reason', 'walrus.enable is off');
-  END IF;
+  PERFORM walrus.cleanup_history();
   PERFORM walrus.ensure_schedule();
-
   cur := walrus.take_sample();
   SELECT * INTO prev FROM walrus.sample WHERE id < cur.id ORDER BY id DESC LIMIT 1;
   observed := jsonb_build_object('requested_checkpoints', cur.requested_checkpoints,
     'timed_checkpoints', cur.timed_checkpoints, 'max_wal_size_mb', cur.max_wal_size_mb,
     'checkpoint_timeout_sec', cur.checkpoint_timeout_sec, 'wal_lsn', cur.wal_lsn::text);
 
+  IF NOT cfg.enable THEN
+    PERFORM walrus.record('skipped', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
+      'walrus.enable is off', jsonb_build_object('observed', observed));
+    RETURN jsonb_build_object('analyzed', false, 'skipped', true, 'reason', 'walrus.enable is off');
+  END IF;
+
   -- Without a comparable previous sample the cumulative counters say nothing about one interval.
-  IF prev.id IS NULL OR prev.stats_reset IS DISTINCT FROM cur.stats_reset
-     OR cur.requested_checkpoints < prev.requested_checkpoints OR cur.timed_checkpoints < prev.timed_checkpoints THEN
+  IF NOT walrus.comparable(prev, cur) THEN
     PERFORM walrus.record('no_change', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
       'baseline: first sample, or the statistics were reset', jsonb_build_object('observed', observed, 'baseline', true));
     RETURN jsonb_build_object('analyzed', true, 'baseline', true, 'observed', observed, 'applied', false,
@@ -552,24 +855,27 @@ BEGIN
     RAISE LOG 'pg_walrus: detected % forced checkpoints over % seconds', delta, round(elapsed::numeric);
   END IF;
 
-  decision := walrus.decide_growth(cur.max_wal_size_mb, forced, cfg.threshold, cfg.max_mb,
-                                   walrus.size_floor_mb(cur.wal_segment_mb, cur.min_wal_size_mb));
+  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, forced));
+  -- A dry-run row shows the size live mode would apply; a skipped row keeps the size it did not change.
+  recorded_size := CASE WHEN decision.action = 'skipped' THEN decision.old_size_mb ELSE decision.new_size_mb END;
   -- Recorded before anything is applied: the dblink change commits on its own and survives a rollback here.
-  history_id := walrus.record(decision.action, decision.old_size_mb, decision.new_size_mb, forced,
-    cur.checkpoint_timeout_sec, decision.reason, jsonb_build_object('observed', observed));
-  IF decision.action = 'no_change' THEN
-    RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'decision', to_jsonb(decision), 'applied', false);
-  END IF;
+  history_id := walrus.record(decision.action, decision.old_size_mb, recorded_size, forced,
+    cur.checkpoint_timeout_sec, decision.reason,
+    jsonb_build_object('observed', observed, 'proposed', decision.proposed, 'proposed_size_mb', decision.new_size_mb,
+                       'quiet_intervals', decision.quiet_intervals));
   IF decision.action = 'capped' THEN
     RAISE WARNING 'pg_walrus: %', decision.reason;
+  ELSIF decision.action IN ('dry_run', 'skipped') THEN
+    RAISE LOG 'pg_walrus: % (max_wal_size stays % MB): %', decision.action, decision.old_size_mb, decision.reason;
   END IF;
-
-  RAISE LOG 'pg_walrus: resizing max_wal_size from % MB to % MB', decision.old_size_mb, decision.new_size_mb;
-  BEGIN
-    PERFORM walrus.apply_max_wal_size(decision.new_size_mb, cfg.conninfo);
-  EXCEPTION WHEN OTHERS THEN
-    failure := walrus.mask_conninfo(SQLERRM);
-  END;
+  IF decision.apply THEN
+    RAISE LOG 'pg_walrus: resizing max_wal_size from % MB to % MB', decision.old_size_mb, decision.new_size_mb;
+    BEGIN
+      PERFORM walrus.apply_max_wal_size(decision.new_size_mb, cfg.conninfo);
+    EXCEPTION WHEN OTHERS THEN
+      failure := walrus.mask_conninfo(SQLERRM);
+    END;
+  END IF;
   IF failure IS NOT NULL THEN
     UPDATE walrus.history SET action = 'error',
            reason = format('could not apply max_wal_size = %s MB (%s): %s', decision.new_size_mb, decision.reason, failure),
@@ -578,13 +884,218 @@ BEGIN
      WHERE id = history_id;
     RAISE WARNING 'pg_walrus: could not apply max_wal_size = % MB: %', decision.new_size_mb, failure
       USING HINT = 'pg_walrus needs dblink and a password-less loopback connection as a superuser (see walrus.conninfo); the next cycle tries again.';
-    RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'decision', to_jsonb(decision), 'applied', false,
-      'error', failure);
   END IF;
-  RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'decision', to_jsonb(decision), 'applied', true);
+  IF decision.action <> 'no_change' THEN
+    PERFORM walrus.notify(cfg.notify_channel, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
+      decision.old_size_mb, CASE WHEN failure IS NULL THEN recorded_size ELSE decision.old_size_mb END,
+      coalesce(failure, decision.reason));
+  END IF;
+  -- A failed change leaves the quiet count where decide_cycle put it; the next cycle decides again from scratch.
+  PERFORM walrus.save_state(decision.quiet_intervals, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END);
+  RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'decision', to_jsonb(decision),
+    'applied', decision.apply AND failure IS NULL)
+    || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END;
 END;
 $function$;
-COMMENT ON FUNCTION walrus_analyze() IS 'Runs one pg_walrus cycle now, exactly as the pg_cron job does: samples the checkpoint counters, decides, records the decision in walrus.history and applies it. Returns what was observed, decided and applied.';
+COMMENT ON FUNCTION walrus_analyze() IS 'Runs one pg_walrus cycle now, exactly as the pg_cron job does: samples the checkpoint counters, decides (growth, shrink, rate limits, dry-run), records the decision in walrus.history, applies it and sends a notification. Returns what was observed, decided and applied.';
+
+CREATE FUNCTION walrus.job_info()
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  job jsonb;
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+    RETURN jsonb_build_object('scheduled', false,
+      'reason', 'pg_cron is not installed in this database; run SELECT walrus_analyze() from another scheduler');
+  END IF;
+  EXECUTE $q$
+    SELECT jsonb_build_object('scheduled', true, 'job_id', j.jobid, 'schedule', j.schedule, 'active', j.active,
+             'username', j.username, 'last_run_status', r.status, 'last_run_time', r.end_time,
+             'last_run_message', left(r.return_message, 500))
+      FROM cron.job j
+      LEFT JOIN LATERAL (SELECT d.status, d.end_time, d.return_message FROM cron.job_run_details d
+                          WHERE d.jobid = j.jobid ORDER BY d.runid DESC LIMIT 1) r ON true
+     WHERE j.jobname = $1
+     ORDER BY j.jobid LIMIT 1 $q$ INTO job USING 'pg_walrus';
+  RETURN coalesce(job, jsonb_build_object('scheduled', false,
+    'reason', 'no pg_cron job named pg_walrus; SELECT walrus.schedule_job() creates it'));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.job_info() IS 'The pg_cron job pg_walrus: id, schedule, whether it is active, and its last run; or why there is none.';
+
+CREATE FUNCTION walrus.apply_check()
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+  WITH runner AS (
+    SELECT coalesce((walrus.job_info() ->> 'username'), current_user) AS name
+  ), facts AS (
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'dblink') AS dblink,
+           coalesce((SELECT r.rolsuper OR pg_catalog.has_parameter_privilege(r.oid, 'max_wal_size', 'ALTER SYSTEM')
+                       FROM pg_catalog.pg_roles r WHERE r.rolname = runner.name), false) AS role_allowed,
+           runner.name AS role
+      FROM runner
+  )
+  SELECT jsonb_build_object('possible', dblink AND role_allowed, 'dblink_installed', dblink, 'role', role,
+    'role_allowed', role_allowed,
+    'reason', CASE WHEN NOT dblink THEN 'dblink is not installed: CREATE EXTENSION dblink'
+                   WHEN NOT role_allowed THEN format('role %s may not ALTER SYSTEM SET max_wal_size', role)
+                   ELSE 'ok' END)
+  FROM facts
+$$;
+COMMENT ON FUNCTION walrus.apply_check() IS 'Whether cycles can apply a size: dblink installed, and the role that runs them (the job owner, else the current user) a superuser or granted ALTER SYSTEM on max_wal_size.';
+
+CREATE FUNCTION walrus_status()
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $function$
+DECLARE
+  cfg walrus.config := walrus.read_config(false);
+  now_counters walrus.sample := walrus.read_counters();
+  input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0);
+  st walrus.state;
+  cooldown_left integer;
+BEGIN
+  SELECT * INTO st FROM walrus.state;
+  cooldown_left := greatest(0, ceil(cfg.cooldown_sec - coalesce(input.seconds_since_change, cfg.cooldown_sec)))::integer;
+  RETURN jsonb_build_object(
+    'enabled', cfg.enable,
+    'dry_run', cfg.dry_run,
+    'current_max_wal_size_mb', now_counters.max_wal_size_mb,
+    'configured_maximum_mb', cfg.max_mb,
+    'min_size_mb', cfg.min_size_mb,
+    'threshold', cfg.threshold,
+    'checkpoint_timeout_sec', now_counters.checkpoint_timeout_sec,
+    'shrink_enabled', cfg.shrink_enable,
+    'shrink_factor', cfg.shrink_factor,
+    'shrink_intervals', cfg.shrink_intervals,
+    'quiet_intervals', coalesce(st.quiet_intervals, 0),
+    'last_check_time', st.last_check_time,
+    'last_adjustment_time', st.last_adjustment_time,
+    'total_adjustments', coalesce(st.increases + st.decreases, 0),
+    'total_increases', coalesce(st.increases, 0),
+    'total_decreases', coalesce(st.decreases, 0),
+    'cycles', coalesce(st.cycles, 0),
+    'at_ceiling', now_counters.max_wal_size_mb >= cfg.max_mb,
+    'rate_limit', jsonb_build_object(
+      'cooldown_sec', cfg.cooldown_sec,
+      'cooldown_remaining_sec', cooldown_left,
+      'changes_last_hour', input.changes_last_hour,
+      'max_changes_per_hour', cfg.max_changes_per_hour,
+      'limit_reached', walrus.rate_limit_reason(input) <> '',
+      'reason', nullif(walrus.rate_limit_reason(input), '')),
+    'cron_job', walrus.job_info(),
+    'apply', walrus.apply_check(),
+    'invalid_settings', coalesce((SELECT jsonb_agg(jsonb_build_object('name', s.name, 'value', s.raw_value,
+                                                                       'error', s.error) ORDER BY s.name)
+                                    FROM walrus.setting_report() s WHERE NOT s.valid), '[]'::jsonb));
+END;
+$function$;
+COMMENT ON FUNCTION walrus_status() IS 'The state of pg_walrus in one JSON value: settings in force, current size, quiet intervals, last check and adjustment, rate-limit state, the pg_cron job, whether applying is possible, and any invalid settings.';
+
+CREATE FUNCTION walrus_history(since timestamptz DEFAULT NULL, max_rows integer DEFAULT 100, only_action text DEFAULT NULL)
+RETURNS TABLE ("timestamp" timestamptz, action text, old_size_mb integer, new_size_mb integer, forced_checkpoints integer, reason text)
+LANGUAGE sql STABLE
+AS $$
+  SELECT h."timestamp", h.action, h.old_size_mb, h.new_size_mb, h.forced_checkpoints, h.reason
+    FROM walrus.history h
+   WHERE (since IS NULL OR h."timestamp" >= since)
+     AND (only_action IS NULL OR h.action = only_action)
+   ORDER BY h."timestamp" DESC, h.id DESC
+   LIMIT greatest(coalesce(max_rows, 100), 0)
+$$;
+COMMENT ON FUNCTION walrus_history(timestamptz, integer, text) IS 'The newest decisions first, at most max_rows of them (default 100), optionally only those since a time or of one action. Reads through the timestamp index; never the whole table.';
+
+CREATE FUNCTION walrus_recommendation()
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $function$
+DECLARE
+  cfg walrus.config := walrus.read_config(false);
+  cur walrus.sample := walrus.read_counters();
+  prev walrus.sample;
+  elapsed double precision;
+  forced integer := 0;
+  decision walrus.cycle_decision;
+BEGIN
+  SELECT * INTO prev FROM walrus.sample ORDER BY id DESC LIMIT 1;
+  IF NOT walrus.comparable(prev, cur) THEN
+    RETURN jsonb_build_object('current_size_mb', cur.max_wal_size_mb, 'recommended_size_mb', cur.max_wal_size_mb,
+      'action', 'none', 'confidence', 'none',
+      'reason', 'no comparable sample yet: the next cycle takes a baseline');
+  END IF;
+  elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
+  forced := walrus.forced_per_interval(cur.requested_checkpoints - prev.requested_checkpoints,
+                                       cur.checkpoint_timeout_sec, elapsed);
+  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, forced));
+  RETURN jsonb_build_object(
+    'current_size_mb', cur.max_wal_size_mb,
+    'recommended_size_mb', decision.new_size_mb,
+    'action', CASE WHEN decision.new_size_mb > cur.max_wal_size_mb THEN 'increase'
+                   WHEN decision.new_size_mb < cur.max_wal_size_mb THEN 'decrease' ELSE 'none' END,
+    'would_record', decision.action,
+    'forced_checkpoints', forced,
+    'reason', decision.reason,
+    'confidence', walrus.confidence(elapsed, cur.checkpoint_timeout_sec));
+END;
+$function$;
+COMMENT ON FUNCTION walrus_recommendation() IS 'What the next cycle would do if it ran now: current and recommended size, action (increase, decrease, none), reason and confidence. Strictly read-only: it writes no row, changes no state and applies nothing.';
+
+CREATE FUNCTION walrus.cleanup_history()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $function$
+DECLARE
+  days integer := (walrus.read_config(false)).history_retention_days;
+  deleted bigint;
+BEGIN
+  IF days = 0 THEN
+    RETURN 0;
+  END IF;
+  DELETE FROM walrus.history WHERE "timestamp" < now() - make_interval(days => days);
+  GET DIAGNOSTICS deleted = ROW_COUNT;
+  RETURN deleted;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.cleanup_history() IS 'Deletes walrus.history rows older than walrus.history_retention_days (0 keeps everything); returns the count.';
+
+CREATE FUNCTION walrus_reset()
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+AS $function$
+BEGIN
+  DELETE FROM walrus.history;
+  DELETE FROM walrus.sample;
+  DELETE FROM walrus.state;
+  PERFORM walrus.take_sample();
+  RETURN true;
+END;
+$function$;
+COMMENT ON FUNCTION walrus_reset() IS 'Clears history, samples and counters, and takes a fresh baseline sample, so the next cycle compares against now instead of treating the cumulative checkpoint counter as one interval.';
+
+CREATE FUNCTION walrus.grant_operator(grantee name)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $function$
+DECLARE
+  fn regprocedure;
+BEGIN
+  EXECUTE format('GRANT USAGE ON SCHEMA walrus TO %I', grantee);
+  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA walrus TO %I', grantee);
+  EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA walrus TO %I', grantee);
+  FOR fn IN
+    SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+      JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_walrus'
+     WHERE p.prokind = 'f' AND p.prorettype <> 'pg_catalog.event_trigger'::regtype
+  LOOP
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', fn, grantee);
+  END LOOP;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.grant_operator(name) IS 'Lets a role run cycles (walrus_analyze, walrus_reset, walrus.cleanup_history): EXECUTE on the functions and write access to the tables. Applying still needs superuser or ALTER SYSTEM on max_wal_size for that role.';
 
 -- ====================================================================================================
 -- Privileges: nothing for PUBLIC; read-only observability for pg_monitor
@@ -595,8 +1106,12 @@ REVOKE ALL ON ALL TABLES IN SCHEMA walrus FROM PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA walrus TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_div(double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.js_div(double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.js_lt(double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.js_lt(double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_gt(double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.js_gt(double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.js_ge(double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.js_ge(double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_min(double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.js_min(double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_max(double precision, double precision) FROM PUBLIC;
@@ -617,6 +1132,16 @@ REVOKE ALL ON FUNCTION walrus.size_floor_mb(integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.size_floor_mb(integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.decide_growth(integer, integer, integer, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.decide_growth(integer, integer, integer, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.shrink_target(integer, double precision, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.shrink_target(integer, double precision, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, integer, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.decide_cycle(walrus.cycle_input) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.decide_cycle(walrus.cycle_input) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.confidence(double precision, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.confidence(double precision, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cron_schedule(integer, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cron_schedule(integer, boolean) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.loopback_conninfo() FROM PUBLIC;
@@ -629,9 +1154,30 @@ GRANT EXECUTE ON FUNCTION walrus.desired_schedule() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.schedule_job() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.ensure_schedule() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.unschedule_on_drop() FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.read_counters() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.read_counters() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.take_sample() FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.comparable(walrus.sample, walrus.sample) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.comparable(walrus.sample, walrus.sample) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.record(text, integer, integer, integer, integer, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.notify(text, text, integer, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.save_state(integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus_analyze() FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.job_info() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.job_info() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.apply_check() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.apply_check() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus_status() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus_status() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus_history(timestamptz, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus_history(timestamptz, integer, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus_recommendation() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus_recommendation() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.cleanup_history() FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus_reset() FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.grant_operator(name) FROM PUBLIC;
 
 -- ====================================================================================================
 -- Installation: the drop hook and the pg_cron job

@@ -1,5 +1,7 @@
+import { ADMIN_FUNCTIONS } from './api/admin';
 import { ANALYZE_FUNCTIONS } from './api/analyze';
 import { APPLY_FUNCTIONS } from './api/apply';
+import { OBSERVE_FUNCTIONS } from './api/observe';
 import { INSTALL_STEPS, SCHEDULE_FUNCTIONS } from './api/schedule';
 import { TABLES } from './schema';
 import { SETTINGS } from './settings';
@@ -9,9 +11,15 @@ export const EXTENSION = {
   name: 'pg_walrus',
   version: '0.1',
   /** Decision logic compiled from TypeScript to PL/pgSQL, in this order. */
-  logicFiles: ['src/logic/growth.ts', 'src/logic/schedule.ts'],
+  logicFiles: [
+    'src/logic/growth.ts',
+    'src/logic/shrink.ts',
+    'src/logic/cycle.ts',
+    'src/logic/confidence.ts',
+    'src/logic/schedule.ts',
+  ],
   settings: SETTINGS,
   tables: TABLES,
-  functions: [...APPLY_FUNCTIONS, ...SCHEDULE_FUNCTIONS, ...ANALYZE_FUNCTIONS],
+  functions: [...APPLY_FUNCTIONS, ...SCHEDULE_FUNCTIONS, ...ANALYZE_FUNCTIONS, ...OBSERVE_FUNCTIONS, ...ADMIN_FUNCTIONS],
   installSteps: INSTALL_STEPS,
 } as const;

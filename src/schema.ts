@@ -1,6 +1,6 @@
 import { sqlBlock } from './sqlapi';
 
-/** The extension's tables. Both are registered with pg_extension_config_dump so pg_dump keeps their rows. */
+/** The extension's tables, all registered with pg_extension_config_dump so pg_dump keeps their rows. */
 export const TABLES = [
   sqlBlock(
     'walrus.sample: one row per cycle, the raw counters the decisions are computed from',
@@ -42,5 +42,28 @@ CREATE INDEX history_timestamp_idx ON walrus.history ("timestamp");
 COMMENT ON TABLE walrus.history IS 'Every pg_walrus decision: action, sizes in MB, forced checkpoints of the interval, reason.';
 SELECT pg_catalog.pg_extension_config_dump('walrus.history', '');
 SELECT pg_catalog.pg_extension_config_dump('walrus.history_id_seq', '');`,
+  ),
+  sqlBlock(
+    'walrus.state: what must survive restarts between cycles (one row, created by the first cycle)',
+    `
+CREATE TABLE walrus.state (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  quiet_intervals integer NOT NULL DEFAULT 0 CHECK (quiet_intervals >= 0),
+  cycles bigint NOT NULL DEFAULT 0,
+  increases bigint NOT NULL DEFAULT 0,
+  decreases bigint NOT NULL DEFAULT 0,
+  last_check_time timestamptz,
+  last_adjustment_time timestamptz
+);
+COMMENT ON TABLE walrus.state IS 'pg_walrus counters and the consecutive quiet intervals that drive shrinking.';
+-- No row is inserted here: a restored dump brings its own, and a default row would collide with it.
+SELECT pg_catalog.pg_extension_config_dump('walrus.state', '');`,
+  ),
+  sqlBlock(
+    'walrus.settings: the settings report as a view, for psql and monitoring',
+    `
+CREATE VIEW walrus.settings AS SELECT * FROM walrus.setting_report();
+COMMENT ON VIEW walrus.settings IS
+  'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error.';`,
   ),
 ];

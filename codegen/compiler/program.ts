@@ -64,12 +64,14 @@ export class ProgramInfo implements TypeScope {
       for (const iface of file.getInterfaces()) {
         this.interfaces.set(iface.getName(), this.readInterface(iface));
       }
+      // Module-private helpers are compiled too: exported or not, a function is part of the logic it serves.
       for (const fn of file.getFunctions()) {
-        if (fn.isExported()) {
-          const info = this.readFunction(fn);
-          this.functions.set(info.name, info);
-          this.functionNodes.set(fn, info);
+        const info = this.readFunction(fn);
+        if (this.functions.has(info.name)) {
+          throw unsupported(fn, 'function', `\`${info.name}\` is defined twice; SQL functions share one namespace`);
         }
+        this.functions.set(info.name, info);
+        this.functionNodes.set(fn, info);
       }
     }
   }

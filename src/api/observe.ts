@@ -1,0 +1,177 @@
+import { sqlFunction } from '../sqlapi';
+import { JOB_NAME } from './schedule';
+
+/** Read-only functions for DBAs and monitoring (pg_monitor). None of them writes anything. */
+export const OBSERVE_FUNCTIONS = [
+  sqlFunction({
+    name: 'walrus.job_info',
+    returns: 'jsonb',
+    language: 'plpgsql',
+    volatility: 'stable',
+    audience: 'monitor',
+    // pg_cron's row-level security hides a superuser's job from monitoring roles; this reads only that one job.
+    securityDefiner: true,
+    doc: `The pg_cron job ${JOB_NAME}: id, schedule, whether it is active, and its last run; or why there is none.`,
+    body: `
+DECLARE
+  job jsonb;
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+    RETURN jsonb_build_object('scheduled', false,
+      'reason', 'pg_cron is not installed in this database; run SELECT walrus_analyze() from another scheduler');
+  END IF;
+  EXECUTE $q$
+    SELECT jsonb_build_object('scheduled', true, 'job_id', j.jobid, 'schedule', j.schedule, 'active', j.active,
+             'username', j.username, 'last_run_status', r.status, 'last_run_time', r.end_time,
+             'last_run_message', left(r.return_message, 500))
+      FROM cron.job j
+      LEFT JOIN LATERAL (SELECT d.status, d.end_time, d.return_message FROM cron.job_run_details d
+                          WHERE d.jobid = j.jobid ORDER BY d.runid DESC LIMIT 1) r ON true
+     WHERE j.jobname = $1
+     ORDER BY j.jobid LIMIT 1 $q$ INTO job USING '${JOB_NAME}';
+  RETURN coalesce(job, jsonb_build_object('scheduled', false,
+    'reason', 'no pg_cron job named ${JOB_NAME}; SELECT walrus.schedule_job() creates it'));
+END;`,
+  }),
+  sqlFunction({
+    name: 'walrus.apply_check',
+    returns: 'jsonb',
+    language: 'sql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc:
+      'Whether cycles can apply a size: dblink installed, and the role that runs them (the job owner, else the ' +
+      'current user) a superuser or granted ALTER SYSTEM on max_wal_size.',
+    body: `
+  WITH runner AS (
+    SELECT coalesce((walrus.job_info() ->> 'username'), current_user) AS name
+  ), facts AS (
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'dblink') AS dblink,
+           coalesce((SELECT r.rolsuper OR pg_catalog.has_parameter_privilege(r.oid, 'max_wal_size', 'ALTER SYSTEM')
+                       FROM pg_catalog.pg_roles r WHERE r.rolname = runner.name), false) AS role_allowed,
+           runner.name AS role
+      FROM runner
+  )
+  SELECT jsonb_build_object('possible', dblink AND role_allowed, 'dblink_installed', dblink, 'role', role,
+    'role_allowed', role_allowed,
+    'reason', CASE WHEN NOT dblink THEN 'dblink is not installed: CREATE EXTENSION dblink'
+                   WHEN NOT role_allowed THEN format('role %s may not ALTER SYSTEM SET max_wal_size', role)
+                   ELSE 'ok' END)
+  FROM facts`,
+  }),
+  sqlFunction({
+    name: 'walrus_status',
+    returns: 'jsonb',
+    language: 'plpgsql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc:
+      'The state of pg_walrus in one JSON value: settings in force, current size, quiet intervals, last check and ' +
+      'adjustment, rate-limit state, the pg_cron job, whether applying is possible, and any invalid settings.',
+    body: `
+DECLARE
+  cfg walrus.config := walrus.read_config(false);
+  now_counters walrus.sample := walrus.read_counters();
+  input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0);
+  st walrus.state;
+  cooldown_left integer;
+BEGIN
+  SELECT * INTO st FROM walrus.state;
+  cooldown_left := greatest(0, ceil(cfg.cooldown_sec - coalesce(input.seconds_since_change, cfg.cooldown_sec)))::integer;
+  RETURN jsonb_build_object(
+    'enabled', cfg.enable,
+    'dry_run', cfg.dry_run,
+    'current_max_wal_size_mb', now_counters.max_wal_size_mb,
+    'configured_maximum_mb', cfg.max_mb,
+    'min_size_mb', cfg.min_size_mb,
+    'threshold', cfg.threshold,
+    'checkpoint_timeout_sec', now_counters.checkpoint_timeout_sec,
+    'shrink_enabled', cfg.shrink_enable,
+    'shrink_factor', cfg.shrink_factor,
+    'shrink_intervals', cfg.shrink_intervals,
+    'quiet_intervals', coalesce(st.quiet_intervals, 0),
+    'last_check_time', st.last_check_time,
+    'last_adjustment_time', st.last_adjustment_time,
+    'total_adjustments', coalesce(st.increases + st.decreases, 0),
+    'total_increases', coalesce(st.increases, 0),
+    'total_decreases', coalesce(st.decreases, 0),
+    'cycles', coalesce(st.cycles, 0),
+    'at_ceiling', now_counters.max_wal_size_mb >= cfg.max_mb,
+    'rate_limit', jsonb_build_object(
+      'cooldown_sec', cfg.cooldown_sec,
+      'cooldown_remaining_sec', cooldown_left,
+      'changes_last_hour', input.changes_last_hour,
+      'max_changes_per_hour', cfg.max_changes_per_hour,
+      'limit_reached', walrus.rate_limit_reason(input) <> '',
+      'reason', nullif(walrus.rate_limit_reason(input), '')),
+    'cron_job', walrus.job_info(),
+    'apply', walrus.apply_check(),
+    'invalid_settings', coalesce((SELECT jsonb_agg(jsonb_build_object('name', s.name, 'value', s.raw_value,
+                                                                       'error', s.error) ORDER BY s.name)
+                                    FROM walrus.setting_report() s WHERE NOT s.valid), '[]'::jsonb));
+END;`,
+  }),
+  sqlFunction({
+    name: 'walrus_history',
+    args: [
+      { name: 'since', type: 'timestamptz', default: 'NULL' },
+      { name: 'max_rows', type: 'integer', default: '100' },
+      { name: 'only_action', type: 'text', default: 'NULL' },
+    ],
+    returns:
+      'TABLE ("timestamp" timestamptz, action text, old_size_mb integer, new_size_mb integer, ' +
+      'forced_checkpoints integer, reason text)',
+    language: 'sql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc:
+      'The newest decisions first, at most max_rows of them (default 100), optionally only those since a time ' +
+      'or of one action. Reads through the timestamp index; never the whole table.',
+    body: `
+  SELECT h."timestamp", h.action, h.old_size_mb, h.new_size_mb, h.forced_checkpoints, h.reason
+    FROM walrus.history h
+   WHERE (since IS NULL OR h."timestamp" >= since)
+     AND (only_action IS NULL OR h.action = only_action)
+   ORDER BY h."timestamp" DESC, h.id DESC
+   LIMIT greatest(coalesce(max_rows, 100), 0)`,
+  }),
+  sqlFunction({
+    name: 'walrus_recommendation',
+    returns: 'jsonb',
+    language: 'plpgsql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc:
+      'What the next cycle would do if it ran now: current and recommended size, action (increase, decrease, none), ' +
+      'reason and confidence. Strictly read-only: it writes no row, changes no state and applies nothing.',
+    body: `
+DECLARE
+  cfg walrus.config := walrus.read_config(false);
+  cur walrus.sample := walrus.read_counters();
+  prev walrus.sample;
+  elapsed double precision;
+  forced integer := 0;
+  decision walrus.cycle_decision;
+BEGIN
+  SELECT * INTO prev FROM walrus.sample ORDER BY id DESC LIMIT 1;
+  IF NOT walrus.comparable(prev, cur) THEN
+    RETURN jsonb_build_object('current_size_mb', cur.max_wal_size_mb, 'recommended_size_mb', cur.max_wal_size_mb,
+      'action', 'none', 'confidence', 'none',
+      'reason', 'no comparable sample yet: the next cycle takes a baseline');
+  END IF;
+  elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
+  forced := walrus.forced_per_interval(cur.requested_checkpoints - prev.requested_checkpoints,
+                                       cur.checkpoint_timeout_sec, elapsed);
+  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, forced));
+  RETURN jsonb_build_object(
+    'current_size_mb', cur.max_wal_size_mb,
+    'recommended_size_mb', decision.new_size_mb,
+    'action', CASE WHEN decision.new_size_mb > cur.max_wal_size_mb THEN 'increase'
+                   WHEN decision.new_size_mb < cur.max_wal_size_mb THEN 'decrease' ELSE 'none' END,
+    'would_record', decision.action,
+    'forced_checkpoints', forced,
+    'reason', decision.reason,
+    'confidence', walrus.confidence(elapsed, cur.checkpoint_timeout_sec));
+END;`,
+  }),
+];

@@ -1,0 +1,422 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { restartCluster } from './cluster/local';
+import { clusterInfo, createDatabase } from './helpers/db';
+import {
+  alterSystem,
+  analyze,
+  collectNotices,
+  connect,
+  forceCheckpoints,
+  freshMaxWalSizeMb,
+  history,
+  scalar,
+  waitFor,
+} from './helpers/walrus';
+
+/**
+ * The essential package on the real cluster: shrink, dry-run, rate limits, NOTIFY, the SQL API, privileges and
+ * pg_dump. Cycles are called directly (the pg_cron job is paused); cycle.test.ts proves the job runs the same thing.
+ */
+
+let client: pg.Client;
+
+async function setSession(settings: Record<string, string>): Promise<void> {
+  for (const [name, value] of Object.entries(settings)) {
+    await client.query('SELECT set_config($1, $2, false)', [name, value]);
+  }
+}
+
+beforeAll(async () => {
+  client = await connect();
+  await client.query('CREATE EXTENSION pg_walrus');
+  await client.query("SELECT cron.alter_job(jobid, active := false) FROM cron.job WHERE jobname = 'pg_walrus'");
+});
+
+afterAll(async () => {
+  await client.query('DROP EXTENSION IF EXISTS pg_walrus');
+  await client.end();
+  await alterSystem({ min_wal_size: null, max_wal_size: null });
+});
+
+beforeEach(async () => {
+  client.removeAllListeners('notice');
+  client.removeAllListeners('notification');
+  await client.query('SELECT walrus_reset()');
+  await client.query('RESET ALL');
+  await alterSystem({ min_wal_size: '32MB', max_wal_size: '32MB' });
+});
+
+describe('auto-shrink', () => {
+  beforeEach(async () => {
+    await alterSystem({ max_wal_size: '256MB' });
+    await setSession({ 'walrus.shrink_intervals': '3', 'walrus.min_size': '32MB', 'walrus.cooldown_sec': '0' });
+  });
+
+  it('shrinks after exactly shrink_intervals quiet intervals, and the count survives a restart', async () => {
+    const first = await analyze(client);
+    const second = await analyze(client);
+    expect([first.decision?.action, second.decision?.action]).toEqual(['no_change', 'no_change']);
+    expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(2);
+
+    await client.end();
+    await restartCluster(clusterInfo());
+    client = await connect();
+    await setSession({ 'walrus.shrink_intervals': '3', 'walrus.min_size': '32MB', 'walrus.cooldown_sec': '0' });
+
+    // Comparable counters across the restart need the statistics to survive it, which a clean shutdown ensures.
+    const third = await analyze(client);
+    expect(third.decision).toMatchObject({ action: 'decrease', old_size_mb: 256, new_size_mb: 192 });
+    expect(await freshMaxWalSizeMb()).toBe(192);
+    // The shrink restarted the quiet count.
+    expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(0);
+    expect((await analyze(client)).decision?.action).toBe('no_change');
+  });
+
+  it('stops at walrus.min_size and reports that it is at the floor', async () => {
+    await alterSystem({ max_wal_size: '40MB' });
+    await setSession({ 'walrus.shrink_intervals': '1' });
+    const shrunk = await analyze(client);
+    // 40 x 0.75 = 30 MB would be below the 32 MB floor.
+    expect(shrunk.decision).toMatchObject({ action: 'decrease', new_size_mb: 32 });
+    const atFloor = await analyze(client);
+    expect(atFloor.decision).toMatchObject({ action: 'no_change', new_size_mb: 32 });
+    expect(atFloor.decision!.reason).toContain('already at the shrink floor of 32 MB');
+  });
+
+  it('restarts the quiet count when max_wal_size grows', async () => {
+    await alterSystem({ max_wal_size: '32MB' });
+    await analyze(client);
+    expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(1);
+    await forceCheckpoints(client, 2);
+    expect((await analyze(client)).decision?.action).toBe('increase');
+    expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(0);
+  });
+
+  it('does nothing when walrus.shrink_enable is off', async () => {
+    await setSession({ 'walrus.shrink_intervals': '1', 'walrus.shrink_enable': 'off' });
+    expect((await analyze(client)).decision?.action).toBe('no_change');
+    expect(await freshMaxWalSizeMb()).toBe(256);
+  });
+});
+
+describe('dry-run', () => {
+  it('never changes max_wal_size during a forced-checkpoint storm, and records what live mode applies', async () => {
+    await setSession({ 'walrus.dry_run': 'on', 'walrus.cooldown_sec': '0', 'walrus.max_changes_per_hour': '100' });
+    const made = await forceCheckpoints(client, 4);
+    // The same counters decide twice: in dry-run inside a transaction rolled back afterwards, then live.
+    await client.query('BEGIN');
+    const dry = await analyze(client);
+    await client.query('ROLLBACK');
+    expect(dry.decision).toMatchObject({ action: 'dry_run', proposed: 'increase', apply: false });
+    expect(await freshMaxWalSizeMb()).toBe(32);
+
+    await setSession({ 'walrus.dry_run': 'off' });
+    const live = await analyze(client);
+    expect(live.decision).toMatchObject({ action: 'increase', new_size_mb: dry.decision!.new_size_mb });
+    expect(live.decision!.new_size_mb).toBe(32 * (made + 1));
+    expect(await freshMaxWalSizeMb()).toBe(32 * (made + 1));
+  });
+
+  it('records dry_run rows with the size, and counts them against the rate limits', async () => {
+    await setSession({ 'walrus.dry_run': 'on', 'walrus.cooldown_sec': '0', 'walrus.max_changes_per_hour': '1' });
+    await forceCheckpoints(client, 2);
+    const first = await analyze(client);
+    await forceCheckpoints(client, 2);
+    const second = await analyze(client);
+    expect(first.decision).toMatchObject({ action: 'dry_run', new_size_mb: 96 });
+    expect(second.decision).toMatchObject({ action: 'skipped', proposed: 'increase' });
+    expect(second.decision!.reason).toContain('hourly limit reached');
+    const rows = await history(client);
+    expect(rows.map((r) => [r.action, r.new_size_mb])).toEqual([
+      ['dry_run', 96],
+      ['skipped', 32],
+    ]);
+    expect(await freshMaxWalSizeMb()).toBe(32);
+  });
+});
+
+describe('rate limiting', () => {
+  it('holds changes back during the cooldown', async () => {
+    await setSession({ 'walrus.cooldown_sec': '3600', 'walrus.max_changes_per_hour': '100' });
+    await forceCheckpoints(client, 2);
+    expect((await analyze(client)).decision?.action).toBe('increase');
+    await forceCheckpoints(client, 3);
+    const held = await analyze(client);
+    expect(held.decision).toMatchObject({ action: 'skipped', proposed: 'increase' });
+    expect(held.decision!.reason).toMatch(/cooldown: \d+ s of walrus.cooldown_sec = 3600 s left/);
+  });
+
+  it('allows max_changes_per_hour in a rolling 60 minutes, also across a restart', async () => {
+    const limits = { 'walrus.cooldown_sec': '0', 'walrus.max_changes_per_hour': '2' };
+    await setSession(limits);
+    for (const expected of ['increase', 'increase', 'skipped']) {
+      await forceCheckpoints(client, 2);
+      expect((await analyze(client)).decision?.action).toBe(expected);
+    }
+    await client.end();
+    await restartCluster(clusterInfo());
+    client = await connect();
+    await setSession(limits);
+    await forceCheckpoints(client, 2);
+    expect((await analyze(client)).decision?.action).toBe('skipped');
+
+    // Once the changes are more than 60 minutes old, the window has room again.
+    await client.query(`UPDATE walrus.history SET "timestamp" = "timestamp" - interval '61 minutes'`);
+    await forceCheckpoints(client, 2);
+    expect((await analyze(client)).decision?.action).toBe('increase');
+  });
+
+  it('makes no automatic change at all when max_changes_per_hour is 0', async () => {
+    await setSession({ 'walrus.max_changes_per_hour': '0' });
+    await forceCheckpoints(client, 3);
+    const result = await analyze(client);
+    expect(result.decision).toMatchObject({ action: 'skipped' });
+    expect(result.decision!.reason).toContain('automatic changes are off');
+    expect(await freshMaxWalSizeMb()).toBe(32);
+  });
+});
+
+describe('walrus_reset()', () => {
+  it('clears history and re-baselines, so the cumulative counter is not read as one interval', async () => {
+    await setSession({ 'walrus.cooldown_sec': '0' });
+    await forceCheckpoints(client, 3);
+    expect(await scalar(client, 'SELECT walrus_reset()')).toBe(true);
+    expect(await history(client)).toEqual([]);
+    const next = await analyze(client);
+    expect(next.baseline).toBeUndefined();
+    expect(next.decision).toMatchObject({ action: 'no_change', new_size_mb: 32 });
+    expect((await history(client))[0]!.forced_checkpoints).toBe(0);
+  });
+});
+
+describe('NOTIFY', () => {
+  it('is safe with any channel name and keeps the payload under 8000 bytes', async () => {
+    const channel = `odd "chan'nel"; DROP TABLE walrus.history; --`;
+    const listener = await connect();
+    const payloads: string[] = [];
+    listener.on('notification', (n) => payloads.push(n.payload ?? ''));
+    try {
+      await listener.query(`LISTEN ${listener.escapeIdentifier(channel)}`);
+      await setSession({ 'walrus.notify_channel': channel, 'walrus.cooldown_sec': '0' });
+      await forceCheckpoints(client, 2);
+      await analyze(client);
+      await client.query("SELECT walrus.notify($1, 'error', 32, 32, repeat('é', 100000))", [channel]);
+      await waitFor(async () => payloads.length, (n) => n >= 2, 'two notifications');
+    } finally {
+      await listener.end();
+    }
+    expect(JSON.parse(payloads[0]!)).toMatchObject({ event: 'resize', action: 'increase', old_size_mb: 32 });
+    expect(Buffer.byteLength(payloads[1]!)).toBeLessThan(8000);
+    expect(await scalar(client, "SELECT to_regclass('walrus.history') IS NOT NULL")).toBe(true);
+  });
+
+  it('an unusable channel is a WARNING, never a failed cycle; an empty one sends nothing', async () => {
+    const notices = collectNotices(client);
+    await setSession({ 'walrus.notify_channel': 'x'.repeat(100), 'walrus.cooldown_sec': '0' });
+    await forceCheckpoints(client, 2);
+    expect((await analyze(client)).applied).toBe(true);
+    expect(notices.some((n) => n.startsWith('WARNING') && n.includes('could not notify'))).toBe(true);
+  });
+});
+
+describe('walrus_recommendation()', () => {
+  it('is strictly read-only: no transaction id, no rows, no state, no size change', async () => {
+    await analyze(client);
+    await forceCheckpoints(client, 3);
+    const before = await client.query(
+      "SELECT (SELECT count(*) FROM walrus.history) h, (SELECT count(*) FROM walrus.sample) s, (SELECT row_to_json(st) FROM walrus.state st) st",
+    );
+    await client.query('BEGIN');
+    const rec = await scalar<Record<string, unknown>>(client, 'SELECT walrus_recommendation()');
+    // A transaction that wrote anything has been assigned an id.
+    expect(await scalar(client, 'SELECT pg_current_xact_id_if_assigned()')).toBeNull();
+    await client.query('COMMIT');
+    expect(rec).toMatchObject({ action: 'increase', current_size_mb: 32, recommended_size_mb: 128, confidence: 'low' });
+    const after = await client.query(
+      "SELECT (SELECT count(*) FROM walrus.history) h, (SELECT count(*) FROM walrus.sample) s, (SELECT row_to_json(st) FROM walrus.state st) st",
+    );
+    expect(after.rows).toEqual(before.rows);
+    expect(await freshMaxWalSizeMb()).toBe(32);
+  });
+});
+
+describe('walrus_status() and walrus_history()', () => {
+  it('reports settings, state, rate limits, the job, applicability and invalid settings', async () => {
+    await setSession({ 'walrus.cooldown_sec': '600', 'walrus.shrink_factor': '1.5' });
+    await forceCheckpoints(client, 2);
+    await analyze(client);
+    const status = await scalar<Record<string, unknown>>(client, 'SELECT walrus_status()');
+    expect(status).toMatchObject({
+      enabled: true,
+      dry_run: false,
+      current_max_wal_size_mb: 96,
+      configured_maximum_mb: 4096,
+      threshold: 2,
+      checkpoint_timeout_sec: 30,
+      shrink_factor: 0.75,
+      total_adjustments: 1,
+      at_ceiling: false,
+      rate_limit: { cooldown_sec: 600, changes_last_hour: 1, limit_reached: true },
+      cron_job: { scheduled: true, schedule: '* * * * *', active: false },
+      apply: { possible: true, dblink_installed: true, role_allowed: true },
+      invalid_settings: [{ name: 'walrus.shrink_factor', value: '1.5' }],
+    });
+    expect((status['rate_limit'] as { cooldown_remaining_sec: number }).cooldown_remaining_sec).toBeGreaterThan(590);
+    expect(status['last_adjustment_time']).not.toBeNull();
+  });
+
+  it('walrus_history() returns the newest rows first, bounded and filtered', async () => {
+    await client.query(`INSERT INTO walrus.history (action, old_size_mb, new_size_mb, forced_checkpoints, checkpoint_timeout_sec, reason, "timestamp")
+      SELECT 'no_change', 32, 32, 0, 30, 'row ' || g, now() - g * interval '1 minute' FROM generate_series(1, 500) g`);
+    const { rows } = await client.query('SELECT * FROM walrus_history()');
+    expect(rows).toHaveLength(100);
+    expect(rows[0].reason).toBe('row 1');
+    const recent = await client.query("SELECT reason FROM walrus_history(since => now() - interval '10 minutes 30 seconds', max_rows => 1000)");
+    expect(recent.rows).toHaveLength(10);
+    const none = await client.query("SELECT * FROM walrus_history(only_action => 'increase')");
+    expect(none.rows).toHaveLength(0);
+  });
+
+  it('walrus.settings lists every setting with its range, derived from the declarations', async () => {
+    const { SETTINGS } = await import('../src/settings');
+    const { rows } = await client.query('SELECT name, default_value, valid FROM walrus.settings ORDER BY name');
+    expect(rows.map((r) => r.name).sort()).toEqual(SETTINGS.map((s) => `walrus.${s.name}`).sort());
+    expect(rows.every((r) => r.valid)).toBe(true);
+  });
+});
+
+describe('history retention', () => {
+  it('cleanup_history() deletes rows older than the retention and returns the count; 0 keeps all', async () => {
+    await client.query(`INSERT INTO walrus.history (action, old_size_mb, new_size_mb, forced_checkpoints, checkpoint_timeout_sec, reason, "timestamp")
+      SELECT 'no_change', 32, 32, 0, 30, 'old', now() - g * interval '1 day' FROM generate_series(1, 40) g`);
+    await setSession({ 'walrus.history_retention_days': '0' });
+    expect(await scalar(client, 'SELECT walrus.cleanup_history()')).toBe('0');
+    await setSession({ 'walrus.history_retention_days': '30' });
+    expect(await scalar(client, 'SELECT walrus.cleanup_history()')).toBe('11');
+    // Each cycle cleans up as well.
+    await setSession({ 'walrus.history_retention_days': '10' });
+    await analyze(client);
+    expect(await scalar(client, "SELECT count(*)::int FROM walrus.history WHERE reason = 'old'")).toBe(9);
+  });
+});
+
+describe('new settings', () => {
+  it.each([
+    ['walrus.shrink_factor', '1', 'strictly between 0 and 1'],
+    ['walrus.shrink_factor', '0', 'strictly between 0 and 1'],
+    ['walrus.shrink_factor', 'three quarters', 'not a number'],
+    ['walrus.shrink_intervals', '0', 'valid: 1 to 1000'],
+    ['walrus.min_size', '1XB', 'not a memory size'],
+    ['walrus.cooldown_sec', '-1', 'valid: 0 to 86400'],
+    ['walrus.max_changes_per_hour', '1001', 'valid: 0 to 1000'],
+    ['walrus.history_retention_days', '4000', 'valid: 0 to 3650'],
+    ['walrus.dry_run', 'perhaps', 'not a boolean'],
+    ['walrus.shrink_enable', '2', 'not a boolean'],
+  ])('%s = %j is rejected with its range and the default is used', async (name, value, error) => {
+    const notices = collectNotices(client);
+    await setSession({ [name]: value });
+    const { rows } = await client.query('SELECT valid, error, effective_value = default_value OR unit = $2 AS uses_default FROM walrus.settings WHERE name = $1', [name, 'MB']);
+    expect(rows[0]).toMatchObject({ valid: false, uses_default: true });
+    expect(rows[0].error).toContain(error);
+    await client.query('SELECT walrus.read_config()');
+    expect(notices.find((n) => n.includes(name))).toContain(`'${value}'`);
+  });
+});
+
+describe('privileges', () => {
+  it('no pg_walrus function is executable by PUBLIC; every SECURITY DEFINER function pins search_path', async () => {
+    const { rows } = await client.query(`
+      SELECT p.oid::regprocedure::text AS fn, p.prosecdef, p.proconfig,
+             p.proacl IS NULL OR EXISTS (SELECT FROM aclexplode(p.proacl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE') AS public_exec
+        FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+        JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_walrus'`);
+    expect(rows.length).toBeGreaterThan(20);
+    expect(rows.filter((r) => r.public_exec).map((r) => r.fn)).toEqual([]);
+    const definers = rows.filter((r) => r.prosecdef);
+    expect(definers.length).toBeGreaterThan(0);
+    for (const d of definers) expect(d.proconfig?.some((c: string) => c.startsWith('search_path='))).toBe(true);
+  });
+
+  it('a plain login role gets nothing; a pg_monitor member reads; an operator runs cycles', async () => {
+    const roles = ['walrus_plain', 'walrus_monitor', 'walrus_operator'];
+    for (const r of roles) await client.query(`DROP ROLE IF EXISTS ${r}; CREATE ROLE ${r} LOGIN`);
+    await client.query('GRANT pg_monitor TO walrus_monitor');
+    await client.query("SELECT walrus.grant_operator('walrus_operator')");
+    const as = async (role: string, sql: string): Promise<string> => {
+      await client.query(`SET ROLE ${role}`);
+      try {
+        await client.query(sql);
+        return 'ok';
+      } catch (error) {
+        return (error as Error).message;
+      } finally {
+        await client.query('RESET ROLE');
+      }
+    };
+    try {
+      for (const sql of ['SELECT walrus_status()', 'SELECT * FROM walrus_history()', 'SELECT walrus_recommendation()', 'SELECT * FROM walrus.settings', 'SELECT walrus_analyze()']) {
+        expect(await as('walrus_plain', sql)).toMatch(/permission denied/);
+      }
+      for (const sql of ['SELECT walrus_status()', 'SELECT * FROM walrus_history()', 'SELECT walrus_recommendation()', 'SELECT * FROM walrus.settings', 'SELECT count(*) FROM walrus.history']) {
+        expect(await as('walrus_monitor', sql)).toBe('ok');
+      }
+      for (const sql of ['SELECT walrus_analyze()', 'SELECT walrus_reset()', 'SELECT walrus.cleanup_history()', 'DELETE FROM walrus.history']) {
+        expect(await as('walrus_monitor', sql)).toMatch(/permission denied/);
+      }
+      expect(await as('walrus_operator', 'SELECT walrus_analyze()')).toBe('ok');
+      expect(await as('walrus_operator', 'SELECT walrus.cleanup_history()')).toBe('ok');
+      // The monitor sees the superuser's pg_cron job through walrus_status, despite pg_cron's row-level security.
+      await client.query('SET ROLE walrus_monitor');
+      const status = await scalar<{ cron_job: { scheduled: boolean } }>(client, 'SELECT walrus_status()');
+      await client.query('RESET ROLE');
+      expect(status.cron_job.scheduled).toBe(true);
+    } finally {
+      await client.query('RESET ROLE');
+      await client.query('REVOKE pg_monitor FROM walrus_monitor');
+      await client.query('DROP OWNED BY walrus_operator');
+      for (const r of roles) await client.query(`DROP ROLE ${r}`);
+    }
+  });
+});
+
+describe('pg_dump', () => {
+  it('keeps history, samples and state through a dump and restore into a fresh database', async () => {
+    const info = clusterInfo();
+    const source = await createDatabase('walrus_dump_src');
+    const target = await createDatabase('walrus_dump_dst');
+    const run = promisify(execFile);
+    const conn = ['-h', info.host, '-p', String(info.port), '-U', info.user];
+    try {
+      const src = await connect(source.name);
+      await src.query('SET client_min_messages = error');
+      await src.query('CREATE EXTENSION pg_walrus');
+      await src.query('SELECT walrus_analyze()');
+      await src.query('SELECT walrus_analyze()');
+      const before = await src.query('SELECT id, action, reason, metadata FROM walrus.history ORDER BY id');
+      await src.end();
+      const file = join(info.runDir, 'walrus.dump');
+      await run(join(info.binDir, 'pg_dump'), [...conn, '-Fc', '-f', file, source.name]);
+      await run(join(info.binDir, 'pg_restore'), [...conn, '-d', target.name, file]);
+      const dst = await connect(target.name);
+      try {
+        const after = await dst.query('SELECT id, action, reason, metadata FROM walrus.history ORDER BY id');
+        expect(after.rows).toEqual(before.rows);
+        expect(before.rows).toHaveLength(2);
+        expect(await scalar(dst, 'SELECT count(*)::int FROM walrus.sample')).toBe(2);
+        expect(await scalar(dst, 'SELECT cycles::int FROM walrus.state')).toBe(1);
+        // The sequence came along too: the next row does not collide.
+        await dst.query('SELECT walrus_analyze()');
+        expect(await scalar(dst, 'SELECT count(*)::int FROM walrus.history')).toBe(3);
+      } finally {
+        await dst.end();
+      }
+    } finally {
+      await source.drop();
+      await target.drop();
+    }
+  });
+});
