@@ -59,6 +59,9 @@ beforeEach(async () => {
   client.removeAllListeners('notice');
   await client.query('TRUNCATE walrus.history, walrus.sample');
   await client.query('RESET ALL');
+  // These tests grow several times in a row; the rate limits have tests of their own.
+  await client.query("SET walrus.cooldown_sec = '0'");
+  await client.query("SET walrus.max_changes_per_hour = '1000'");
   await alterSystem({ max_wal_size: `${START_MB}MB` });
 });
 
@@ -68,7 +71,11 @@ describe('the pg_cron job', () => {
     expect(rows).toEqual([{ schedule: '* * * * *', command: 'SELECT walrus_analyze()' }]);
   });
 
-  it('grows max_wal_size on real forced checkpoints, and the new size survives a restart', async () => {
+  it('grows max_wal_size on real forced checkpoints, notifies listeners, and the new size survives a restart', async () => {
+    const listener = await connect();
+    const events: string[] = [];
+    listener.on('notification', (n) => events.push(n.payload ?? ''));
+    await listener.query('LISTEN walrus_events');
     await setJobActive(client, true);
     try {
       // The job's first run sets the baseline; the checkpoints come after it, the decision in its next run.
@@ -77,6 +84,7 @@ describe('the pg_cron job', () => {
       await waitForJobRunAfter(client, baselineRun);
     } finally {
       await setJobActive(client, false);
+      await listener.end();
     }
     const rows = await history(client);
     expect(rows[0]).toMatchObject({ action: 'no_change', metadata: { baseline: true } });
@@ -90,6 +98,17 @@ describe('the pg_cron job', () => {
     expect(decision.old_size_mb).toBe(START_MB);
     expect(decision.new_size_mb).toBe(Math.min(START_MB * (expectedForced + 1), 4096));
     expect(await freshMaxWalSizeMb()).toBe(decision.new_size_mb);
+
+    // The job's session sent the event; a plain LISTEN client received it as JSON.
+    const event = events.map((e) => JSON.parse(e) as Record<string, unknown>).find((e) => e['action'] === 'increase');
+    expect(event).toMatchObject({
+      event: 'resize',
+      action: 'increase',
+      old_size_mb: START_MB,
+      new_size_mb: decision.new_size_mb,
+      reason: decision.reason,
+    });
+    expect(Date.parse(String(event!['timestamp']))).not.toBeNaN();
 
     const log = await readServerLog(clusterInfo());
     expect(log).toMatch(/pg_walrus: detected \d+ forced checkpoints over \d+ seconds/);
