@@ -20,6 +20,19 @@ CREATE TYPE walrus.growth_decision AS (
 );
 COMMENT ON TYPE walrus.growth_decision IS 'A sizing decision: the action, the sizes in MB, and a sentence for the DBA.';
 
+-- walrus.pressure: from TypeScript interface Pressure
+CREATE TYPE walrus.pressure AS (
+  requested bigint,
+  segments_finished bigint,
+  checkpoint_segments integer,
+  possible bigint,
+  counted bigint,
+  ignored bigint,
+  forced integer,
+  reason text
+);
+COMMENT ON TYPE walrus.pressure IS 'What an interval''s counters say about WAL pressure, and how many requested checkpoints were counted.';
+
 -- walrus.cycle_input: from TypeScript interface CycleInput
 CREATE TYPE walrus.cycle_input AS (
   current_mb integer,
@@ -341,6 +354,45 @@ BEGIN
 END;
 $function$;
 COMMENT ON FUNCTION walrus.decide_growth(integer, integer, integer, integer, integer) IS 'pg_walsizer''s growth rule: when forced checkpoints reach the threshold, grow to current x (forced + 1), capped at max_mb and never below floor_mb. Overflow-safe: the product is only formed once it is known to fit the cap.';
+
+-- walrus.checkpoint_segments: compiled from src/logic/pressure.ts:8 (checkpointSegments)
+CREATE FUNCTION walrus.checkpoint_segments(max_wal_size_mb integer, wal_segment_mb integer, completion_target double precision)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+DECLARE
+  segments integer;
+  distance integer;
+BEGIN
+  segments := (floor(walrus.js_div(max_wal_size_mb, GREATEST(wal_segment_mb, 1))))::integer;
+  distance := (floor(walrus.js_div(segments, (1 + completion_target))))::integer;
+  RETURN GREATEST(distance, 1);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.checkpoint_segments(integer, integer, double precision) IS 'PostgreSQL''s CheckPointSegments: WAL segments between WAL-triggered checkpoints, computed the way the server does (whole segments in max_wal_size, divided by 1 + checkpoint_completion_target, rounded down, at least 1).';
+
+-- walrus.measure_pressure: compiled from src/logic/pressure.ts:36 (measurePressure)
+CREATE FUNCTION walrus.measure_pressure(requested bigint, segments_finished bigint, checkpoint_segments integer, timeout_sec integer, elapsed_sec double precision)
+RETURNS walrus.pressure
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+DECLARE
+  possible bigint;
+  counted bigint;
+  ignored bigint;
+  reason text;
+BEGIN
+  possible := (CASE WHEN (segments_finished <= 0) THEN 0 ELSE ceil(walrus.js_div(segments_finished, checkpoint_segments)) END)::bigint;
+  counted := GREATEST(LEAST(requested, possible), 0);
+  ignored := GREATEST((requested - counted), 0);
+  reason := ((counted)::text || ' of ' || (requested)::text || ' requested checkpoints counted: ' || (segments_finished)::text || ' WAL segments finished, one forced checkpoint possible per ' || (checkpoint_segments)::text);
+  IF (ignored > 0) THEN
+    reason := (reason || '; ' || (ignored)::text || ' came from elsewhere (CHECKPOINT, backups, CREATE/DROP DATABASE) and were ignored');
+  END IF;
+  RETURN ROW(requested, segments_finished, checkpoint_segments, possible, counted, ignored, walrus.forced_per_interval(counted, timeout_sec, elapsed_sec), reason)::walrus.pressure;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.measure_pressure(bigint, bigint, integer, integer, double precision) IS 'The requested-checkpoint counter also moves for CHECKPOINT commands, backups and CREATE/DROP DATABASE. The server only requests a checkpoint for WAL when it finishes a segment and the segments since the last redo point reach CheckPointSegments, so an interval that finished n segments had at most ceil(n / CheckPointSegments) of them (the first may complete a distance begun earlier). Only those count.';
 
 -- walrus.shrink_target: compiled from src/logic/shrink.ts:7 (shrinkTarget)
 CREATE FUNCTION walrus.shrink_target(current_mb integer, factor double precision, min_size_mb integer, floor_mb integer)
@@ -736,6 +788,21 @@ AS $$
 $$;
 COMMENT ON FUNCTION walrus.comparable(walrus.sample, walrus.sample) IS 'Whether the counters of two samples can be subtracted: a previous sample exists, the statistics were not reset in between, and no counter went backwards. Otherwise the newer sample is only a baseline.';
 
+CREATE FUNCTION walrus.interval_pressure(prev walrus.sample, cur walrus.sample)
+RETURNS walrus.pressure
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT walrus.measure_pressure(
+    cur.requested_checkpoints - prev.requested_checkpoints,
+    (floor(pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, '0/0') / (cur.wal_segment_mb::numeric * 1048576))
+      - floor(pg_catalog.pg_wal_lsn_diff(prev.wal_lsn, '0/0') / (prev.wal_segment_mb::numeric * 1048576)))::bigint,
+    walrus.checkpoint_segments(least(prev.max_wal_size_mb, cur.max_wal_size_mb), cur.wal_segment_mb,
+                               prev.checkpoint_completion_target),
+    cur.checkpoint_timeout_sec,
+    extract(epoch FROM cur.taken_at - prev.taken_at)::double precision)
+$$;
+COMMENT ON FUNCTION walrus.interval_pressure(walrus.sample, walrus.sample) IS 'The WAL pressure between two samples: requested checkpoints, WAL segments finished, and how many of the requests WAL could have caused (measure_pressure); the size in force is the smaller of the two samples.';
+
 CREATE FUNCTION walrus.cycle_input(cfg walrus.config, cur walrus.sample, forced integer)
 RETURNS walrus.cycle_input
 LANGUAGE sql STABLE
@@ -807,8 +874,7 @@ DECLARE
   cur walrus.sample;
   prev walrus.sample;
   elapsed double precision;
-  delta bigint;
-  forced integer;
+  pressure walrus.pressure;
   decision walrus.cycle_decision;
   observed jsonb;
   history_id bigint;
@@ -847,19 +913,21 @@ BEGIN
   END IF;
 
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
-  delta := cur.requested_checkpoints - prev.requested_checkpoints;
-  forced := walrus.forced_per_interval(delta, cur.checkpoint_timeout_sec, elapsed);
-  observed := observed || jsonb_build_object('requested_delta', delta, 'elapsed_sec', round(elapsed::numeric, 3),
-    'forced_per_interval', forced);
-  IF delta > 0 THEN
-    RAISE LOG 'pg_walrus: detected % forced checkpoints over % seconds', delta, round(elapsed::numeric);
+  pressure := walrus.interval_pressure(prev, cur);
+  observed := observed || jsonb_build_object('requested_delta', pressure.requested, 'elapsed_sec',
+    round(elapsed::numeric, 3), 'forced_per_interval', pressure.forced, 'pressure', to_jsonb(pressure));
+  IF pressure.counted > 0 THEN
+    RAISE LOG 'pg_walrus: detected % forced checkpoints over % seconds', pressure.counted, round(elapsed::numeric);
+  END IF;
+  IF pressure.ignored > 0 THEN
+    RAISE LOG 'pg_walrus: %', pressure.reason;
   END IF;
 
-  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, forced));
+  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced));
   -- A dry-run row shows the size live mode would apply; a skipped row keeps the size it did not change.
   recorded_size := CASE WHEN decision.action = 'skipped' THEN decision.old_size_mb ELSE decision.new_size_mb END;
   -- Recorded before anything is applied: the dblink change commits on its own and survives a rollback here.
-  history_id := walrus.record(decision.action, decision.old_size_mb, recorded_size, forced,
+  history_id := walrus.record(decision.action, decision.old_size_mb, recorded_size, pressure.forced,
     cur.checkpoint_timeout_sec, decision.reason,
     jsonb_build_object('observed', observed, 'proposed', decision.proposed, 'proposed_size_mb', decision.new_size_mb,
                        'quiet_intervals', decision.quiet_intervals));
@@ -1017,7 +1085,7 @@ DECLARE
   cur walrus.sample := walrus.read_counters();
   prev walrus.sample;
   elapsed double precision;
-  forced integer := 0;
+  pressure walrus.pressure;
   decision walrus.cycle_decision;
 BEGIN
   SELECT * INTO prev FROM walrus.sample ORDER BY id DESC LIMIT 1;
@@ -1027,16 +1095,16 @@ BEGIN
       'reason', 'no comparable sample yet: the next cycle takes a baseline');
   END IF;
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
-  forced := walrus.forced_per_interval(cur.requested_checkpoints - prev.requested_checkpoints,
-                                       cur.checkpoint_timeout_sec, elapsed);
-  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, forced));
+  pressure := walrus.interval_pressure(prev, cur);
+  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced));
   RETURN jsonb_build_object(
     'current_size_mb', cur.max_wal_size_mb,
     'recommended_size_mb', decision.new_size_mb,
     'action', CASE WHEN decision.new_size_mb > cur.max_wal_size_mb THEN 'increase'
                    WHEN decision.new_size_mb < cur.max_wal_size_mb THEN 'decrease' ELSE 'none' END,
     'would_record', decision.action,
-    'forced_checkpoints', forced,
+    'forced_checkpoints', pressure.forced,
+    'pressure', pressure.reason,
     'reason', decision.reason,
     'confidence', walrus.confidence(elapsed, cur.checkpoint_timeout_sec));
 END;
@@ -1132,6 +1200,10 @@ REVOKE ALL ON FUNCTION walrus.size_floor_mb(integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.size_floor_mb(integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.decide_growth(integer, integer, integer, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.decide_growth(integer, integer, integer, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.checkpoint_segments(integer, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.checkpoint_segments(integer, integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.measure_pressure(bigint, bigint, integer, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.measure_pressure(bigint, bigint, integer, integer, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.shrink_target(integer, double precision, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.shrink_target(integer, double precision, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, integer, text) FROM PUBLIC;
@@ -1159,6 +1231,8 @@ GRANT EXECUTE ON FUNCTION walrus.read_counters() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.take_sample() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.comparable(walrus.sample, walrus.sample) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.comparable(walrus.sample, walrus.sample) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.interval_pressure(walrus.sample, walrus.sample) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.interval_pressure(walrus.sample, walrus.sample) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.record(text, integer, integer, integer, integer, text, jsonb) FROM PUBLIC;

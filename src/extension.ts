@@ -13,6 +13,7 @@ export const EXTENSION = {
   /** Decision logic compiled from TypeScript to PL/pgSQL, in this order. */
   logicFiles: [
     'src/logic/growth.ts',
+    'src/logic/pressure.ts',
     'src/logic/shrink.ts',
     'src/logic/cycle.ts',
     'src/logic/confidence.ts',

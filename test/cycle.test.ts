@@ -150,6 +150,21 @@ describe('a cycle', () => {
     expect(await freshMaxWalSizeMb()).toBe(START_MB * (made + 1));
   });
 
+  it('does not count manual CHECKPOINT commands as WAL pressure', async () => {
+    await analyze(client);
+    for (let i = 0; i < 10; i++) await client.query('CHECKPOINT');
+    const result = await analyze(client);
+    expect(result.observed!['requested_delta']).toBeGreaterThanOrEqual(10);
+    expect(result.decision).toMatchObject({ action: 'no_change', new_size_mb: START_MB });
+    const row = (await history(client)).at(-1)!;
+    expect(row.forced_checkpoints).toBe(0);
+    const pressure = (row.metadata['observed'] as { pressure: { counted: number; ignored: number; reason: string } }).pressure;
+    expect(pressure.counted).toBe(0);
+    expect(pressure.ignored).toBeGreaterThanOrEqual(10);
+    expect(pressure.reason).toContain('came from elsewhere');
+    expect(await freshMaxWalSizeMb()).toBe(START_MB);
+  });
+
   it('changes nothing below the threshold', async () => {
     await client.query("SET walrus.threshold = '5'");
     await analyze(client);

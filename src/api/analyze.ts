@@ -90,6 +90,30 @@ END;`,
      AND cur.timed_checkpoints >= prev.timed_checkpoints`,
   }),
   sqlFunction({
+    name: 'walrus.interval_pressure',
+    args: [
+      { name: 'prev', type: 'walrus.sample' },
+      { name: 'cur', type: 'walrus.sample' },
+    ],
+    returns: 'walrus.pressure',
+    language: 'sql',
+    volatility: 'immutable',
+    audience: 'monitor',
+    doc:
+      'The WAL pressure between two samples: requested checkpoints, WAL segments finished, and how many of the ' +
+      'requests WAL could have caused (measure_pressure); the size in force is the smaller of the two samples.',
+    // LSNs exceed JavaScript's exact integers, so segment numbers are computed here in numeric.
+    body: `
+  SELECT walrus.measure_pressure(
+    cur.requested_checkpoints - prev.requested_checkpoints,
+    (floor(pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, '0/0') / (cur.wal_segment_mb::numeric * 1048576))
+      - floor(pg_catalog.pg_wal_lsn_diff(prev.wal_lsn, '0/0') / (prev.wal_segment_mb::numeric * 1048576)))::bigint,
+    walrus.checkpoint_segments(least(prev.max_wal_size_mb, cur.max_wal_size_mb), cur.wal_segment_mb,
+                               prev.checkpoint_completion_target),
+    cur.checkpoint_timeout_sec,
+    extract(epoch FROM cur.taken_at - prev.taken_at)::double precision)`,
+  }),
+  sqlFunction({
     name: 'walrus.cycle_input',
     args: [
       { name: 'cfg', type: 'walrus.config' },
@@ -204,8 +228,7 @@ DECLARE
   cur walrus.sample;
   prev walrus.sample;
   elapsed double precision;
-  delta bigint;
-  forced integer;
+  pressure walrus.pressure;
   decision walrus.cycle_decision;
   observed jsonb;
   history_id bigint;
@@ -244,19 +267,21 @@ BEGIN
   END IF;
 
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
-  delta := cur.requested_checkpoints - prev.requested_checkpoints;
-  forced := walrus.forced_per_interval(delta, cur.checkpoint_timeout_sec, elapsed);
-  observed := observed || jsonb_build_object('requested_delta', delta, 'elapsed_sec', round(elapsed::numeric, 3),
-    'forced_per_interval', forced);
-  IF delta > 0 THEN
-    RAISE LOG 'pg_walrus: detected % forced checkpoints over % seconds', delta, round(elapsed::numeric);
+  pressure := walrus.interval_pressure(prev, cur);
+  observed := observed || jsonb_build_object('requested_delta', pressure.requested, 'elapsed_sec',
+    round(elapsed::numeric, 3), 'forced_per_interval', pressure.forced, 'pressure', to_jsonb(pressure));
+  IF pressure.counted > 0 THEN
+    RAISE LOG 'pg_walrus: detected % forced checkpoints over % seconds', pressure.counted, round(elapsed::numeric);
+  END IF;
+  IF pressure.ignored > 0 THEN
+    RAISE LOG 'pg_walrus: %', pressure.reason;
   END IF;
 
-  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, forced));
+  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced));
   -- A dry-run row shows the size live mode would apply; a skipped row keeps the size it did not change.
   recorded_size := CASE WHEN decision.action = 'skipped' THEN decision.old_size_mb ELSE decision.new_size_mb END;
   -- Recorded before anything is applied: the dblink change commits on its own and survives a rollback here.
-  history_id := walrus.record(decision.action, decision.old_size_mb, recorded_size, forced,
+  history_id := walrus.record(decision.action, decision.old_size_mb, recorded_size, pressure.forced,
     cur.checkpoint_timeout_sec, decision.reason,
     jsonb_build_object('observed', observed, 'proposed', decision.proposed, 'proposed_size_mb', decision.new_size_mb,
                        'quiet_intervals', decision.quiet_intervals));

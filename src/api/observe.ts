@@ -150,7 +150,7 @@ DECLARE
   cur walrus.sample := walrus.read_counters();
   prev walrus.sample;
   elapsed double precision;
-  forced integer := 0;
+  pressure walrus.pressure;
   decision walrus.cycle_decision;
 BEGIN
   SELECT * INTO prev FROM walrus.sample ORDER BY id DESC LIMIT 1;
@@ -160,16 +160,16 @@ BEGIN
       'reason', 'no comparable sample yet: the next cycle takes a baseline');
   END IF;
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
-  forced := walrus.forced_per_interval(cur.requested_checkpoints - prev.requested_checkpoints,
-                                       cur.checkpoint_timeout_sec, elapsed);
-  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, forced));
+  pressure := walrus.interval_pressure(prev, cur);
+  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced));
   RETURN jsonb_build_object(
     'current_size_mb', cur.max_wal_size_mb,
     'recommended_size_mb', decision.new_size_mb,
     'action', CASE WHEN decision.new_size_mb > cur.max_wal_size_mb THEN 'increase'
                    WHEN decision.new_size_mb < cur.max_wal_size_mb THEN 'decrease' ELSE 'none' END,
     'would_record', decision.action,
-    'forced_checkpoints', forced,
+    'forced_checkpoints', pressure.forced,
+    'pressure', pressure.reason,
     'reason', decision.reason,
     'confidence', walrus.confidence(elapsed, cur.checkpoint_timeout_sec));
 END;`,
