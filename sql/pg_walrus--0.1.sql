@@ -33,6 +33,15 @@ CREATE TYPE walrus.pressure AS (
 );
 COMMENT ON TYPE walrus.pressure IS 'What an interval''s counters say about WAL pressure, and how many requested checkpoints were counted.';
 
+-- walrus.wal_stats: from TypeScript interface WalStats
+CREATE TYPE walrus.wal_stats AS (
+  current_mb double precision,
+  ema_mb double precision,
+  percentile_mb double precision,
+  recent_peak_mb double precision
+);
+COMMENT ON TYPE walrus.wal_stats IS 'Statistics of the WAL written per checkpoint_timeout, in MB, over the sample window.';
+
 -- walrus.cycle_input: from TypeScript interface CycleInput
 CREATE TYPE walrus.cycle_input AS (
   current_mb integer,
@@ -49,7 +58,14 @@ CREATE TYPE walrus.cycle_input AS (
   max_changes_per_hour integer,
   quiet_intervals integer,
   changes_last_hour integer,
-  seconds_since_change double precision
+  seconds_since_change double precision,
+  algorithm text,
+  additive_increment_mb integer,
+  completion_target double precision,
+  segment_mb integer,
+  headroom double precision,
+  proactive boolean,
+  wal walrus.wal_stats
 );
 COMMENT ON TYPE walrus.cycle_input IS 'What one cycle knows: this interval''s forced checkpoints, the sizes, the settings, and the persisted state.';
 
@@ -139,7 +155,7 @@ COMMENT ON FUNCTION walrus.js_round(double precision) IS 'Math.round: halves go 
 -- ====================================================================================================
 -- walrus.parse_setting: the validation rules of each setting kind, shared by every setting.
 CREATE FUNCTION walrus.parse_setting(kind text, raw text, min_value numeric, max_value numeric, exclusive boolean,
-                                     OUT value text, OUT error text)
+                                     choices text[], OUT value text, OUT error text)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $function$
 DECLARE
@@ -149,6 +165,13 @@ DECLARE
 BEGIN
   IF kind = 'text' THEN
     value := coalesce(raw, '');
+    RETURN;
+  END IF;
+  IF kind = 'enum' THEN
+    value := CASE WHEN lower(btrim(raw)) = ANY (choices) THEN lower(btrim(raw)) END;
+    IF value IS NULL THEN
+      error := format('not one of the choices (valid: %s)', array_to_string(choices, ', '));
+    END IF;
     RETURN;
   END IF;
   IF kind = 'bool' THEN
@@ -193,7 +216,7 @@ BEGIN
   value := number::text;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean) IS
+COMMENT ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) IS
   'Validates one walrus.* value of the given kind: the normalised value, or NULL and an error naming the valid range.';
 
 -- walrus.mask_conninfo: what may be shown of a connection string: everything but its password.
@@ -217,28 +240,36 @@ AS $$
          CASE WHEN d.secret THEN walrus.mask_conninfo(coalesce(p.value, q.value)) ELSE coalesce(p.value, q.value) END,
          d.default_value, d.unit, b.min_value, d.max_value, p.error IS NULL, p.error, d.description
   FROM (VALUES
-    ('enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
-    ('max', 'memory', '4GB', 'MB', 2, 2147483647, false, true, false, 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
-    ('threshold', 'int', '2', NULL, 1, 1000, false, false, false, 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
-    ('shrink_enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
-    ('shrink_factor', 'real', '0.75', NULL, 0, 1, true, false, false, 'A shrink multiplies max_wal_size by this factor.'),
-    ('shrink_intervals', 'int', '5', NULL, 1, 1000, false, false, false, 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
-    ('min_size', 'memory', '1GB', 'MB', 2, 2147483647, false, true, false, 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
-    ('dry_run', 'bool', 'off', NULL, NULL, NULL, false, false, false, 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
-    ('cooldown_sec', 'int', '300', 's', 0, 86400, false, false, false, 'Minimum seconds between two changes (dry-run decisions count as changes).'),
-    ('max_changes_per_hour', 'int', '4', NULL, 0, 1000, false, false, false, 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
-    ('history_retention_days', 'int', '30', NULL, 0, 3650, false, false, false, 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
-    ('notify_channel', 'text', 'walrus_events', NULL, NULL, NULL, false, false, false, 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
-    ('conninfo', 'text', '', NULL, NULL, NULL, false, false, true, 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user.')
-  ) AS d(name, kind, default_value, unit, min_value, max_value, exclusive, two_segments, secret, description)
+    ('enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
+    ('max', 'memory', '4GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
+    ('threshold', 'int', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
+    ('shrink_enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
+    ('shrink_factor', 'real', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'A shrink multiplies max_wal_size by this factor.'),
+    ('shrink_intervals', 'int', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
+    ('min_size', 'memory', '1GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
+    ('dry_run', 'bool', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
+    ('cooldown_sec', 'int', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes).'),
+    ('max_changes_per_hour', 'int', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
+    ('history_retention_days', 'int', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
+    ('notify_channel', 'text', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
+    ('algorithm', 'enum', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval) or percentile (walrus.target_percentile of WAL per interval over walrus.sample_window).'),
+    ('additive_increment', 'memory', '512MB', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
+    ('ema_alpha', 'real', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
+    ('target_percentile', 'real', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
+    ('sample_window', 'int', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
+    ('headroom', 'real', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'adaptive and percentile: size = (1 + checkpoint_completion_target) x WAL per interval x headroom.'),
+    ('proactive', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
+    ('conninfo', 'text', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user.')
+  ) AS d(name, kind, default_value, unit, min_value, max_value, exclusive, two_segments, secret, choices, description)
   -- An empty value is what RESET leaves behind for a placeholder: it means "not set".
   CROSS JOIN LATERAL (SELECT nullif(current_setting('walrus.' || d.name, true), '') AS raw) AS r
   -- Below two WAL segments the server would refuse to start, whatever the declared minimum says.
   CROSS JOIN LATERAL (SELECT CASE WHEN d.two_segments
       THEN greatest(d.min_value, 2 * pg_size_bytes(current_setting('wal_segment_size')) / 1048576)
       ELSE d.min_value END AS min_value) AS b
-  CROSS JOIN LATERAL walrus.parse_setting(d.kind, coalesce(r.raw, d.default_value), b.min_value, d.max_value, d.exclusive) AS p
-  CROSS JOIN LATERAL walrus.parse_setting(d.kind, d.default_value, NULL, NULL, false) AS q
+  CROSS JOIN LATERAL walrus.parse_setting(d.kind, coalesce(r.raw, d.default_value), b.min_value, d.max_value,
+                                          d.exclusive, d.choices) AS p
+  CROSS JOIN LATERAL walrus.parse_setting(d.kind, d.default_value, NULL, NULL, false, d.choices) AS q
 $$;
 COMMENT ON FUNCTION walrus.setting_report() IS
   'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error.';
@@ -257,6 +288,13 @@ CREATE TYPE walrus.config AS (
   max_changes_per_hour integer,
   history_retention_days integer,
   notify_channel text,
+  algorithm text,
+  additive_increment_mb integer,
+  ema_alpha double precision,
+  target_percentile double precision,
+  sample_window integer,
+  headroom double precision,
+  proactive boolean,
   conninfo text
 );
 
@@ -288,6 +326,13 @@ BEGIN
       WHEN 'walrus.max_changes_per_hour' THEN cfg.max_changes_per_hour := setting.effective_value::integer;
       WHEN 'walrus.history_retention_days' THEN cfg.history_retention_days := setting.effective_value::integer;
       WHEN 'walrus.notify_channel' THEN cfg.notify_channel := setting.effective_value;
+      WHEN 'walrus.algorithm' THEN cfg.algorithm := setting.effective_value;
+      WHEN 'walrus.additive_increment' THEN cfg.additive_increment_mb := setting.effective_value::numeric::integer;
+      WHEN 'walrus.ema_alpha' THEN cfg.ema_alpha := setting.effective_value::double precision;
+      WHEN 'walrus.target_percentile' THEN cfg.target_percentile := setting.effective_value::double precision;
+      WHEN 'walrus.sample_window' THEN cfg.sample_window := setting.effective_value::integer;
+      WHEN 'walrus.headroom' THEN cfg.headroom := setting.effective_value::double precision;
+      WHEN 'walrus.proactive' THEN cfg.proactive := setting.effective_value::boolean;
       WHEN 'walrus.conninfo' THEN cfg.conninfo := coalesce(nullif(current_setting('walrus.conninfo', true), ''), '');
     END CASE;
   END LOOP;
@@ -413,7 +458,98 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.shrink_target(integer, double precision, integer, integer) IS 'The size after one shrink step: current x factor, never below walrus.min_size nor the server''s floor (two WAL segments, min_wal_size). Equal to current when already at or below that bound.';
 
--- walrus.outcome: compiled from src/logic/cycle.ts:41 (outcome)
+-- walrus.next_ema: compiled from src/logic/sizing.ts:20 (nextEma)
+CREATE FUNCTION walrus.next_ema(previous double precision, value double precision, alpha double precision)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $function$
+BEGIN
+  IF (previous IS NULL) THEN
+    RETURN value;
+  END IF;
+  RETURN ((alpha * value) + ((1 - alpha) * previous));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.next_ema(double precision, double precision, double precision) IS 'One step of an exponential moving average; the first value starts it.';
+
+-- walrus.percentile_of: compiled from src/logic/sizing.ts:28 (percentileOf)
+CREATE FUNCTION walrus.percentile_of("values" double precision[], p double precision)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+DECLARE
+  n integer;
+  sorted double precision[];
+  rank integer;
+BEGIN
+  n := cardinality("values");
+  IF (n = 0) THEN
+    RETURN (0)::double precision;
+  END IF;
+  sorted := ARRAY(SELECT e FROM unnest("values"::double precision[]) WITH ORDINALITY AS t(e, i) ORDER BY e, i);
+  rank := (walrus.js_min(walrus.js_max(ceil(((p::double precision / 100) * n)), 1), n))::integer;
+  RETURN (sorted)[(rank::bigint - 1) + 1];
+END;
+$function$;
+COMMENT ON FUNCTION walrus.percentile_of(double precision[], double precision) IS 'The nearest-rank percentile: the smallest value with at least p percent of the values at or below it.';
+
+-- walrus.wal_stats: compiled from src/logic/sizing.ts:39 (walStats)
+CREATE FUNCTION walrus.wal_stats(window_mb double precision[], previous_ema double precision, alpha double precision, p double precision, recent integer)
+RETURNS walrus.wal_stats
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $function$
+DECLARE
+  n integer;
+  current double precision;
+  peak double precision;
+  i bigint;
+BEGIN
+  n := cardinality(window_mb);
+  current := CASE WHEN (n > 0) THEN (window_mb)[(n::bigint - 1) + 1] ELSE 0 END;
+  peak := (0)::double precision;
+  i := GREATEST((n::bigint - recent), 0);
+  WHILE (i < n) LOOP
+    peak := walrus.js_max(peak, (window_mb)[i + 1]);
+    i := (i + 1);
+  END LOOP;
+  RETURN ROW(current, walrus.next_ema(previous_ema, current, alpha), walrus.percentile_of(window_mb, p), peak)::walrus.wal_stats;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.wal_stats(double precision[], double precision, double precision, double precision, integer) IS 'The statistics of a window of WAL per interval (oldest first; the last entry is this interval).';
+
+-- walrus.size_for_wal: compiled from src/logic/sizing.ts:61 (sizeForWal)
+CREATE FUNCTION walrus.size_for_wal(wal_mb double precision, completion_target double precision, headroom double precision, segment_mb integer, cap_mb integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+DECLARE
+  distance double precision;
+  raw double precision;
+  size integer;
+BEGIN
+  distance := walrus.js_max(ceil(walrus.js_div((wal_mb * headroom), segment_mb)), 1);
+  raw := (ceil((distance * (1 + completion_target))) * segment_mb);
+  IF (NOT walrus.js_lt(raw, cap_mb)) THEN
+    RETURN cap_mb;
+  END IF;
+  size := (raw)::integer;
+  RETURN size;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.size_for_wal(double precision, double precision, double precision, integer, integer) IS 'The max_wal_size whose forced-checkpoint distance holds wal_mb x headroom per checkpoint_timeout. PostgreSQL forces a checkpoint every CheckPointSegments = floor(floor(size / segment) / (1 + cct)) segments, so the distance needed in whole segments is multiplied back by (1 + cct) and rounded up. Kept within cap_mb.';
+
+-- walrus.trigger_usage: compiled from src/logic/sizing.ts:72 (triggerUsage)
+CREATE FUNCTION walrus.trigger_usage(wal_mb double precision, completion_target double precision, size_mb integer, segment_mb integer)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+BEGIN
+  RETURN walrus.js_div(wal_mb, (walrus.checkpoint_segments(size_mb, segment_mb, completion_target)::bigint * segment_mb));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.trigger_usage(double precision, double precision, integer, integer) IS 'The share of the forced-checkpoint distance of size_mb that wal_mb uses: 1 or more forces a checkpoint.';
+
+-- walrus.outcome: compiled from src/logic/cycle.ts:51 (outcome)
 CREATE FUNCTION walrus.outcome(input walrus.cycle_input, action text, proposed text, new_size_mb integer, quiet integer, reason text)
 RETURNS walrus.cycle_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -423,7 +559,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.rate_limit_reason: compiled from src/logic/cycle.ts:57 (rateLimitReason)
+-- walrus.rate_limit_reason: compiled from src/logic/cycle.ts:67 (rateLimitReason)
 CREATE FUNCTION walrus.rate_limit_reason(input walrus.cycle_input)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -448,7 +584,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) IS 'Why a change may not happen now, or '''' when it may: automatic changes switched off, the hourly budget spent (a rolling 60-minute window), or the cooldown since the last change still running.';
 
--- walrus.decide_cycle: compiled from src/logic/cycle.ts:77 (decideCycle)
+-- walrus.decide_cycle: compiled from src/logic/cycle.ts:87 (decideCycle)
 CREATE FUNCTION walrus.decide_cycle(input walrus.cycle_input)
 RETURNS walrus.cycle_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -463,7 +599,7 @@ DECLARE
   limited text;
 BEGIN
   quiet := CASE WHEN ((input).forced < (input).threshold) THEN ((input).quiet_intervals::bigint + 1) ELSE 0 END;
-  growth := walrus.decide_growth((input).current_mb, (input).forced, (input).threshold, (input).max_mb, (input).floor_mb);
+  growth := walrus.propose_growth(input);
   proposed := 'no_change';
   target := (input).current_mb;
   reason := (growth).reason;
@@ -471,13 +607,15 @@ BEGIN
     proposed := (growth).action;
     target := (growth).new_size_mb;
   ELSIF ((input).shrink_enable AND (quiet >= (input).shrink_intervals)) THEN
-    shrunk := walrus.shrink_target((input).current_mb, (input).shrink_factor, (input).min_size_mb, (input).floor_mb);
+    shrunk := walrus.propose_shrink(input);
     IF (shrunk < (input).current_mb) THEN
       proposed := 'decrease';
       target := shrunk;
-      reason := ((quiet)::text || ' consecutive quiet intervals (walrus.shrink_intervals = ' || ((input).shrink_intervals)::text || '); shrinking ' || ((input).current_mb)::text || ' MB by walrus.shrink_factor to ' || (shrunk)::text || ' MB');
-    ELSE
+      reason := ((quiet)::text || ' consecutive quiet intervals (walrus.shrink_intervals = ' || ((input).shrink_intervals)::text || '); shrinking ' || ((input).current_mb)::text || ' MB to ' || (shrunk)::text || ' MB (walrus.algorithm = ' || (input).algorithm || ')');
+    ELSIF ((input).current_mb <= GREATEST((input).min_size_mb, (input).floor_mb)) THEN
       reason := ((quiet)::text || ' quiet intervals, but max_wal_size is already at the shrink floor of ' || (GREATEST((input).min_size_mb, (input).floor_mb))::text || ' MB');
+    ELSE
+      reason := ((quiet)::text || ' quiet intervals, but the WAL statistics still need about ' || ((input).current_mb)::text || ' MB');
     END IF;
   ELSIF (((input).forced < (input).threshold) AND (input).shrink_enable) THEN
     reason := ((growth).reason || '; quiet interval ' || (quiet)::text || ' of ' || ((input).shrink_intervals)::text || ' before a shrink');
@@ -496,6 +634,118 @@ BEGIN
 END;
 $function$;
 COMMENT ON FUNCTION walrus.decide_cycle(walrus.cycle_input) IS 'One cycle''s decision: grow on forced checkpoints (pg_walsizer''s rule, capped), shrink after enough consecutive quiet intervals, then apply the rate limits and dry-run. A dry-run decision is exactly the live one, recorded instead of applied; it counts against the rate limits like a change.';
+
+-- walrus.propose_growth: compiled from src/logic/cycle.ts:125 (proposeGrowth)
+CREATE FUNCTION walrus.propose_growth(input walrus.cycle_input)
+RETURNS walrus.growth_decision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+BEGIN
+  IF ((input).algorithm = 'additive') THEN
+    RETURN walrus.additive_growth((input).current_mb, (input).forced, (input).threshold, (input).additive_increment_mb, (input).max_mb, (input).floor_mb);
+  END IF;
+  IF ((input).algorithm = 'adaptive') THEN
+    RETURN walrus.statistical_growth(input, walrus.js_max(((input).wal).ema_mb, ((input).wal).current_mb), 'the WAL moving average');
+  END IF;
+  IF ((input).algorithm = 'percentile') THEN
+    RETURN walrus.statistical_growth(input, walrus.js_max(((input).wal).percentile_mb, ((input).wal).current_mb), 'the WAL percentile');
+  END IF;
+  RETURN walrus.decide_growth((input).current_mb, (input).forced, (input).threshold, (input).max_mb, (input).floor_mb);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.propose_growth(walrus.cycle_input) IS 'The growth the selected algorithm proposes; all share the cap, the floor and the threshold on forced checkpoints.';
+
+-- walrus.unchanged: compiled from src/logic/cycle.ts:138 (unchanged)
+CREATE FUNCTION walrus.unchanged(current_mb integer, reason text)
+RETURNS walrus.growth_decision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+BEGIN
+  RETURN ROW('no_change', current_mb, current_mb, reason)::walrus.growth_decision;
+END;
+$function$;
+
+-- walrus.additive_growth: compiled from src/logic/cycle.ts:143 (additiveGrowth)
+CREATE FUNCTION walrus.additive_growth(current_mb integer, forced integer, threshold integer, increment_mb integer, max_mb integer, floor_mb integer)
+RETURNS walrus.growth_decision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+DECLARE
+  cap integer;
+  grown integer;
+BEGIN
+  cap := GREATEST(max_mb, floor_mb);
+  IF ((forced < threshold) OR (current_mb >= cap)) THEN
+    RETURN walrus.decide_growth(current_mb, forced, threshold, max_mb, floor_mb);
+  END IF;
+  IF ((forced::bigint * increment_mb) > (cap::bigint - current_mb)) THEN
+    RETURN ROW('capped', current_mb, cap, ((forced)::text || ' forced checkpoints; ' || (current_mb)::text || ' MB + ' || (forced)::text || ' x ' || (increment_mb)::text || ' MB exceeds walrus.max, capped at ' || (cap)::text || ' MB'))::walrus.growth_decision;
+  END IF;
+  grown := (GREATEST((current_mb + (forced::bigint * increment_mb)), floor_mb))::integer;
+  RETURN ROW('increase', current_mb, grown, ((forced)::text || ' forced checkpoints reached the threshold of ' || (threshold)::text || '; ' || (current_mb)::text || ' MB + ' || (forced)::text || ' x ' || (increment_mb)::text || ' MB'))::walrus.growth_decision;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) IS 'additive: current + forced x walrus.additive_increment, capped; overflow-safe like the multiplicative rule.';
+
+-- walrus.statistical_growth: compiled from src/logic/cycle.ts:170 (statisticalGrowth)
+CREATE FUNCTION walrus.statistical_growth(input walrus.cycle_input, basis_mb double precision, basis text)
+RETURNS walrus.growth_decision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+DECLARE
+  cap integer;
+  usage double precision;
+  usage_percent integer;
+  forced_enough boolean;
+  wanted integer;
+  why text;
+BEGIN
+  cap := GREATEST((input).max_mb, (input).floor_mb);
+  usage := walrus.trigger_usage(((input).wal).current_mb, (input).completion_target, (input).current_mb, (input).segment_mb);
+  usage_percent := (walrus.js_round((usage * 100)))::integer;
+  forced_enough := ((input).forced >= (input).threshold);
+  IF ((NOT forced_enough) AND (NOT ((input).proactive AND walrus.js_ge(usage, 0.9::double precision)))) THEN
+    RETURN walrus.decide_growth((input).current_mb, (input).forced, (input).threshold, (input).max_mb, (input).floor_mb);
+  END IF;
+  IF ((input).current_mb >= cap) THEN
+    RETURN walrus.unchanged((input).current_mb, ('max_wal_size is already at the walrus.max cap of ' || (cap)::text || ' MB'));
+  END IF;
+  wanted := walrus.size_for_wal(basis_mb, (input).completion_target, (input).headroom, (input).segment_mb, 2147483647);
+  why := CASE WHEN forced_enough THEN (((input).forced)::text || ' forced checkpoints reached the threshold of ' || ((input).threshold)::text) ELSE ('walrus.proactive: this interval used ' || (usage_percent)::text || '% of the WAL that forces a checkpoint') END;
+  IF (wanted > cap) THEN
+    RETURN ROW('capped', (input).current_mb, cap, (why || '; ' || basis || ' needs ' || (wanted)::text || ' MB, capped at walrus.max = ' || (cap)::text || ' MB'))::walrus.growth_decision;
+  END IF;
+  IF (wanted <= (input).current_mb) THEN
+    RETURN CASE WHEN forced_enough THEN walrus.decide_growth((input).current_mb, (input).forced, (input).threshold, (input).max_mb, (input).floor_mb) ELSE walrus.unchanged((input).current_mb, (why || ', but ' || basis || ' needs no more than ' || ((input).current_mb)::text || ' MB')) END;
+  END IF;
+  RETURN ROW('increase', (input).current_mb, GREATEST(wanted, (input).floor_mb), (why || '; ' || basis || ' needs ' || (wanted)::text || ' MB'))::walrus.growth_decision;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) IS 'adaptive and percentile: size for the WAL actually written, (1 + cct) x WAL per interval x headroom. They grow on forced checkpoints and, when walrus.proactive is on, as soon as an interval used 90% of the distance that would force one; growing to 1 / headroom of it leaves a band in which noise changes nothing.';
+
+-- walrus.propose_shrink: compiled from src/logic/cycle.ts:207 (proposeShrink)
+CREATE FUNCTION walrus.propose_shrink(input walrus.cycle_input)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $function$
+DECLARE
+  lower integer;
+  basis double precision;
+  wanted integer;
+BEGIN
+  lower := GREATEST((input).min_size_mb, (input).floor_mb);
+  IF (((input).algorithm <> 'adaptive') AND ((input).algorithm <> 'percentile')) THEN
+    RETURN walrus.shrink_target((input).current_mb, (input).shrink_factor, (input).min_size_mb, (input).floor_mb);
+  END IF;
+  basis := CASE WHEN ((input).algorithm = 'adaptive') THEN ((input).wal).recent_peak_mb ELSE ((input).wal).percentile_mb END;
+  wanted := GREATEST(walrus.size_for_wal(basis, (input).completion_target, (input).headroom, (input).segment_mb, (input).current_mb), lower);
+  IF walrus.js_gt(wanted, ((input).current_mb * (input).shrink_factor)) THEN
+    RETURN (input).current_mb;
+  END IF;
+  RETURN wanted;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.propose_shrink(walrus.cycle_input) IS 'The size after enough quiet intervals. multiplicative and additive step down by walrus.shrink_factor; adaptive and percentile go straight to what the WAL needs (the recent peak, or the percentile), but only when that saves at least what one shrink_factor step would, so noise does not make them shrink and grow in turn.';
 
 -- walrus.confidence: compiled from src/logic/confidence.ts:10 (confidence)
 CREATE FUNCTION walrus.confidence(elapsed_sec double precision, timeout_sec integer)
@@ -584,7 +834,8 @@ CREATE TABLE walrus.state (
   increases bigint NOT NULL DEFAULT 0,
   decreases bigint NOT NULL DEFAULT 0,
   last_check_time timestamptz,
-  last_adjustment_time timestamptz
+  last_adjustment_time timestamptz,
+  ema_wal_mb double precision CHECK (ema_wal_mb >= 0)
 );
 COMMENT ON TABLE walrus.state IS 'pg_walrus counters and the consecutive quiet intervals that drive shrinking.';
 -- No row is inserted here: a restored dump brings its own, and a default row would collide with it.
@@ -803,6 +1054,37 @@ AS $$
 $$;
 COMMENT ON FUNCTION walrus.interval_pressure(walrus.sample, walrus.sample) IS 'The WAL pressure between two samples: requested checkpoints, WAL segments finished, and how many of the requests WAL could have caused (measure_pressure); the size in force is the smaller of the two samples.';
 
+CREATE FUNCTION walrus.wal_window(cur walrus.sample, intervals integer)
+RETURNS double precision[]
+LANGUAGE sql STABLE
+AS $$
+  WITH s AS (
+    SELECT taken_at, wal_lsn, checkpoint_timeout_sec FROM walrus.sample WHERE cur.id IS NULL OR id < cur.id
+    UNION ALL
+    SELECT cur.taken_at, cur.wal_lsn, cur.checkpoint_timeout_sec
+  ), d AS (
+    SELECT taken_at, checkpoint_timeout_sec,
+           pg_catalog.pg_wal_lsn_diff(wal_lsn, lag(wal_lsn) OVER (ORDER BY taken_at)) AS bytes,
+           extract(epoch FROM taken_at - lag(taken_at) OVER (ORDER BY taken_at)) AS secs
+      FROM s
+  ), recent AS (
+    SELECT taken_at, (bytes / 1048576 * checkpoint_timeout_sec / greatest(secs, checkpoint_timeout_sec))::double precision AS mb
+      FROM d WHERE secs > 0 AND bytes >= 0
+     ORDER BY taken_at DESC LIMIT greatest(intervals, 1)
+  )
+  SELECT coalesce(array_agg(mb ORDER BY taken_at), '{}') FROM recent
+$$;
+COMMENT ON FUNCTION walrus.wal_window(walrus.sample, integer) IS 'WAL written per checkpoint_timeout in MB for the last intervals (oldest first), from consecutive samples ending with cur. An interval shorter than checkpoint_timeout counts as a whole one, as for forced checkpoints.';
+
+CREATE FUNCTION walrus.cycle_wal_stats(cfg walrus.config, cur walrus.sample)
+RETURNS walrus.wal_stats
+LANGUAGE sql STABLE
+AS $$
+  SELECT walrus.wal_stats(walrus.wal_window(cur, cfg.sample_window), (SELECT ema_wal_mb FROM walrus.state),
+                          cfg.ema_alpha, cfg.target_percentile, cfg.shrink_intervals)
+$$;
+COMMENT ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample) IS 'The WAL statistics a cycle sizes from: this interval, the moving average, the percentile and the recent peak.';
+
 CREATE FUNCTION walrus.cycle_input(cfg walrus.config, cur walrus.sample, forced integer)
 RETURNS walrus.cycle_input
 LANGUAGE sql STABLE
@@ -815,10 +1097,12 @@ AS $$
     (SELECT count(*) FROM walrus.history
       WHERE action IN ('increase', 'decrease', 'capped', 'dry_run') AND "timestamp" > now() - interval '60 minutes')::integer,
     (SELECT extract(epoch FROM now() - max("timestamp"))::double precision FROM walrus.history
-      WHERE action IN ('increase', 'decrease', 'capped', 'dry_run'))
+      WHERE action IN ('increase', 'decrease', 'capped', 'dry_run')),
+    cfg.algorithm, cfg.additive_increment_mb, cur.checkpoint_completion_target, cur.wal_segment_mb, cfg.headroom,
+    cfg.proactive, walrus.cycle_wal_stats(cfg, cur)
   )::walrus.cycle_input
 $$;
-COMMENT ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) IS 'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, and the rate-limit window computed from persisted history, so limits survive restarts.';
+COMMENT ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) IS 'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, the rate-limit window computed from persisted history (so limits survive restarts), and the WAL statistics.';
 
 CREATE FUNCTION walrus.record(action text, old_size_mb integer, new_size_mb integer, forced_checkpoints integer, checkpoint_timeout_sec integer, reason text, metadata jsonb)
 RETURNS bigint
@@ -848,22 +1132,24 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.notify(text, text, integer, integer, text) IS 'Sends one event as JSON with pg_notify() (never a NOTIFY statement built from strings). The reason is cut to 1000 characters so the payload stays under the 8000-byte limit. A failure is a WARNING, never an error.';
 
-CREATE FUNCTION walrus.save_state(quiet integer, action text)
+CREATE FUNCTION walrus.save_state(quiet integer, action text, ema_wal_mb double precision)
 RETURNS void
 LANGUAGE sql VOLATILE
 AS $$
-  INSERT INTO walrus.state AS s (quiet_intervals, cycles, increases, decreases, last_check_time, last_adjustment_time)
+  INSERT INTO walrus.state AS s (quiet_intervals, cycles, increases, decreases, last_check_time, last_adjustment_time,
+                                 ema_wal_mb)
   VALUES (quiet, 1, (action IN ('increase', 'capped'))::int, (action = 'decrease')::int, now(),
-          CASE WHEN action IN ('increase', 'capped', 'decrease') THEN now() END)
+          CASE WHEN action IN ('increase', 'capped', 'decrease') THEN now() END, ema_wal_mb)
   ON CONFLICT (singleton) DO UPDATE SET
     quiet_intervals = excluded.quiet_intervals,
     cycles = s.cycles + 1,
     increases = s.increases + excluded.increases,
     decreases = s.decreases + excluded.decreases,
     last_check_time = excluded.last_check_time,
-    last_adjustment_time = coalesce(excluded.last_adjustment_time, s.last_adjustment_time)
+    last_adjustment_time = coalesce(excluded.last_adjustment_time, s.last_adjustment_time),
+    ema_wal_mb = excluded.ema_wal_mb
 $$;
-COMMENT ON FUNCTION walrus.save_state(integer, text) IS 'Updates walrus.state after a cycle: quiet intervals, counters and the time of the last adjustment.';
+COMMENT ON FUNCTION walrus.save_state(integer, text, double precision) IS 'Updates walrus.state after a cycle: quiet intervals, counters and the time of the last adjustment.';
 
 CREATE FUNCTION walrus_analyze()
 RETURNS jsonb
@@ -875,6 +1161,7 @@ DECLARE
   prev walrus.sample;
   elapsed double precision;
   pressure walrus.pressure;
+  input walrus.cycle_input;
   decision walrus.cycle_decision;
   observed jsonb;
   history_id bigint;
@@ -923,14 +1210,16 @@ BEGIN
     RAISE LOG 'pg_walrus: %', pressure.reason;
   END IF;
 
-  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced));
+  input := walrus.cycle_input(cfg, cur, pressure.forced);
+  decision := walrus.decide_cycle(input);
   -- A dry-run row shows the size live mode would apply; a skipped row keeps the size it did not change.
   recorded_size := CASE WHEN decision.action = 'skipped' THEN decision.old_size_mb ELSE decision.new_size_mb END;
   -- Recorded before anything is applied: the dblink change commits on its own and survives a rollback here.
   history_id := walrus.record(decision.action, decision.old_size_mb, recorded_size, pressure.forced,
     cur.checkpoint_timeout_sec, decision.reason,
     jsonb_build_object('observed', observed, 'proposed', decision.proposed, 'proposed_size_mb', decision.new_size_mb,
-                       'quiet_intervals', decision.quiet_intervals));
+                       'quiet_intervals', decision.quiet_intervals, 'algorithm', cfg.algorithm,
+                       'wal_mb_per_interval', to_jsonb(input.wal)));
   IF decision.action = 'capped' THEN
     RAISE WARNING 'pg_walrus: %', decision.reason;
   ELSIF decision.action IN ('dry_run', 'skipped') THEN
@@ -959,7 +1248,8 @@ BEGIN
       coalesce(failure, decision.reason));
   END IF;
   -- A failed change leaves the quiet count where decide_cycle put it; the next cycle decides again from scratch.
-  PERFORM walrus.save_state(decision.quiet_intervals, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END);
+  PERFORM walrus.save_state(decision.quiet_intervals, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
+                            (input.wal).ema_mb);
   RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'decision', to_jsonb(decision),
     'applied', decision.apply AND failure IS NULL)
     || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END;
@@ -1111,6 +1401,40 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus_recommendation() IS 'What the next cycle would do if it ran now: current and recommended size, action (increase, decrease, none), reason and confidence. Strictly read-only: it writes no row, changes no state and applies nothing.';
 
+CREATE FUNCTION walrus_wal_rate()
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $function$
+DECLARE
+  cfg walrus.config := walrus.read_config(false);
+  cur walrus.sample := walrus.read_counters();
+  stats walrus.wal_stats := walrus.cycle_wal_stats(cfg, cur);
+  ema double precision := (SELECT ema_wal_mb FROM walrus.state);
+  per_second double precision := 1048576.0 / cur.checkpoint_timeout_sec;
+  distance_mb integer := walrus.checkpoint_segments(cur.max_wal_size_mb, cur.wal_segment_mb,
+                                                    cur.checkpoint_completion_target) * cur.wal_segment_mb;
+BEGIN
+  RETURN jsonb_build_object(
+    'checkpoint_timeout_sec', cur.checkpoint_timeout_sec,
+    'current_mb_per_interval', round(stats.current_mb::numeric, 3),
+    'current_bytes_per_sec', round((stats.current_mb * per_second)::numeric),
+    'ema_mb_per_interval', round(ema::numeric, 3),
+    'ema_bytes_per_sec', round((ema * per_second)::numeric),
+    'percentile', cfg.target_percentile,
+    'percentile_mb_per_interval', round(stats.percentile_mb::numeric, 3),
+    'percentile_bytes_per_sec', round((stats.percentile_mb * per_second)::numeric),
+    'recent_peak_mb_per_interval', round(stats.recent_peak_mb::numeric, 3),
+    'intervals_in_window', cardinality(walrus.wal_window(cur, cfg.sample_window)),
+    'max_wal_size_mb', cur.max_wal_size_mb,
+    'trigger_distance_mb', distance_mb,
+    'trigger_usage', round(walrus.trigger_usage(stats.current_mb, cur.checkpoint_completion_target,
+                                               cur.max_wal_size_mb, cur.wal_segment_mb)::numeric, 3),
+    'size_for_current_mb', walrus.size_for_wal(stats.current_mb, cur.checkpoint_completion_target, cfg.headroom,
+                                               cur.wal_segment_mb, 2147483647));
+END;
+$function$;
+COMMENT ON FUNCTION walrus_wal_rate() IS 'WAL generation: since the last sample, the moving average, the percentile and the recent peak, in bytes per second and MB per checkpoint_timeout, and how much of the distance that forces a checkpoint the current max_wal_size leaves.';
+
 CREATE FUNCTION walrus.cleanup_history()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -1186,8 +1510,8 @@ REVOKE ALL ON FUNCTION walrus.js_max(double precision, double precision) FROM PU
 GRANT EXECUTE ON FUNCTION walrus.js_max(double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_round(double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.js_round(double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.mask_conninfo(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.mask_conninfo(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.setting_report() FROM PUBLIC;
@@ -1206,12 +1530,32 @@ REVOKE ALL ON FUNCTION walrus.measure_pressure(bigint, bigint, integer, integer,
 GRANT EXECUTE ON FUNCTION walrus.measure_pressure(bigint, bigint, integer, integer, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.shrink_target(integer, double precision, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.shrink_target(integer, double precision, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.next_ema(double precision, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.next_ema(double precision, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.percentile_of(double precision[], double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.percentile_of(double precision[], double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.wal_stats(double precision[], double precision, double precision, double precision, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.wal_stats(double precision[], double precision, double precision, double precision, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.size_for_wal(double precision, double precision, double precision, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.size_for_wal(double precision, double precision, double precision, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.trigger_usage(double precision, double precision, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.trigger_usage(double precision, double precision, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, integer, text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.decide_cycle(walrus.cycle_input) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.decide_cycle(walrus.cycle_input) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.propose_growth(walrus.cycle_input) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.propose_growth(walrus.cycle_input) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.unchanged(integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.unchanged(integer, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.propose_shrink(walrus.cycle_input) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.propose_shrink(walrus.cycle_input) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.confidence(double precision, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.confidence(double precision, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cron_schedule(integer, boolean) FROM PUBLIC;
@@ -1233,11 +1577,15 @@ REVOKE ALL ON FUNCTION walrus.comparable(walrus.sample, walrus.sample) FROM PUBL
 GRANT EXECUTE ON FUNCTION walrus.comparable(walrus.sample, walrus.sample) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.interval_pressure(walrus.sample, walrus.sample) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.interval_pressure(walrus.sample, walrus.sample) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.wal_window(walrus.sample, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.wal_window(walrus.sample, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.record(text, integer, integer, integer, integer, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.notify(text, text, integer, integer, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION walrus.save_state(integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.save_state(integer, text, double precision) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus_analyze() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.job_info() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.job_info() TO pg_monitor;
@@ -1249,6 +1597,8 @@ REVOKE ALL ON FUNCTION walrus_history(timestamptz, integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus_history(timestamptz, integer, text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus_recommendation() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus_recommendation() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus_wal_rate() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus_wal_rate() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cleanup_history() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus_reset() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.grant_operator(name) FROM PUBLIC;

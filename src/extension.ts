@@ -15,6 +15,7 @@ export const EXTENSION = {
     'src/logic/growth.ts',
     'src/logic/pressure.ts',
     'src/logic/shrink.ts',
+    'src/logic/sizing.ts',
     'src/logic/cycle.ts',
     'src/logic/confidence.ts',
     'src/logic/schedule.ts',

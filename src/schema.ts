@@ -53,7 +53,8 @@ CREATE TABLE walrus.state (
   increases bigint NOT NULL DEFAULT 0,
   decreases bigint NOT NULL DEFAULT 0,
   last_check_time timestamptz,
-  last_adjustment_time timestamptz
+  last_adjustment_time timestamptz,
+  ema_wal_mb double precision CHECK (ema_wal_mb >= 0)
 );
 COMMENT ON TABLE walrus.state IS 'pg_walrus counters and the consecutive quiet intervals that drive shrinking.';
 -- No row is inserted here: a restored dump brings its own, and a default row would collide with it.

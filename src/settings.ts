@@ -48,7 +48,14 @@ export interface TextSetting extends Common {
   readonly secret?: boolean;
 }
 
-export type Setting = BoolSetting | IntSetting | RealSetting | MemorySetting | TextSetting;
+/** One of a fixed list of words. */
+export interface EnumSetting extends Common {
+  readonly kind: 'enum';
+  readonly default: string;
+  readonly values: readonly string[];
+}
+
+export type Setting = BoolSetting | IntSetting | RealSetting | MemorySetting | TextSetting | EnumSetting;
 
 /** The largest max_wal_size PostgreSQL accepts, in MB (INT_MAX). */
 export const MAX_WAL_SIZE_LIMIT_MB = 2147483647;
@@ -145,6 +152,65 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'text',
     default: 'walrus_events',
     description: 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.',
+  },
+  {
+    name: 'algorithm',
+    kind: 'enum',
+    default: 'multiplicative',
+    values: ['multiplicative', 'additive', 'adaptive', 'percentile'],
+    description:
+      'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x ' +
+      'walrus.additive_increment), adaptive (moving average of WAL per interval) or percentile (walrus.target_percentile ' +
+      'of WAL per interval over walrus.sample_window).',
+  },
+  {
+    name: 'additive_increment',
+    kind: 'memory',
+    default: '512MB',
+    minMb: 1,
+    maxMb: MAX_WAL_SIZE_LIMIT_MB,
+    description: 'additive: growth per forced checkpoint.',
+  },
+  {
+    name: 'ema_alpha',
+    kind: 'real',
+    default: 0.2,
+    min: 0,
+    max: 1,
+    exclusive: true,
+    description: 'adaptive: weight of the newest interval in the moving average of WAL per interval.',
+  },
+  {
+    name: 'target_percentile',
+    kind: 'real',
+    default: 95,
+    min: 1,
+    max: 100,
+    description: 'percentile: which percentile of WAL per interval over the sample window to size for.',
+  },
+  {
+    name: 'sample_window',
+    kind: 'int',
+    default: 288,
+    min: 2,
+    max: 2000,
+    description: 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).',
+  },
+  {
+    name: 'headroom',
+    kind: 'real',
+    default: 1.25,
+    min: 1,
+    max: 10,
+    description:
+      'adaptive and percentile: size = (1 + checkpoint_completion_target) x WAL per interval x headroom.',
+  },
+  {
+    name: 'proactive',
+    kind: 'bool',
+    default: true,
+    description:
+      'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.',
   },
   {
     name: 'conninfo',

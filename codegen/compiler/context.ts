@@ -22,6 +22,8 @@ export interface Variable {
   readonly declared: DeclaredType;
   /** Built from an array literal here, so `push` on it cannot be seen through another name. */
   readonly owned: boolean;
+  /** A const holding a whole float8 (Math.floor and friends): it may be stored in an int like the expression. */
+  readonly integral?: boolean;
 }
 
 interface Loop {
@@ -68,14 +70,14 @@ export class FunctionContext {
   }
 
   /** Declares a local, hoisted to the function's DECLARE section; block-scoped namesakes get a numeric suffix. */
-  declare(declaration: Node, name: string, declared: DeclaredType, owned: boolean): Variable {
+  declare(declaration: Node, name: string, declared: DeclaredType, owned: boolean, integral = false): Variable {
     const base = snakeCase(name);
     let sqlName = base;
     for (let n = 2; this.taken.has(sqlName); n++) {
       sqlName = `${base}_${n}`;
     }
     this.taken.add(sqlName);
-    const variable = { sqlName: quoteIdent(sqlName), declared, owned };
+    const variable = { sqlName: quoteIdent(sqlName), declared, owned, integral };
     this.variables.set(declaration, variable);
     this.declarations.push(`${variable.sqlName} ${sqlTypeName(declared.type)};`);
     return variable;
@@ -83,7 +85,12 @@ export class FunctionContext {
 
   /** The variable an identifier refers to, resolved through the type checker so shadowing is exact. */
   variableFor(identifier: Node): Variable | undefined {
-    const symbol = identifier.getSymbol();
+    const parent = identifier.getParent();
+    // In `{ count }` the identifier's own symbol is the property; the value read is the variable of that name.
+    const symbol =
+      Node.isShorthandPropertyAssignment(parent) && parent.getNameNode() === identifier
+        ? parent.getValueSymbol()
+        : identifier.getSymbol();
     const declaration = symbol?.getDeclarations()[0];
     return declaration ? this.variables.get(declaration) : undefined;
   }

@@ -18,6 +18,7 @@ export function configField(s: Setting): { name: string; type: string } {
     case 'memory':
       return { name: `${s.name}_mb`, type: 'integer' };
     case 'text':
+    case 'enum':
       return { name: s.name, type: 'text' };
   }
 }
@@ -45,6 +46,7 @@ const CASTS: Record<Setting['kind'], string> = {
   real: '::double precision',
   memory: '::numeric::integer',
   text: '',
+  enum: '',
 };
 
 const lit = (v: string | null): string => (v === null ? 'NULL' : quoteLiteral(v));
@@ -52,7 +54,7 @@ const lit = (v: string | null): string => (v === null ? 'NULL' : quoteLiteral(v)
 const PARSE_SETTING = String.raw`
 -- walrus.parse_setting: the validation rules of each setting kind, shared by every setting.
 CREATE FUNCTION walrus.parse_setting(kind text, raw text, min_value numeric, max_value numeric, exclusive boolean,
-                                     OUT value text, OUT error text)
+                                     choices text[], OUT value text, OUT error text)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $function$
 DECLARE
@@ -62,6 +64,13 @@ DECLARE
 BEGIN
   IF kind = 'text' THEN
     value := coalesce(raw, '');
+    RETURN;
+  END IF;
+  IF kind = 'enum' THEN
+    value := CASE WHEN lower(btrim(raw)) = ANY (choices) THEN lower(btrim(raw)) END;
+    IF value IS NULL THEN
+      error := format('not one of the choices (valid: %s)', array_to_string(choices, ', '));
+    END IF;
     RETURN;
   END IF;
   IF kind = 'bool' THEN
@@ -106,7 +115,7 @@ BEGIN
   value := number::text;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean) IS
+COMMENT ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) IS
   'Validates one walrus.* value of the given kind: the normalised value, or NULL and an error naming the valid range.';
 
 -- walrus.mask_conninfo: what may be shown of a connection string: everything but its password.
@@ -122,7 +131,7 @@ COMMENT ON FUNCTION walrus.mask_conninfo(text) IS 'A connection string with any 
 
 /** The functions settingsSql() creates; all are read-only and safe for monitoring roles. */
 export const SETTINGS_FUNCTION_SIGNATURES = [
-  'walrus.parse_setting(text, text, numeric, numeric, boolean)',
+  'walrus.parse_setting(text, text, numeric, numeric, boolean, text[])',
   'walrus.mask_conninfo(text)',
   'walrus.setting_report()',
   'walrus.read_config(boolean)',
@@ -141,6 +150,7 @@ export function settingsSql(settings: readonly Setting[]): string[] {
       s.kind === 'real' && s.exclusive ? 'true' : 'false',
       s.kind === 'memory' && s.atLeastTwoSegments ? 'true' : 'false',
       s.kind === 'text' && s.secret ? 'true' : 'false',
+      s.kind === 'enum' ? `ARRAY[${s.values.map(quoteLiteral).join(', ')}]::text[]` : 'NULL::text[]',
       lit(s.description),
     ].join(', ')})`;
   });
@@ -158,15 +168,16 @@ AS $$
          d.default_value, d.unit, b.min_value, d.max_value, p.error IS NULL, p.error, d.description
   FROM (VALUES
     ${rows.join(',\n    ')}
-  ) AS d(name, kind, default_value, unit, min_value, max_value, exclusive, two_segments, secret, description)
+  ) AS d(name, kind, default_value, unit, min_value, max_value, exclusive, two_segments, secret, choices, description)
   -- An empty value is what RESET leaves behind for a placeholder: it means "not set".
   CROSS JOIN LATERAL (SELECT nullif(current_setting('walrus.' || d.name, true), '') AS raw) AS r
   -- Below two WAL segments the server would refuse to start, whatever the declared minimum says.
   CROSS JOIN LATERAL (SELECT CASE WHEN d.two_segments
       THEN greatest(d.min_value, 2 * pg_size_bytes(current_setting('wal_segment_size')) / 1048576)
       ELSE d.min_value END AS min_value) AS b
-  CROSS JOIN LATERAL walrus.parse_setting(d.kind, coalesce(r.raw, d.default_value), b.min_value, d.max_value, d.exclusive) AS p
-  CROSS JOIN LATERAL walrus.parse_setting(d.kind, d.default_value, NULL, NULL, false) AS q
+  CROSS JOIN LATERAL walrus.parse_setting(d.kind, coalesce(r.raw, d.default_value), b.min_value, d.max_value,
+                                          d.exclusive, d.choices) AS p
+  CROSS JOIN LATERAL walrus.parse_setting(d.kind, d.default_value, NULL, NULL, false, d.choices) AS q
 $$;
 COMMENT ON FUNCTION walrus.setting_report() IS
   'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error.';`.trim();
@@ -234,6 +245,8 @@ export function settingsMarkdown(settings: readonly Setting[]): string {
         return 'on / off';
       case 'text':
         return 'text';
+      case 'enum':
+        return s.values.join(' / ');
     }
   };
   const rows = settings.map(

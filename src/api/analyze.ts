@@ -114,6 +114,51 @@ END;`,
     extract(epoch FROM cur.taken_at - prev.taken_at)::double precision)`,
   }),
   sqlFunction({
+    name: 'walrus.wal_window',
+    args: [
+      { name: 'cur', type: 'walrus.sample' },
+      { name: 'intervals', type: 'integer' },
+    ],
+    returns: 'double precision[]',
+    language: 'sql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc:
+      'WAL written per checkpoint_timeout in MB for the last intervals (oldest first), from consecutive samples ' +
+      'ending with cur. An interval shorter than checkpoint_timeout counts as a whole one, as for forced checkpoints.',
+    body: `
+  WITH s AS (
+    SELECT taken_at, wal_lsn, checkpoint_timeout_sec FROM walrus.sample WHERE cur.id IS NULL OR id < cur.id
+    UNION ALL
+    SELECT cur.taken_at, cur.wal_lsn, cur.checkpoint_timeout_sec
+  ), d AS (
+    SELECT taken_at, checkpoint_timeout_sec,
+           pg_catalog.pg_wal_lsn_diff(wal_lsn, lag(wal_lsn) OVER (ORDER BY taken_at)) AS bytes,
+           extract(epoch FROM taken_at - lag(taken_at) OVER (ORDER BY taken_at)) AS secs
+      FROM s
+  ), recent AS (
+    SELECT taken_at, (bytes / 1048576 * checkpoint_timeout_sec / greatest(secs, checkpoint_timeout_sec))::double precision AS mb
+      FROM d WHERE secs > 0 AND bytes >= 0
+     ORDER BY taken_at DESC LIMIT greatest(intervals, 1)
+  )
+  SELECT coalesce(array_agg(mb ORDER BY taken_at), '{}') FROM recent`,
+  }),
+  sqlFunction({
+    name: 'walrus.cycle_wal_stats',
+    args: [
+      { name: 'cfg', type: 'walrus.config' },
+      { name: 'cur', type: 'walrus.sample' },
+    ],
+    returns: 'walrus.wal_stats',
+    language: 'sql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc: 'The WAL statistics a cycle sizes from: this interval, the moving average, the percentile and the recent peak.',
+    body: `
+  SELECT walrus.wal_stats(walrus.wal_window(cur, cfg.sample_window), (SELECT ema_wal_mb FROM walrus.state),
+                          cfg.ema_alpha, cfg.target_percentile, cfg.shrink_intervals)`,
+  }),
+  sqlFunction({
     name: 'walrus.cycle_input',
     args: [
       { name: 'cfg', type: 'walrus.config' },
@@ -125,8 +170,8 @@ END;`,
     volatility: 'stable',
     audience: 'monitor',
     doc:
-      'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, and the ' +
-      'rate-limit window computed from persisted history, so limits survive restarts.',
+      'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, the ' +
+      'rate-limit window computed from persisted history (so limits survive restarts), and the WAL statistics.',
     body: `
   SELECT ROW(
     cur.max_wal_size_mb, forced, walrus.size_floor_mb(cur.wal_segment_mb, cur.min_wal_size_mb),
@@ -136,7 +181,9 @@ END;`,
     (SELECT count(*) FROM walrus.history
       WHERE action IN ${CHANGES} AND "timestamp" > now() - interval '60 minutes')::integer,
     (SELECT extract(epoch FROM now() - max("timestamp"))::double precision FROM walrus.history
-      WHERE action IN ${CHANGES})
+      WHERE action IN ${CHANGES}),
+    cfg.algorithm, cfg.additive_increment_mb, cur.checkpoint_completion_target, cur.wal_segment_mb, cfg.headroom,
+    cfg.proactive, walrus.cycle_wal_stats(cfg, cur)
   )::walrus.cycle_input`,
   }),
   sqlFunction({
@@ -194,6 +241,7 @@ END;`,
     args: [
       { name: 'quiet', type: 'integer' },
       { name: 'action', type: 'text' },
+      { name: 'ema_wal_mb', type: 'double precision' },
     ],
     returns: 'void',
     language: 'sql',
@@ -201,16 +249,18 @@ END;`,
     audience: 'admin',
     doc: 'Updates walrus.state after a cycle: quiet intervals, counters and the time of the last adjustment.',
     body: `
-  INSERT INTO walrus.state AS s (quiet_intervals, cycles, increases, decreases, last_check_time, last_adjustment_time)
+  INSERT INTO walrus.state AS s (quiet_intervals, cycles, increases, decreases, last_check_time, last_adjustment_time,
+                                 ema_wal_mb)
   VALUES (quiet, 1, (action IN ('increase', 'capped'))::int, (action = 'decrease')::int, now(),
-          CASE WHEN action IN ('increase', 'capped', 'decrease') THEN now() END)
+          CASE WHEN action IN ('increase', 'capped', 'decrease') THEN now() END, ema_wal_mb)
   ON CONFLICT (singleton) DO UPDATE SET
     quiet_intervals = excluded.quiet_intervals,
     cycles = s.cycles + 1,
     increases = s.increases + excluded.increases,
     decreases = s.decreases + excluded.decreases,
     last_check_time = excluded.last_check_time,
-    last_adjustment_time = coalesce(excluded.last_adjustment_time, s.last_adjustment_time)`,
+    last_adjustment_time = coalesce(excluded.last_adjustment_time, s.last_adjustment_time),
+    ema_wal_mb = excluded.ema_wal_mb`,
   }),
   sqlFunction({
     name: 'walrus_analyze',
@@ -229,6 +279,7 @@ DECLARE
   prev walrus.sample;
   elapsed double precision;
   pressure walrus.pressure;
+  input walrus.cycle_input;
   decision walrus.cycle_decision;
   observed jsonb;
   history_id bigint;
@@ -277,14 +328,16 @@ BEGIN
     RAISE LOG 'pg_walrus: %', pressure.reason;
   END IF;
 
-  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced));
+  input := walrus.cycle_input(cfg, cur, pressure.forced);
+  decision := walrus.decide_cycle(input);
   -- A dry-run row shows the size live mode would apply; a skipped row keeps the size it did not change.
   recorded_size := CASE WHEN decision.action = 'skipped' THEN decision.old_size_mb ELSE decision.new_size_mb END;
   -- Recorded before anything is applied: the dblink change commits on its own and survives a rollback here.
   history_id := walrus.record(decision.action, decision.old_size_mb, recorded_size, pressure.forced,
     cur.checkpoint_timeout_sec, decision.reason,
     jsonb_build_object('observed', observed, 'proposed', decision.proposed, 'proposed_size_mb', decision.new_size_mb,
-                       'quiet_intervals', decision.quiet_intervals));
+                       'quiet_intervals', decision.quiet_intervals, 'algorithm', cfg.algorithm,
+                       'wal_mb_per_interval', to_jsonb(input.wal)));
   IF decision.action = 'capped' THEN
     RAISE WARNING 'pg_walrus: %', decision.reason;
   ELSIF decision.action IN ('dry_run', 'skipped') THEN
@@ -313,7 +366,8 @@ BEGIN
       coalesce(failure, decision.reason));
   END IF;
   -- A failed change leaves the quiet count where decide_cycle put it; the next cycle decides again from scratch.
-  PERFORM walrus.save_state(decision.quiet_intervals, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END);
+  PERFORM walrus.save_state(decision.quiet_intervals, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
+                            (input.wal).ema_mb);
   RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'decision', to_jsonb(decision),
     'applied', decision.apply AND failure IS NULL)
     || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END;

@@ -174,4 +174,43 @@ BEGIN
     'confidence', walrus.confidence(elapsed, cur.checkpoint_timeout_sec));
 END;`,
   }),
+  sqlFunction({
+    name: 'walrus_wal_rate',
+    returns: 'jsonb',
+    language: 'plpgsql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc:
+      'WAL generation: since the last sample, the moving average, the percentile and the recent peak, in bytes per ' +
+      'second and MB per checkpoint_timeout, and how much of the distance that forces a checkpoint the current ' +
+      'max_wal_size leaves.',
+    body: `
+DECLARE
+  cfg walrus.config := walrus.read_config(false);
+  cur walrus.sample := walrus.read_counters();
+  stats walrus.wal_stats := walrus.cycle_wal_stats(cfg, cur);
+  ema double precision := (SELECT ema_wal_mb FROM walrus.state);
+  per_second double precision := 1048576.0 / cur.checkpoint_timeout_sec;
+  distance_mb integer := walrus.checkpoint_segments(cur.max_wal_size_mb, cur.wal_segment_mb,
+                                                    cur.checkpoint_completion_target) * cur.wal_segment_mb;
+BEGIN
+  RETURN jsonb_build_object(
+    'checkpoint_timeout_sec', cur.checkpoint_timeout_sec,
+    'current_mb_per_interval', round(stats.current_mb::numeric, 3),
+    'current_bytes_per_sec', round((stats.current_mb * per_second)::numeric),
+    'ema_mb_per_interval', round(ema::numeric, 3),
+    'ema_bytes_per_sec', round((ema * per_second)::numeric),
+    'percentile', cfg.target_percentile,
+    'percentile_mb_per_interval', round(stats.percentile_mb::numeric, 3),
+    'percentile_bytes_per_sec', round((stats.percentile_mb * per_second)::numeric),
+    'recent_peak_mb_per_interval', round(stats.recent_peak_mb::numeric, 3),
+    'intervals_in_window', cardinality(walrus.wal_window(cur, cfg.sample_window)),
+    'max_wal_size_mb', cur.max_wal_size_mb,
+    'trigger_distance_mb', distance_mb,
+    'trigger_usage', round(walrus.trigger_usage(stats.current_mb, cur.checkpoint_completion_target,
+                                               cur.max_wal_size_mb, cur.wal_segment_mb)::numeric, 3),
+    'size_for_current_mb', walrus.size_for_wal(stats.current_mb, cur.checkpoint_completion_target, cfg.headroom,
+                                               cur.wal_segment_mb, 2147483647));
+END;`,
+  }),
 ];

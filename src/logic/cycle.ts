@@ -1,6 +1,7 @@
 import type { float8, int } from '../sqltypes';
-import { decideGrowth } from './growth';
+import { decideGrowth, type GrowthDecision } from './growth';
 import { shrinkTarget } from './shrink';
+import { sizeForWal, triggerUsage, type WalStats } from './sizing';
 
 /** Every outcome a cycle can record in walrus.history (error is added by the glue when applying fails). */
 export type CycleAction = 'increase' | 'decrease' | 'capped' | 'dry_run' | 'skipped' | 'no_change';
@@ -25,6 +26,15 @@ export interface CycleInput {
   changes_last_hour: int;
   /** Seconds since the last change, or null when there has been none. */
   seconds_since_change: float8 | null;
+  /** walrus.algorithm: multiplicative, additive, adaptive or percentile. */
+  algorithm: string;
+  additive_increment_mb: int;
+  completion_target: float8;
+  segment_mb: int;
+  headroom: float8;
+  proactive: boolean;
+  /** WAL per checkpoint_timeout over the sample window. */
+  wal: WalStats;
 }
 
 /** The decision of one cycle. `proposed` is what live mode would do; `apply` says whether to run ALTER SYSTEM. */
@@ -76,7 +86,7 @@ export function rateLimitReason(input: CycleInput): string {
  */
 export function decideCycle(input: CycleInput): CycleDecision {
   const quiet = input.forced < input.threshold ? input.quiet_intervals + 1 : 0;
-  const growth = decideGrowth(input.current_mb, input.forced, input.threshold, input.max_mb, input.floor_mb);
+  const growth = proposeGrowth(input);
   let proposed: CycleAction = 'no_change';
   let target = input.current_mb;
   let reason = growth.reason;
@@ -84,13 +94,15 @@ export function decideCycle(input: CycleInput): CycleDecision {
     proposed = growth.action;
     target = growth.new_size_mb;
   } else if (input.shrink_enable && quiet >= input.shrink_intervals) {
-    const shrunk = shrinkTarget(input.current_mb, input.shrink_factor, input.min_size_mb, input.floor_mb);
+    const shrunk = proposeShrink(input);
     if (shrunk < input.current_mb) {
       proposed = 'decrease';
       target = shrunk;
-      reason = `${quiet} consecutive quiet intervals (walrus.shrink_intervals = ${input.shrink_intervals}); shrinking ${input.current_mb} MB by walrus.shrink_factor to ${shrunk} MB`;
-    } else {
+      reason = `${quiet} consecutive quiet intervals (walrus.shrink_intervals = ${input.shrink_intervals}); shrinking ${input.current_mb} MB to ${shrunk} MB (walrus.algorithm = ${input.algorithm})`;
+    } else if (input.current_mb <= Math.max(input.min_size_mb, input.floor_mb)) {
       reason = `${quiet} quiet intervals, but max_wal_size is already at the shrink floor of ${Math.max(input.min_size_mb, input.floor_mb)} MB`;
+    } else {
+      reason = `${quiet} quiet intervals, but the WAL statistics still need about ${input.current_mb} MB`;
     }
   } else if (input.forced < input.threshold && input.shrink_enable) {
     reason = `${growth.reason}; quiet interval ${quiet} of ${input.shrink_intervals} before a shrink`;
@@ -107,4 +119,100 @@ export function decideCycle(input: CycleInput): CycleDecision {
     return outcome(input, 'dry_run', proposed, target, 0, `walrus.dry_run is on; would ${proposed === 'decrease' ? 'shrink' : 'grow'} to ${target} MB: ${reason}`);
   }
   return outcome(input, proposed, proposed, target, 0, reason);
+}
+
+/** The growth the selected algorithm proposes; all share the cap, the floor and the threshold on forced checkpoints. */
+export function proposeGrowth(input: CycleInput): GrowthDecision {
+  if (input.algorithm === 'additive') {
+    return additiveGrowth(input.current_mb, input.forced, input.threshold, input.additive_increment_mb, input.max_mb, input.floor_mb);
+  }
+  if (input.algorithm === 'adaptive') {
+    return statisticalGrowth(input, Math.max(input.wal.ema_mb, input.wal.current_mb), 'the WAL moving average');
+  }
+  if (input.algorithm === 'percentile') {
+    return statisticalGrowth(input, Math.max(input.wal.percentile_mb, input.wal.current_mb), 'the WAL percentile');
+  }
+  return decideGrowth(input.current_mb, input.forced, input.threshold, input.max_mb, input.floor_mb);
+}
+
+function unchanged(current_mb: int, reason: string): GrowthDecision {
+  return { action: 'no_change', old_size_mb: current_mb, new_size_mb: current_mb, reason: reason };
+}
+
+/** additive: current + forced x walrus.additive_increment, capped; overflow-safe like the multiplicative rule. */
+export function additiveGrowth(current_mb: int, forced: int, threshold: int, increment_mb: int, max_mb: int, floor_mb: int): GrowthDecision {
+  const cap = Math.max(max_mb, floor_mb);
+  if (forced < threshold || current_mb >= cap) {
+    return decideGrowth(current_mb, forced, threshold, max_mb, floor_mb);
+  }
+  if (forced * increment_mb > cap - current_mb) {
+    return {
+      action: 'capped',
+      old_size_mb: current_mb,
+      new_size_mb: cap,
+      reason: `${forced} forced checkpoints; ${current_mb} MB + ${forced} x ${increment_mb} MB exceeds walrus.max, capped at ${cap} MB`,
+    };
+  }
+  const grown: int = Math.max(current_mb + forced * increment_mb, floor_mb);
+  return {
+    action: 'increase',
+    old_size_mb: current_mb,
+    new_size_mb: grown,
+    reason: `${forced} forced checkpoints reached the threshold of ${threshold}; ${current_mb} MB + ${forced} x ${increment_mb} MB`,
+  };
+}
+
+/**
+ * adaptive and percentile: size for the WAL actually written, (1 + cct) x WAL per interval x headroom. They grow on
+ * forced checkpoints and, when walrus.proactive is on, as soon as an interval used 90% of the distance that would
+ * force one; growing to 1 / headroom of it leaves a band in which noise changes nothing.
+ */
+export function statisticalGrowth(input: CycleInput, basis_mb: float8, basis: string): GrowthDecision {
+  const cap = Math.max(input.max_mb, input.floor_mb);
+  const usage = triggerUsage(input.wal.current_mb, input.completion_target, input.current_mb, input.segment_mb);
+  const usagePercent: int = Math.round(usage * 100);
+  const forcedEnough = input.forced >= input.threshold;
+  if (!forcedEnough && !(input.proactive && usage >= 0.9)) {
+    return decideGrowth(input.current_mb, input.forced, input.threshold, input.max_mb, input.floor_mb);
+  }
+  if (input.current_mb >= cap) {
+    return unchanged(input.current_mb, `max_wal_size is already at the walrus.max cap of ${cap} MB`);
+  }
+  const wanted = sizeForWal(basis_mb, input.completion_target, input.headroom, input.segment_mb, 2147483647);
+  const why = forcedEnough
+    ? `${input.forced} forced checkpoints reached the threshold of ${input.threshold}`
+    : `walrus.proactive: this interval used ${usagePercent}% of the WAL that forces a checkpoint`;
+  if (wanted > cap) {
+    return { action: 'capped', old_size_mb: input.current_mb, new_size_mb: cap, reason: `${why}; ${basis} needs ${wanted} MB, capped at walrus.max = ${cap} MB` };
+  }
+  if (wanted <= input.current_mb) {
+    // The statistics lag a sudden burst; forced checkpoints are evidence enough to grow the classic way.
+    return forcedEnough
+      ? decideGrowth(input.current_mb, input.forced, input.threshold, input.max_mb, input.floor_mb)
+      : unchanged(input.current_mb, `${why}, but ${basis} needs no more than ${input.current_mb} MB`);
+  }
+  return {
+    action: 'increase',
+    old_size_mb: input.current_mb,
+    new_size_mb: Math.max(wanted, input.floor_mb),
+    reason: `${why}; ${basis} needs ${wanted} MB`,
+  };
+}
+
+/**
+ * The size after enough quiet intervals. multiplicative and additive step down by walrus.shrink_factor; adaptive
+ * and percentile go straight to what the WAL needs (the recent peak, or the percentile), but only when that saves
+ * at least what one shrink_factor step would, so noise does not make them shrink and grow in turn.
+ */
+export function proposeShrink(input: CycleInput): int {
+  const lower = Math.max(input.min_size_mb, input.floor_mb);
+  if (input.algorithm !== 'adaptive' && input.algorithm !== 'percentile') {
+    return shrinkTarget(input.current_mb, input.shrink_factor, input.min_size_mb, input.floor_mb);
+  }
+  const basis = input.algorithm === 'adaptive' ? input.wal.recent_peak_mb : input.wal.percentile_mb;
+  const wanted = Math.max(sizeForWal(basis, input.completion_target, input.headroom, input.segment_mb, input.current_mb), lower);
+  if (wanted > input.current_mb * input.shrink_factor) {
+    return input.current_mb;
+  }
+  return wanted;
 }

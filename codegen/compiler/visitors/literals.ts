@@ -19,6 +19,7 @@ export function numericLiteral(node: Expression): Expr {
 
 export function formatDouble(value: number): string {
   if (Number.isNaN(value)) return "'NaN'";
+  if (Object.is(value, -0)) return "'-0'";
   if (value === Infinity) return "'Infinity'";
   if (value === -Infinity) return "'-Infinity'";
   return String(value);
@@ -71,7 +72,7 @@ export function identifier(node: Expression, ctx: FunctionContext): Expr {
     if (variable.declared.type.kind === 'array' && variable.owned && isCopiedByReference(node)) {
       throw unsupported(node, 'array alias', `\`${text}\` is changed with push; copy it with [...${text}] so no alias sees the change`);
     }
-    return { sql: variable.sqlName, type: variable.declared.type };
+    return { sql: variable.sqlName, type: variable.declared.type, integral: variable.integral };
   }
   if (text === 'NaN' || text === 'Infinity') {
     return { sql: `${formatDouble(text === 'NaN' ? NaN : Infinity)}::double precision`, type: DOUBLE };
@@ -87,7 +88,8 @@ function isCopiedByReference(node: Node): boolean {
   return (
     (Node.isVariableDeclaration(parent) && parent.getInitializer() === node) ||
     (Node.isBinaryExpression(parent) && parent.getRight() === node && parent.getOperatorToken().getText() === '=') ||
-    Node.isPropertyAssignment(parent)
+    Node.isPropertyAssignment(parent) ||
+    Node.isShorthandPropertyAssignment(parent)
   );
 }
 

@@ -42,7 +42,9 @@ function declareVariables(declarations: readonly VariableDeclaration[], ctx: Fun
     }
     const owned = Node.isArrayLiteralExpression(init);
     const sql = coerce(value, declared, init);
-    const variable = ctx.declare(decl, nameNode.getText(), declared, owned);
+    // Only a const keeps what is known of its value; a let may be reassigned a fraction later.
+    const integral = decl.getVariableStatement()?.getDeclarationKind() === 'const' && Boolean(value.integral);
+    const variable = ctx.declare(decl, nameNode.getText(), declared, owned, integral);
     lines.push(`${variable.sqlName} := ${sql};`);
   }
   return lines;

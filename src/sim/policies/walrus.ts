@@ -1,0 +1,76 @@
+import { decideCycle, type CycleAction, type CycleInput } from '../../logic/cycle';
+import { forcedPerInterval, sizeFloorMb } from '../../logic/growth';
+import { walStats } from '../../logic/sizing';
+import type { PolicyDefinition } from '../policy';
+import { walrusDefaults, type WalrusSettings } from '../walrus-settings';
+
+/**
+ * pg_walrus as the extension runs it: the one adapter from simulated samples to decideCycle's CycleInput, mirroring
+ * walrus_analyze() and walrus.cycle_input() in src/api/analyze.ts. The state the extension persists (quiet
+ * intervals in walrus.state, change times in walrus.history) lives in this closure.
+ */
+
+/** History actions that count as changes for the rate limits, as in src/api/analyze.ts. */
+const CHANGE_ACTIONS: ReadonlySet<CycleAction> = new Set<CycleAction>(['increase', 'decrease', 'capped', 'dry_run']);
+const WINDOW_SEC = 3600;
+
+export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name = 'walrus'): PolicyDefinition {
+  return {
+    name,
+    description: 'pg_walrus decideCycle with the settings declared in src/settings.ts',
+    create: (_initialMb, server) => {
+      const floorMb = sizeFloorMb(server.segmentMb, server.minWalSizeMb);
+      let quiet = 0;
+      let changes: number[] = [];
+      // walrus.wal_window(): WAL per checkpoint_timeout of recent intervals; walrus.state.ema_wal_mb.
+      let window: number[] = [];
+      let ema: number | null = null;
+      return {
+        decide: (o) => {
+          // walrus.history keeps a change's now(); the window test is `timestamp > now() - interval '60 minutes'`.
+          changes = changes.filter((t) => t > o.now - WINDOW_SEC);
+          const last = changes.at(-1);
+          const timeout = server.checkpointTimeoutSec;
+          window = [...window, o.walBytes / 1048576 * timeout / Math.max(o.elapsedSec, timeout)].slice(-settings.sample_window);
+          const wal = walStats(window, ema, settings.ema_alpha, settings.target_percentile, settings.shrink_intervals);
+          const input: CycleInput = {
+            current_mb: o.currentMb,
+            forced: forcedPerInterval(o.requestedDelta, server.checkpointTimeoutSec, o.elapsedSec),
+            floor_mb: floorMb,
+            threshold: settings.threshold,
+            max_mb: settings.max_mb,
+            shrink_enable: settings.shrink_enable,
+            shrink_factor: settings.shrink_factor,
+            shrink_intervals: settings.shrink_intervals,
+            min_size_mb: settings.min_size_mb,
+            dry_run: settings.dry_run,
+            cooldown_sec: settings.cooldown_sec,
+            max_changes_per_hour: settings.max_changes_per_hour,
+            quiet_intervals: quiet,
+            changes_last_hour: changes.length,
+            seconds_since_change: last === undefined ? null : o.now - last,
+            algorithm: settings.algorithm,
+            additive_increment_mb: settings.additive_increment_mb,
+            completion_target: server.completionTarget,
+            segment_mb: server.segmentMb,
+            headroom: settings.headroom,
+            proactive: settings.proactive,
+            wal,
+          };
+          const decision = decideCycle(input);
+          quiet = decision.quiet_intervals;
+          ema = wal.ema_mb;
+          if (CHANGE_ACTIONS.has(decision.action)) changes.push(o.now);
+          return { sizeMb: decision.apply ? decision.new_size_mb : o.currentMb, action: decision.action };
+        },
+      };
+    },
+    bounds: (initialMb, server) => {
+      const floorMb = sizeFloorMb(server.segmentMb, server.minWalSizeMb);
+      return {
+        minMb: Math.min(initialMb, Math.max(settings.min_size_mb, floorMb)),
+        maxMb: Math.max(initialMb, settings.max_mb, floorMb),
+      };
+    },
+  };
+}
