@@ -8,16 +8,22 @@ export function snakeCase(name: string): string {
 }
 
 // Words that cannot stand bare as a PL/pgSQL variable or SQL column name. Quoting them is always correct, so the list
-// only has to err on the side of too many.
+// only has to err on the side of too many. Besides the reserved words it holds the column-name keywords (`values`,
+// `position`, `row`...), which are not allowed as function parameter names, including those of later majors.
 const RESERVED = new Set(
-  `all analyse analyze and any array as asc asymmetric authorization begin between binary both case cast check
+  `all analyse analyze and any array as asc asymmetric authorization begin between binary both by case cast check
   collate collation column concurrently constraint create cross current_catalog current_date current_role
   current_schema current_time current_timestamp current_user declare default deferrable desc distinct do else elsif
-  end except exception exit false fetch for foreign freeze from full grant group having if ilike in initially inner
-  intersect into is isnull join lateral leading left like limit localtime localtimestamp loop natural not notnull
-  null offset on only or order outer overlaps placing primary references return returning right select session_user
-  similar some symmetric system_user table tablesample then to trailing true union unique user using variadic
-  verbose when where while window with`.split(/\s+/),
+  end except exception execute exit false fetch for foreach foreign freeze from full grant group having if ilike in
+  initially inner intersect into is isnull join lateral leading left like limit localtime localtimestamp loop
+  natural not notnull null offset on only or order outer overlaps placing primary references return returning right
+  select session_user similar some strict symmetric system_user table tablesample then to trailing true union
+  unique user using variadic verbose when where while window with
+  bigint bit boolean char character coalesce dec decimal exists extract float greatest grouping inout int integer
+  interval json json_array json_arrayagg json_exists json_object json_objectagg json_query json_scalar
+  json_serialize json_table json_value least merge_action national nchar none normalize nullif numeric out overlay
+  position precision real row setof smallint substring time timestamp treat trim values varchar xmlattributes
+  xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable`.split(/\s+/),
 );
 
 /** Quotes an identifier only when it must be, the way quote_ident() does. */

@@ -77,8 +77,9 @@ function sort(node: CallExpression, receiver: Expr, args: Expression[]): Expr {
     throw unsupported(node, '.sort()', 'needs a numeric array and a comparator (a, b) => a - b or (a, b) => b - a');
   }
   const direction = comparatorDirection(comparator);
+  // JavaScript's sort is stable: elements the comparator calls equal (0 and -0) keep their order.
   return {
-    sql: `ARRAY(SELECT e FROM unnest(${receiver.sql}) AS e ORDER BY e${direction === 'desc' ? ' DESC' : ''})`,
+    sql: `ARRAY(SELECT e FROM unnest(${receiver.sql}) WITH ORDINALITY AS t(e, i) ORDER BY e${direction === 'desc' ? ' DESC' : ''}, i)`,
     type: receiver.type,
     fresh: true,
   };

@@ -113,14 +113,23 @@ function ordering(node: Node, operator: string, left: Expr, right: Expr, ctx: Fu
     return { sql: `(${left.sql} ${op} ${right.sql})`, type: BOOLEAN };
   }
   if (isScalar(left.type, 'text') && isScalar(right.type, 'text')) {
-    // JavaScript orders strings by code unit, whatever the database's collation says.
-    return { sql: `(${left.sql} ${op} ${right.sql} COLLATE "C")`, type: BOOLEAN };
+    // JavaScript orders strings by UTF-16 code unit, whatever the database's collation says; byte order (COLLATE
+    // "C") differs from it for characters above U+FFFF against U+E000 to U+FFFF, so both sides become code-unit keys.
+    const key = ctx.helper('js_text_key');
+    return { sql: `(${key}(${left.sql}) ${op} ${key}(${right.sql}))`, type: BOOLEAN };
   }
   if (isScalar(left.type, 'timestamptz') && isScalar(right.type, 'timestamptz')) {
     return { sql: `(${left.sql} ${op} ${right.sql})`, type: BOOLEAN };
   }
   throw unsupported(node, `operator ${operator}`, `cannot order ${sqlTypeName(left.type)} and ${sqlTypeName(right.type)}`);
 }
+
+/** Types whose === means something else in JavaScript than = in SQL. */
+const BY_VALUE_ONLY_IN_SQL: readonly (readonly ['timestamptz' | 'jsonb' | 'interval', string])[] = [
+  ['timestamptz', 'Date objects compare by reference in JavaScript; compare instants with <= and >='],
+  ['jsonb', 'JSON values compare by reference in JavaScript and by value in SQL'],
+  ['interval', "intervals are strings in JavaScript, compared by spelling; SQL finds '1 day' = '24 hours'"],
+];
 
 function equality(node: Expression, negate: boolean, ctx: FunctionContext): Expr {
   if (!Node.isBinaryExpression(node)) throw unsupported(node, node.getKindName(), 'expected a binary expression');
@@ -145,6 +154,9 @@ function equality(node: Expression, negate: boolean, ctx: FunctionContext): Expr
   }
   if (isNumber(left.type) !== isNumber(right.type)) {
     throw unsupported(node, 'equality', `${sqlTypeName(left.type)} and ${sqlTypeName(right.type)} are never equal`);
+  }
+  for (const [name, why] of BY_VALUE_ONLY_IN_SQL) {
+    if (isScalar(left.type, name) || isScalar(right.type, name)) throw unsupported(node, 'equality', why);
   }
   if (nullable) {
     return { sql: `(${left.sql} IS ${negate ? '' : 'NOT '}DISTINCT FROM ${right.sql})`, type: BOOLEAN };
@@ -177,8 +189,16 @@ export const prefixUnary: Visitor = (node, ctx) => {
       if (!isNumber(operand.type)) throw unsupported(node, 'operator -', 'needs a number');
       if (operand.constant !== undefined) {
         const value = -operand.constant;
+        if (Object.is(value, -0)) {
+          // JavaScript's -0 is no SQL integer, and it decides the sign of x / -0, so it stays a double.
+          return { sql: `${formatDouble(value)}::double precision`, type: DOUBLE, integral: true, constant: value };
+        }
         const sql = isDouble(operand.type) ? `${formatDouble(value)}::double precision` : String(value);
         return { ...operand, sql: value < 0 && !isDouble(operand.type) ? `(${sql})` : sql, constant: value };
+      }
+      if (isScalar(operand.type, 'integer')) {
+        // Like the other integer arithmetic, in bigint: -(-2147483648) does not fit an int4.
+        return { sql: `(- ${operand.sql}::bigint)`, type: BIGINT };
       }
       return { ...operand, sql: `(- ${operand.sql})` };
     case SyntaxKind.PlusToken:
