@@ -598,7 +598,7 @@ DECLARE
   shrunk integer;
   limited text;
 BEGIN
-  quiet := CASE WHEN ((input).forced < (input).threshold) THEN ((input).quiet_intervals::bigint + 1) ELSE 0 END;
+  quiet := CASE WHEN ((input).forced < (input).threshold) THEN LEAST(((input).quiet_intervals::bigint + 1), 1000000) ELSE 0 END;
   growth := walrus.propose_growth(input);
   proposed := 'no_change';
   target := (input).current_mb;
@@ -635,7 +635,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.decide_cycle(walrus.cycle_input) IS 'One cycle''s decision: grow on forced checkpoints (pg_walsizer''s rule, capped), shrink after enough consecutive quiet intervals, then apply the rate limits and dry-run. A dry-run decision is exactly the live one, recorded instead of applied; it counts against the rate limits like a change.';
 
--- walrus.propose_growth: compiled from src/logic/cycle.ts:125 (proposeGrowth)
+-- walrus.propose_growth: compiled from src/logic/cycle.ts:126 (proposeGrowth)
 CREATE FUNCTION walrus.propose_growth(input walrus.cycle_input)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -655,7 +655,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.propose_growth(walrus.cycle_input) IS 'The growth the selected algorithm proposes; all share the cap, the floor and the threshold on forced checkpoints.';
 
--- walrus.unchanged: compiled from src/logic/cycle.ts:138 (unchanged)
+-- walrus.unchanged: compiled from src/logic/cycle.ts:139 (unchanged)
 CREATE FUNCTION walrus.unchanged(current_mb integer, reason text)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -665,7 +665,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.additive_growth: compiled from src/logic/cycle.ts:143 (additiveGrowth)
+-- walrus.additive_growth: compiled from src/logic/cycle.ts:144 (additiveGrowth)
 CREATE FUNCTION walrus.additive_growth(current_mb integer, forced integer, threshold integer, increment_mb integer, max_mb integer, floor_mb integer)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -687,7 +687,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) IS 'additive: current + forced x walrus.additive_increment, capped; overflow-safe like the multiplicative rule.';
 
--- walrus.statistical_growth: compiled from src/logic/cycle.ts:170 (statisticalGrowth)
+-- walrus.statistical_growth: compiled from src/logic/cycle.ts:171 (statisticalGrowth)
 CREATE FUNCTION walrus.statistical_growth(input walrus.cycle_input, basis_mb double precision, basis text)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -702,7 +702,7 @@ DECLARE
 BEGIN
   cap := GREATEST((input).max_mb, (input).floor_mb);
   usage := walrus.trigger_usage(((input).wal).current_mb, (input).completion_target, (input).current_mb, (input).segment_mb);
-  usage_percent := (walrus.js_round((usage * 100)))::integer;
+  usage_percent := (walrus.js_round((walrus.js_min(usage, 1000) * 100)))::integer;
   forced_enough := ((input).forced >= (input).threshold);
   IF ((NOT forced_enough) AND (NOT ((input).proactive AND walrus.js_ge(usage, 0.9::double precision)))) THEN
     RETURN walrus.decide_growth((input).current_mb, (input).forced, (input).threshold, (input).max_mb, (input).floor_mb);
@@ -723,7 +723,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) IS 'adaptive and percentile: size for the WAL actually written, (1 + cct) x WAL per interval x headroom. They grow on forced checkpoints and, when walrus.proactive is on, as soon as an interval used 90% of the distance that would force one; growing to 1 / headroom of it leaves a band in which noise changes nothing.';
 
--- walrus.propose_shrink: compiled from src/logic/cycle.ts:207 (proposeShrink)
+-- walrus.propose_shrink: compiled from src/logic/cycle.ts:209 (proposeShrink)
 CREATE FUNCTION walrus.propose_shrink(input walrus.cycle_input)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE

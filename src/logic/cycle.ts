@@ -85,7 +85,8 @@ export function rateLimitReason(input: CycleInput): string {
  * instead of applied; it counts against the rate limits like a change.
  */
 export function decideCycle(input: CycleInput): CycleDecision {
-  const quiet = input.forced < input.threshold ? input.quiet_intervals + 1 : 0;
+  // Counting stops at a million quiet intervals (years), far past any walrus.shrink_intervals.
+  const quiet = input.forced < input.threshold ? Math.min(input.quiet_intervals + 1, 1000000) : 0;
   const growth = proposeGrowth(input);
   let proposed: CycleAction = 'no_change';
   let target = input.current_mb;
@@ -170,7 +171,8 @@ export function additiveGrowth(current_mb: int, forced: int, threshold: int, inc
 export function statisticalGrowth(input: CycleInput, basis_mb: float8, basis: string): GrowthDecision {
   const cap = Math.max(input.max_mb, input.floor_mb);
   const usage = triggerUsage(input.wal.current_mb, input.completion_target, input.current_mb, input.segment_mb);
-  const usagePercent: int = Math.round(usage * 100);
+  // Shown in the reason only; clamped so an absurd rate cannot overflow the int.
+  const usagePercent: int = Math.round(Math.min(usage, 1000) * 100);
   const forcedEnough = input.forced >= input.threshold;
   if (!forcedEnough && !(input.proactive && usage >= 0.9)) {
     return decideGrowth(input.current_mb, input.forced, input.threshold, input.max_mb, input.floor_mb);
