@@ -1,24 +1,28 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { alterSystem, analyze, collectNotices, connect, forceCheckpoints, freshMaxWalSizeMb, history, scalar } from './helpers/walrus';
+import {
+  alterSystem,
+  analyze,
+  collectNotices,
+  forceCheckpoints,
+  freshMaxWalSizeMb,
+  history,
+  installPaused,
+  scalar,
+} from './helpers/walrus';
 
 /** Every walrus.algorithm on the real cluster: growth on real forced checkpoints, caps, floors, and what not to count. */
 
 const ALGORITHMS = ['multiplicative', 'additive', 'adaptive', 'percentile'] as const;
 
 let client: pg.Client;
+let uninstall: (current: pg.Client) => Promise<void>;
 
 beforeAll(async () => {
-  client = await connect();
-  await client.query('CREATE EXTENSION pg_walrus');
-  await client.query("SELECT cron.alter_job(jobid, active := false) FROM cron.job WHERE jobname = 'pg_walrus'");
+  ({ client, uninstall } = await installPaused());
 });
 
-afterAll(async () => {
-  await client.query('DROP EXTENSION IF EXISTS pg_walrus');
-  await client.end();
-  await alterSystem({ min_wal_size: null, max_wal_size: null });
-});
+afterAll(() => uninstall(client));
 
 beforeEach(async () => {
   client.removeAllListeners('notice');

@@ -13,7 +13,9 @@ import {
   forceCheckpoints,
   freshMaxWalSizeMb,
   history,
+  installPaused,
   scalar,
+  setSession as setSessionOf,
   waitFor,
 } from './helpers/walrus';
 
@@ -23,24 +25,15 @@ import {
  */
 
 let client: pg.Client;
+let uninstall: (current: pg.Client) => Promise<void>;
 
-async function setSession(settings: Record<string, string>): Promise<void> {
-  for (const [name, value] of Object.entries(settings)) {
-    await client.query('SELECT set_config($1, $2, false)', [name, value]);
-  }
-}
+const setSession = (settings: Record<string, string>): Promise<void> => setSessionOf(client, settings);
 
 beforeAll(async () => {
-  client = await connect();
-  await client.query('CREATE EXTENSION pg_walrus');
-  await client.query("SELECT cron.alter_job(jobid, active := false) FROM cron.job WHERE jobname = 'pg_walrus'");
+  ({ client, uninstall } = await installPaused());
 });
 
-afterAll(async () => {
-  await client.query('DROP EXTENSION IF EXISTS pg_walrus');
-  await client.end();
-  await alterSystem({ min_wal_size: null, max_wal_size: null });
-});
+afterAll(() => uninstall(client));
 
 beforeEach(async () => {
   client.removeAllListeners('notice');

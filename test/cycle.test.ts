@@ -11,6 +11,7 @@ import {
   freshMaxWalSizeMb,
   history,
   scalar,
+  setJobActive,
 } from './helpers/walrus';
 
 /**
@@ -19,10 +20,6 @@ import {
  */
 
 const START_MB = 32;
-
-async function setJobActive(client: pg.Client, active: boolean): Promise<void> {
-  await client.query("SELECT cron.alter_job(jobid, active := $1) FROM cron.job WHERE jobname = 'pg_walrus'", [active]);
-}
 
 /** The end time of the newest successful run of the pg_walrus job, or 0. */
 async function lastJobRun(client: pg.Client): Promise<number> {

@@ -73,3 +73,34 @@ export async function history(client: pg.Client): Promise<HistoryRow[]> {
 }
 
 export { connect, withClient };
+
+/** Pauses or resumes the extension's pg_cron job. */
+export async function setJobActive(client: pg.Client, active: boolean): Promise<void> {
+  await client.query("SELECT cron.alter_job(jobid, active := $1) FROM cron.job WHERE jobname = 'pg_walrus'", [active]);
+}
+
+/**
+ * A session in the cron database with pg_walrus installed and its job paused, so a test file calls the cycles itself;
+ * cycle.test.ts proves the job runs the same function. uninstall() drops it and resets the sizes.
+ */
+export async function installPaused(): Promise<{ client: pg.Client; uninstall: (current: pg.Client) => Promise<void> }> {
+  const client = await connect();
+  await client.query('CREATE EXTENSION pg_walrus');
+  await setJobActive(client, false);
+  return {
+    client,
+    // Tests that restart the cluster reconnect, so the session to uninstall from is passed in.
+    uninstall: async (current: pg.Client) => {
+      await current.query('DROP EXTENSION IF EXISTS pg_walrus');
+      await current.end();
+      await alterSystem({ min_wal_size: null, max_wal_size: null });
+    },
+  };
+}
+
+/** Sets walrus.* (or any user-settable) values for the rest of the session. */
+export async function setSession(client: pg.Client, settings: Record<string, string>): Promise<void> {
+  for (const [name, value] of Object.entries(settings)) {
+    await client.query('SELECT set_config($1, $2, false)', [name, value]);
+  }
+}
