@@ -115,7 +115,7 @@ describe('the pg_cron job', () => {
     await restartCluster(clusterInfo());
     client = await connect();
     expect(await freshMaxWalSizeMb()).toBe(decision.new_size_mb);
-  });
+  }, 300_000); // two pg_cron minutes plus the checkpoints: longer than the default test timeout
 
   it('follows a checkpoint_timeout change on the next cycle', async () => {
     await alterSystem({ checkpoint_timeout: '5min' });
