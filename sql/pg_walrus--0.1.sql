@@ -257,7 +257,7 @@ AS $$
     ('ema_alpha', 'real', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
     ('target_percentile', 'real', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
     ('sample_window', 'int', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
-    ('headroom', 'real', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'adaptive and percentile: size = (1 + checkpoint_completion_target) x WAL per interval x headroom.'),
+    ('headroom', 'real', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
     ('proactive', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
     ('conninfo', 'text', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user.')
   ) AS d(name, kind, default_value, unit, min_value, max_value, exclusive, two_segments, secret, choices, description)
@@ -723,21 +723,23 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) IS 'adaptive and percentile: size for the WAL actually written, (1 + cct) x WAL per interval x headroom. They grow on forced checkpoints and, when walrus.proactive is on, as soon as an interval used 90% of the distance that would force one; growing to 1 / headroom of it leaves a band in which noise changes nothing.';
 
--- walrus.propose_shrink: compiled from src/logic/cycle.ts:209 (proposeShrink)
+-- walrus.propose_shrink: compiled from src/logic/cycle.ts:210 (proposeShrink)
 CREATE FUNCTION walrus.propose_shrink(input walrus.cycle_input)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $function$
 DECLARE
   lower integer;
+  needed integer;
   basis double precision;
   wanted integer;
 BEGIN
   lower := GREATEST((input).min_size_mb, (input).floor_mb);
   IF (((input).algorithm <> 'adaptive') AND ((input).algorithm <> 'percentile')) THEN
-    RETURN walrus.shrink_target((input).current_mb, (input).shrink_factor, (input).min_size_mb, (input).floor_mb);
+    needed := walrus.size_for_wal(((input).wal).recent_peak_mb, (input).completion_target, (input).headroom, (input).segment_mb, (input).current_mb);
+    RETURN GREATEST(walrus.shrink_target((input).current_mb, (input).shrink_factor, (input).min_size_mb, (input).floor_mb), needed);
   END IF;
-  basis := CASE WHEN ((input).algorithm = 'adaptive') THEN ((input).wal).recent_peak_mb ELSE ((input).wal).percentile_mb END;
+  basis := CASE WHEN ((input).algorithm = 'adaptive') THEN ((input).wal).recent_peak_mb ELSE walrus.js_max(((input).wal).percentile_mb, ((input).wal).recent_peak_mb) END;
   wanted := GREATEST(walrus.size_for_wal(basis, (input).completion_target, (input).headroom, (input).segment_mb, (input).current_mb), lower);
   IF walrus.js_gt(wanted, ((input).current_mb * (input).shrink_factor)) THEN
     RETURN (input).current_mb;
@@ -745,7 +747,7 @@ BEGIN
   RETURN wanted;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.propose_shrink(walrus.cycle_input) IS 'The size after enough quiet intervals. multiplicative and additive step down by walrus.shrink_factor; adaptive and percentile go straight to what the WAL needs (the recent peak, or the percentile), but only when that saves at least what one shrink_factor step would, so noise does not make them shrink and grow in turn.';
+COMMENT ON FUNCTION walrus.propose_shrink(walrus.cycle_input) IS 'The size after enough quiet intervals. multiplicative and additive step down by walrus.shrink_factor, but not below what the quiet intervals needed (with headroom); adaptive and percentile go straight to what the WAL needs (the recent peak, or the percentile but at least that), but only when that saves at least what one shrink_factor step would, so noise does not make them shrink and grow in turn.';
 
 -- walrus.confidence: compiled from src/logic/confidence.ts:10 (confidence)
 CREATE FUNCTION walrus.confidence(elapsed_sec double precision, timeout_sec integer)

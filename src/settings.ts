@@ -203,7 +203,8 @@ export const SETTINGS: readonly Setting[] = [
     min: 1,
     max: 10,
     description:
-      'adaptive and percentile: size = (1 + checkpoint_completion_target) x WAL per interval x headroom.',
+      'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm ' +
+      'shrinks below what the quiet intervals needed with it.',
   },
   {
     name: 'proactive',

@@ -202,16 +202,21 @@ export function statisticalGrowth(input: CycleInput, basis_mb: float8, basis: st
 }
 
 /**
- * The size after enough quiet intervals. multiplicative and additive step down by walrus.shrink_factor; adaptive
- * and percentile go straight to what the WAL needs (the recent peak, or the percentile), but only when that saves
+ * The size after enough quiet intervals. multiplicative and additive step down by walrus.shrink_factor, but not below
+ * what the quiet intervals needed (with headroom); adaptive
+ * and percentile go straight to what the WAL needs (the recent peak, or the percentile but at least that), but only when that saves
  * at least what one shrink_factor step would, so noise does not make them shrink and grow in turn.
  */
 export function proposeShrink(input: CycleInput): int {
   const lower = Math.max(input.min_size_mb, input.floor_mb);
   if (input.algorithm !== 'adaptive' && input.algorithm !== 'percentile') {
-    return shrinkTarget(input.current_mb, input.shrink_factor, input.min_size_mb, input.floor_mb);
+    // Never below what the quiet intervals themselves needed: that would force checkpoints and grow straight back.
+    const needed = sizeForWal(input.wal.recent_peak_mb, input.completion_target, input.headroom, input.segment_mb, input.current_mb);
+    return Math.max(shrinkTarget(input.current_mb, input.shrink_factor, input.min_size_mb, input.floor_mb), needed);
   }
-  const basis = input.algorithm === 'adaptive' ? input.wal.recent_peak_mb : input.wal.percentile_mb;
+  // Like the others, never below what the quiet intervals needed: a young window's percentile still reflects the
+  // load before a step up.
+  const basis = input.algorithm === 'adaptive' ? input.wal.recent_peak_mb : Math.max(input.wal.percentile_mb, input.wal.recent_peak_mb);
   const wanted = Math.max(sizeForWal(basis, input.completion_target, input.headroom, input.segment_mb, input.current_mb), lower);
   if (wanted > input.current_mb * input.shrink_factor) {
     return input.current_mb;
