@@ -1437,6 +1437,72 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus_wal_rate() IS 'WAL generation: since the last sample, the moving average, the percentile and the recent peak, in bytes per second and MB per checkpoint_timeout, and how much of the distance that forces a checkpoint the current max_wal_size leaves.';
 
+CREATE FUNCTION walrus_metrics()
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+  SELECT concat_ws(E'\n',
+    format('# HELP %s %s', 'walrus_enabled', 'walrus.enable (1 on, 0 off).'),
+    format('# TYPE %s %s', 'walrus_enabled', 'gauge'),
+    format('%s %s', 'walrus_enabled', round(((s ->> 'enabled')::boolean::int)::numeric)::text),
+    format('# HELP %s %s', 'walrus_dry_run', 'walrus.dry_run (1 on, 0 off).'),
+    format('# TYPE %s %s', 'walrus_dry_run', 'gauge'),
+    format('%s %s', 'walrus_dry_run', round(((s ->> 'dry_run')::boolean::int)::numeric)::text),
+    format('# HELP %s %s', 'walrus_max_wal_size_bytes', 'Current max_wal_size.'),
+    format('# TYPE %s %s', 'walrus_max_wal_size_bytes', 'gauge'),
+    format('%s %s', 'walrus_max_wal_size_bytes', round(((s ->> 'current_max_wal_size_mb')::bigint * 1048576)::numeric)::text),
+    format('# HELP %s %s', 'walrus_max_allowed_bytes', 'walrus.max, the cap for growth.'),
+    format('# TYPE %s %s', 'walrus_max_allowed_bytes', 'gauge'),
+    format('%s %s', 'walrus_max_allowed_bytes', round(((s ->> 'configured_maximum_mb')::bigint * 1048576)::numeric)::text),
+    format('# HELP %s %s', 'walrus_min_size_bytes', 'walrus.min_size, the floor for shrinking.'),
+    format('# TYPE %s %s', 'walrus_min_size_bytes', 'gauge'),
+    format('%s %s', 'walrus_min_size_bytes', round(((s ->> 'min_size_mb')::bigint * 1048576)::numeric)::text),
+    format('# HELP %s %s', 'walrus_at_ceiling', 'Whether max_wal_size has reached walrus.max.'),
+    format('# TYPE %s %s', 'walrus_at_ceiling', 'gauge'),
+    format('%s %s', 'walrus_at_ceiling', round(((s ->> 'at_ceiling')::boolean::int)::numeric)::text),
+    format('# HELP %s %s', 'walrus_cycles_total', 'Analysis cycles run.'),
+    format('# TYPE %s %s', 'walrus_cycles_total', 'counter'),
+    format('%s %s', 'walrus_cycles_total', round((coalesce(st.cycles, 0))::numeric)::text),
+    format('# HELP %s %s', 'walrus_increases_total', 'Applied increases of max_wal_size (capped ones included).'),
+    format('# TYPE %s %s', 'walrus_increases_total', 'counter'),
+    format('%s %s', 'walrus_increases_total', round((coalesce(st.increases, 0))::numeric)::text),
+    format('# HELP %s %s', 'walrus_decreases_total', 'Applied decreases of max_wal_size.'),
+    format('# TYPE %s %s', 'walrus_decreases_total', 'counter'),
+    format('%s %s', 'walrus_decreases_total', round((coalesce(st.decreases, 0))::numeric)::text),
+    format('# HELP %s %s', 'walrus_quiet_intervals', 'Consecutive intervals without enough forced checkpoints.'),
+    format('# TYPE %s %s', 'walrus_quiet_intervals', 'gauge'),
+    format('%s %s', 'walrus_quiet_intervals', round(((s ->> 'quiet_intervals')::int)::numeric)::text),
+    format('# HELP %s %s', 'walrus_last_forced_checkpoints', 'Forced checkpoints per interval counted by the last cycle.'),
+    format('# TYPE %s %s', 'walrus_last_forced_checkpoints', 'gauge'),
+    format('%s %s', 'walrus_last_forced_checkpoints', round(((SELECT coalesce(max(h.forced_checkpoints) FILTER (WHERE h.id = (SELECT max(id) FROM walrus.history)), 0) FROM walrus.history h))::numeric)::text),
+    format('# HELP %s %s', 'walrus_last_check_timestamp_seconds', 'Unix time of the last cycle (0 before the first).'),
+    format('# TYPE %s %s', 'walrus_last_check_timestamp_seconds', 'gauge'),
+    format('%s %s', 'walrus_last_check_timestamp_seconds', round((coalesce(extract(epoch FROM st.last_check_time), 0)::bigint)::numeric)::text),
+    format('# HELP %s %s', 'walrus_last_adjustment_timestamp_seconds', 'Unix time of the last applied change (0 before the first).'),
+    format('# TYPE %s %s', 'walrus_last_adjustment_timestamp_seconds', 'gauge'),
+    format('%s %s', 'walrus_last_adjustment_timestamp_seconds', round((coalesce(extract(epoch FROM st.last_adjustment_time), 0)::bigint)::numeric)::text),
+    format('# HELP %s %s', 'walrus_rate_limited', 'Whether the cooldown or the hourly limit holds changes back now.'),
+    format('# TYPE %s %s', 'walrus_rate_limited', 'gauge'),
+    format('%s %s', 'walrus_rate_limited', round(((s -> 'rate_limit' ->> 'limit_reached')::boolean::int)::numeric)::text),
+    format('# HELP %s %s', 'walrus_apply_possible', 'Whether cycles can apply sizes (dblink and privileges).'),
+    format('# TYPE %s %s', 'walrus_apply_possible', 'gauge'),
+    format('%s %s', 'walrus_apply_possible', round(((s -> 'apply' ->> 'possible')::boolean::int)::numeric)::text),
+    format('# HELP %s %s', 'walrus_invalid_settings', 'walrus.* settings with invalid values (defaults in use).'),
+    format('# TYPE %s %s', 'walrus_invalid_settings', 'gauge'),
+    format('%s %s', 'walrus_invalid_settings', round((jsonb_array_length(s -> 'invalid_settings'))::numeric)::text),
+    format('# HELP %s %s', 'walrus_wal_bytes_per_interval', 'WAL written per checkpoint_timeout, by statistic (ema: moving average, percentile: walrus.target_percentile).'),
+    format('# TYPE %s %s', 'walrus_wal_bytes_per_interval', 'gauge'),
+    format('%s %s', 'walrus_wal_bytes_per_interval{statistic="ema"}', round((coalesce((r ->> 'ema_mb_per_interval')::numeric, 0) * 1048576)::numeric)::text),
+    format('%s %s', 'walrus_wal_bytes_per_interval{statistic="percentile"}', round((coalesce((r ->> 'percentile_mb_per_interval')::numeric, 0) * 1048576)::numeric)::text),
+    format('# HELP %s %s', 'walrus_trigger_distance_bytes', 'WAL since the last checkpoint that forces the next one at the current max_wal_size.'),
+    format('# TYPE %s %s', 'walrus_trigger_distance_bytes', 'gauge'),
+    format('%s %s', 'walrus_trigger_distance_bytes', round(((r ->> 'trigger_distance_mb')::bigint * 1048576)::numeric)::text)
+  ) || E'\n'
+  FROM walrus_status() AS s, walrus_wal_rate() AS r
+  LEFT JOIN walrus.state AS st ON true
+$$;
+COMMENT ON FUNCTION walrus_metrics() IS 'pg_walrus state in the Prometheus text exposition format, for a textfile collector or a custom exporter query: sizes, counters, the last cycle, rate limits and WAL rates.';
+
 CREATE FUNCTION walrus.cleanup_history()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -1601,6 +1667,8 @@ REVOKE ALL ON FUNCTION walrus_recommendation() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus_recommendation() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus_wal_rate() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus_wal_rate() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus_metrics() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus_metrics() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cleanup_history() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus_reset() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.grant_operator(name) FROM PUBLIC;

@@ -1,6 +1,7 @@
 import { ADMIN_FUNCTIONS } from './api/admin';
 import { ANALYZE_FUNCTIONS } from './api/analyze';
 import { APPLY_FUNCTIONS } from './api/apply';
+import { METRICS_FUNCTIONS } from './api/metrics';
 import { OBSERVE_FUNCTIONS } from './api/observe';
 import { INSTALL_STEPS, SCHEDULE_FUNCTIONS } from './api/schedule';
 import { TABLES } from './schema';
@@ -22,6 +23,6 @@ export const EXTENSION = {
   ],
   settings: SETTINGS,
   tables: TABLES,
-  functions: [...APPLY_FUNCTIONS, ...SCHEDULE_FUNCTIONS, ...ANALYZE_FUNCTIONS, ...OBSERVE_FUNCTIONS, ...ADMIN_FUNCTIONS],
+  functions: [...APPLY_FUNCTIONS, ...SCHEDULE_FUNCTIONS, ...ANALYZE_FUNCTIONS, ...OBSERVE_FUNCTIONS, ...METRICS_FUNCTIONS, ...ADMIN_FUNCTIONS],
   installSteps: INSTALL_STEPS,
 } as const;

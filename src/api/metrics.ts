@@ -1,0 +1,99 @@
+import { sqlFunction } from '../sqlapi';
+
+interface Metric {
+  readonly name: string;
+  readonly type: 'gauge' | 'counter';
+  readonly help: string;
+  /** A SQL expression over `s` (walrus_status()), `st` (walrus.state) and `r` (walrus_wal_rate()). */
+  readonly value: string;
+  readonly labels?: string;
+}
+
+/** The metrics, declared once: the function body and its documentation both come from this list. */
+export const METRICS: readonly Metric[] = [
+  { name: 'walrus_enabled', type: 'gauge', help: 'walrus.enable (1 on, 0 off).', value: "(s ->> 'enabled')::boolean::int" },
+  { name: 'walrus_dry_run', type: 'gauge', help: 'walrus.dry_run (1 on, 0 off).', value: "(s ->> 'dry_run')::boolean::int" },
+  { name: 'walrus_max_wal_size_bytes', type: 'gauge', help: 'Current max_wal_size.', value: "(s ->> 'current_max_wal_size_mb')::bigint * 1048576" },
+  { name: 'walrus_max_allowed_bytes', type: 'gauge', help: 'walrus.max, the cap for growth.', value: "(s ->> 'configured_maximum_mb')::bigint * 1048576" },
+  { name: 'walrus_min_size_bytes', type: 'gauge', help: 'walrus.min_size, the floor for shrinking.', value: "(s ->> 'min_size_mb')::bigint * 1048576" },
+  { name: 'walrus_at_ceiling', type: 'gauge', help: 'Whether max_wal_size has reached walrus.max.', value: "(s ->> 'at_ceiling')::boolean::int" },
+  { name: 'walrus_cycles_total', type: 'counter', help: 'Analysis cycles run.', value: 'coalesce(st.cycles, 0)' },
+  { name: 'walrus_increases_total', type: 'counter', help: 'Applied increases of max_wal_size (capped ones included).', value: 'coalesce(st.increases, 0)' },
+  { name: 'walrus_decreases_total', type: 'counter', help: 'Applied decreases of max_wal_size.', value: 'coalesce(st.decreases, 0)' },
+  { name: 'walrus_quiet_intervals', type: 'gauge', help: 'Consecutive intervals without enough forced checkpoints.', value: "(s ->> 'quiet_intervals')::int" },
+  {
+    name: 'walrus_last_forced_checkpoints',
+    type: 'gauge',
+    help: 'Forced checkpoints per interval counted by the last cycle.',
+    value: '(SELECT coalesce(max(h.forced_checkpoints) FILTER (WHERE h.id = (SELECT max(id) FROM walrus.history)), 0) FROM walrus.history h)',
+  },
+  {
+    name: 'walrus_last_check_timestamp_seconds',
+    type: 'gauge',
+    help: 'Unix time of the last cycle (0 before the first).',
+    value: 'coalesce(extract(epoch FROM st.last_check_time), 0)::bigint',
+  },
+  {
+    name: 'walrus_last_adjustment_timestamp_seconds',
+    type: 'gauge',
+    help: 'Unix time of the last applied change (0 before the first).',
+    value: 'coalesce(extract(epoch FROM st.last_adjustment_time), 0)::bigint',
+  },
+  { name: 'walrus_rate_limited', type: 'gauge', help: 'Whether the cooldown or the hourly limit holds changes back now.', value: "(s -> 'rate_limit' ->> 'limit_reached')::boolean::int" },
+  { name: 'walrus_apply_possible', type: 'gauge', help: 'Whether cycles can apply sizes (dblink and privileges).', value: "(s -> 'apply' ->> 'possible')::boolean::int" },
+  { name: 'walrus_invalid_settings', type: 'gauge', help: 'walrus.* settings with invalid values (defaults in use).', value: "jsonb_array_length(s -> 'invalid_settings')" },
+  {
+    name: 'walrus_wal_bytes_per_interval',
+    type: 'gauge',
+    help: 'WAL written per checkpoint_timeout, by statistic (ema: moving average, percentile: walrus.target_percentile).',
+    labels: 'statistic="ema"',
+    value: "coalesce((r ->> 'ema_mb_per_interval')::numeric, 0) * 1048576",
+  },
+  {
+    name: 'walrus_wal_bytes_per_interval',
+    type: 'gauge',
+    help: 'WAL written per checkpoint_timeout, by statistic (ema: moving average, percentile: walrus.target_percentile).',
+    labels: 'statistic="percentile"',
+    value: "coalesce((r ->> 'percentile_mb_per_interval')::numeric, 0) * 1048576",
+  },
+  {
+    name: 'walrus_trigger_distance_bytes',
+    type: 'gauge',
+    help: 'WAL since the last checkpoint that forces the next one at the current max_wal_size.',
+    value: "(r ->> 'trigger_distance_mb')::bigint * 1048576",
+  },
+];
+
+function metricsBody(): string {
+  const lines: string[] = [];
+  const described = new Set<string>();
+  for (const m of METRICS) {
+    if (!described.has(m.name)) {
+      described.add(m.name);
+      lines.push(`format('# HELP %s %s', '${m.name}', '${m.help.replace(/'/g, "''")}')`);
+      lines.push(`format('# TYPE %s %s', '${m.name}', '${m.type}')`);
+    }
+    const series = m.labels ? `${m.name}{${m.labels}}` : m.name;
+    lines.push(`format('%s %s', '${series}', round((${m.value})::numeric)::text)`);
+  }
+  return `
+  SELECT concat_ws(E'\\n',
+    ${lines.join(',\n    ')}
+  ) || E'\\n'
+  FROM walrus_status() AS s, walrus_wal_rate() AS r
+  LEFT JOIN walrus.state AS st ON true`;
+}
+
+export const METRICS_FUNCTIONS = [
+  sqlFunction({
+    name: 'walrus_metrics',
+    returns: 'text',
+    language: 'sql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc:
+      'pg_walrus state in the Prometheus text exposition format, for a textfile collector or a custom exporter ' +
+      'query: sizes, counters, the last cycle, rate limits and WAL rates.',
+    body: metricsBody(),
+  }),
+];
