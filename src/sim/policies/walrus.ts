@@ -1,23 +1,32 @@
 import { decideCycle, type CycleAction, type CycleInput } from '../../logic/cycle';
-import { forcedPerInterval, sizeFloorMb } from '../../logic/growth';
+import { sizeFloorMb } from '../../logic/growth';
+import { checkpointSegments, measurePressure } from '../../logic/pressure';
 import { walStats } from '../../logic/sizing';
 import type { PolicyDefinition } from '../policy';
 import { walrusDefaults, type WalrusSettings } from '../walrus-settings';
 
 /**
  * pg_walrus as the extension runs it: the one adapter from simulated samples to decideCycle's CycleInput, mirroring
- * walrus_analyze() and walrus.cycle_input() in src/api/analyze.ts. The state the extension persists (quiet
- * intervals in walrus.state, change times in walrus.history) lives in this closure.
+ * walrus_analyze(), walrus.interval_pressure(), walrus.cycle_wal_stats() and walrus.cycle_input() in
+ * src/api/analyze.ts. The state the extension persists (quiet intervals and the WAL moving average in walrus.state,
+ * change times in walrus.history, WAL per interval in walrus.sample) lives in this closure.
  */
 
 /** History actions that count as changes for the rate limits, as in src/api/analyze.ts. */
 const CHANGE_ACTIONS: ReadonlySet<CycleAction> = new Set<CycleAction>(['increase', 'decrease', 'capped', 'dry_run']);
 const WINDOW_SEC = 3600;
 
+/** Which settings differ from the declared defaults, for the description. */
+function departures(settings: WalrusSettings): string {
+  const defaults = walrusDefaults();
+  const changed = (Object.keys(settings) as (keyof WalrusSettings)[]).filter((k) => settings[k] !== defaults[k]);
+  return changed.length === 0 ? 'all defaults' : changed.map((k) => `${k} = ${String(settings[k])}`).join(', ');
+}
+
 export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name = 'walrus'): PolicyDefinition {
   return {
     name,
-    description: 'pg_walrus decideCycle with the settings declared in src/settings.ts',
+    description: `pg_walrus decideCycle (walrus.algorithm = ${settings.algorithm}), settings from src/settings.ts: ${departures(settings)}`,
     create: (_initialMb, server) => {
       const floorMb = sizeFloorMb(server.segmentMb, server.minWalSizeMb);
       let quiet = 0;
@@ -25,17 +34,31 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
       // walrus.wal_window(): WAL per checkpoint_timeout of recent intervals; walrus.state.ema_wal_mb.
       let window: number[] = [];
       let ema: number | null = null;
+      // The previous sample's max_wal_size: read before that cycle's own change was applied.
+      let previousSampleMb: number | null = null;
       return {
         decide: (o) => {
+          // walrus.interval_pressure(): requests counted only as far as the finished WAL segments allow.
+          const segmentBytes = server.segmentMb * 1048576;
+          const segmentsFinished = Math.floor(o.walLsn / segmentBytes) - Math.floor((o.walLsn - o.walBytes) / segmentBytes);
+          const inForceMb = Math.min(previousSampleMb ?? o.currentMb, o.currentMb);
+          const pressure = measurePressure(
+            o.requestedDelta,
+            segmentsFinished,
+            checkpointSegments(inForceMb, server.segmentMb, server.completionTarget),
+            server.checkpointTimeoutSec,
+            o.elapsedSec,
+          );
+          previousSampleMb = o.currentMb;
           // walrus.history keeps a change's now(); the window test is `timestamp > now() - interval '60 minutes'`.
           changes = changes.filter((t) => t > o.now - WINDOW_SEC);
           const last = changes.at(-1);
           const timeout = server.checkpointTimeoutSec;
-          window = [...window, o.walBytes / 1048576 * timeout / Math.max(o.elapsedSec, timeout)].slice(-settings.sample_window);
+          window = [...window, ((o.walBytes / 1048576) * timeout) / Math.max(o.elapsedSec, timeout)].slice(-settings.sample_window);
           const wal = walStats(window, ema, settings.ema_alpha, settings.target_percentile, settings.shrink_intervals);
           const input: CycleInput = {
             current_mb: o.currentMb,
-            forced: forcedPerInterval(o.requestedDelta, server.checkpointTimeoutSec, o.elapsedSec),
+            forced: pressure.forced,
             floor_mb: floorMb,
             threshold: settings.threshold,
             max_mb: settings.max_mb,

@@ -1,0 +1,108 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runBenchmark, type ScenarioResult } from '../src/sim/benchmark';
+import { DEFAULT_SERVER } from '../src/sim/checkpointer';
+import { POLICIES } from '../src/sim/policies/index';
+import { csv } from '../src/sim/report/csv';
+import { json } from '../src/sim/report/json';
+import { scenarioSvg } from '../src/sim/report/svg';
+import { markdownTable, textTable } from '../src/sim/report/table';
+import { DEFAULT_SEED, SCENARIO_NAMES } from '../src/sim/scenarios';
+import { DEFAULT_SIM } from '../src/sim/simulate';
+import { walrusDefaults } from '../src/sim/walrus-settings';
+
+/** `npm run bench -- --days 0.25`, in-process, so the benchmark code cannot rot unnoticed. */
+
+let results: ScenarioResult[];
+
+beforeAll(() => {
+  results = runBenchmark({ days: 0.25 });
+});
+
+function result(scenario: string, policy: string): ScenarioResult['runs'][number] {
+  const found = results.find((r) => r.scenario.name === scenario)?.runs.find((r) => r.run.policy === policy);
+  if (found === undefined) throw new Error(`no run of ${policy} in ${scenario}`);
+  return found;
+}
+
+describe('the scenario benchmark, short', () => {
+  it('runs every scenario under every policy', () => {
+    expect(results.map((r) => r.scenario.name)).toEqual(SCENARIO_NAMES);
+    for (const r of results) {
+      expect(r.runs.map((run) => run.run.policy)).toEqual(POLICIES.map((p) => p.name));
+      expect(r.scenario.durationSec).toBe(0.25 * 86400);
+      for (const { run } of r.runs) expect(run.intervals.length).toBe(71);
+    }
+  });
+
+  it('step-up: the static 1GB default keeps forcing checkpoints, pg_walrus and pg_walsizer stop after growing', () => {
+    const step = results.find((r) => r.scenario.name === 'step-up')!.scenario.loadChanges[0]!;
+    // Two cycles after the step: the first sees the forced checkpoints, the second runs at the new size.
+    const after = (policy: string): number =>
+      result('step-up', policy).run.intervals.filter((i) => i.start > step + 2 * 300).reduce((n, i) => n + i.forced, 0);
+    expect(after('static')).toBeGreaterThan(20);
+    expect(after('walrus')).toBeLessThan(after('static') / 4);
+    expect(after('walsizer')).toBe(0);
+    expect(result('step-up', 'walrus').metrics.peakSizeMb).toBeGreaterThan(1024);
+  });
+
+  it('falling: pg_walrus shrinks back towards walrus.min_size once the load has dropped, pg_walsizer never does', () => {
+    const walrus = result('falling', 'walrus').run.intervals;
+    expect(Math.min(...walrus.slice(-6).map((i) => i.sizeMb))).toBeLessThan(Math.max(...walrus.map((i) => i.sizeMb)));
+    const walsizer = result('falling', 'walsizer').run.intervals;
+    for (const i of walsizer) expect(i.newSizeMb).toBeGreaterThanOrEqual(i.sizeMb);
+  });
+
+  it('the oracle is monotone in the load', () => {
+    for (const { runs } of results) {
+      const intervals = [...runs[0]!.run.intervals].sort((a, b) => a.walBytes / (a.end - a.start) - b.walBytes / (b.end - b.start));
+      for (let n = 1; n < intervals.length; n++) expect(intervals[n]!.oracleMb).toBeGreaterThanOrEqual(intervals[n - 1]!.oracleMb);
+    }
+  });
+
+  it("every policy's size stays within its floor and cap", () => {
+    for (const { runs } of results) {
+      runs.forEach(({ run }, n) => {
+        const bounds = POLICIES[n]!.bounds(run.initialMb, run.server);
+        for (const i of run.intervals) {
+          for (const size of [i.sizeMb, i.newSizeMb]) {
+            expect(size).toBeGreaterThanOrEqual(bounds.minMb);
+            expect(size).toBeLessThanOrEqual(bounds.maxMb);
+          }
+        }
+      });
+    }
+    expect(POLICIES.find((p) => p.name === 'walrus')!.bounds(1024, DEFAULT_SERVER)).toEqual({
+      minMb: 1024,
+      maxMb: walrusDefaults().max_mb,
+    });
+  });
+
+  it('counts the same forced checkpoints in the intervals as in the totals, give or take the edges of the run', () => {
+    for (const { runs } of results) {
+      for (const { run, metrics } of runs) {
+        const inIntervals = run.intervals.reduce((n, i) => n + i.forced, 0);
+        expect(metrics.forcedTotal).toBeGreaterThanOrEqual(inIntervals);
+        expect(metrics.forcedAfterFirstHour).toBeLessThanOrEqual(metrics.forcedTotal);
+        expect(metrics.changes).toBe(run.intervals.filter((i) => i.newSizeMb !== i.sizeMb).length);
+      }
+    }
+  });
+
+  it('renders the table, CSV, JSON and one chart per scenario', () => {
+    const text = textTable(results);
+    expect(text.split('\n')).toHaveLength(2 + SCENARIO_NAMES.length * POLICIES.length);
+    expect(markdownTable(results).split('\n')[1]).toMatch(/^\| --- \| --- \| ---: /);
+    expect(csv(results).trim().split('\n')).toHaveLength(1 + SCENARIO_NAMES.length * POLICIES.length);
+    const parsed = JSON.parse(
+      json(results, { command: 'test', seed: DEFAULT_SEED, server: DEFAULT_SERVER, initialMb: DEFAULT_SIM.initialMb, walrus: walrusDefaults() }),
+    ) as { scenarios: { runs: { policy: string; forcedTotal: number }[] }[] };
+    expect(parsed.scenarios[1]!.runs.map((r) => r.policy)).toEqual(POLICIES.map((p) => p.name));
+    for (const r of results) {
+      const svg = scenarioSvg(r);
+      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+      expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+      expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+      for (const p of POLICIES) expect(svg).toContain(`>${p.name}</text>`);
+    }
+  });
+});

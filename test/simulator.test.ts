@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import { checkpointSegments as extensionCheckpointSegments, measurePressure } from '../src/logic/pressure';
+import { CheckpointModel, checkpointSegments, DEFAULT_SERVER, type ServerConfig } from '../src/sim/checkpointer';
+import { runMetrics } from '../src/sim/metrics';
+import { exactOracleMb, oracleMb } from '../src/sim/oracle';
+import { staticPolicy, walrusPolicy } from '../src/sim/policies/index';
+import { seededRng } from '../src/sim/prng';
+import { buildScenario, type Scenario } from '../src/sim/scenarios';
+import { simulate } from '../src/sim/simulate';
+import { DAY, MB } from '../src/sim/units';
+import { walrusDefaults } from '../src/sim/walrus-settings';
+
+/**
+ * The checkpoint model against what PostgreSQL's code does (see src/sim/checkpointer.ts), with PostgreSQL's
+ * defaults: 16 MB segments, checkpoint_timeout 5 min, cct 0.9, so 1GB gives CheckPointSegments = 33.
+ */
+
+const SEG = 16 * MB;
+const TIMEOUT = DEFAULT_SERVER.checkpointTimeoutSec;
+const PACINGS: readonly ServerConfig[] = [DEFAULT_SERVER, { ...DEFAULT_SERVER, pacing: 'instant' }];
+
+/** Runs a model at a constant rate for `seconds` in one-minute steps, like the scenarios do. */
+function runConstant(server: ServerConfig, maxWalMb: number, bytesPerSec: number, seconds: number): CheckpointModel {
+  const model = new CheckpointModel(server, maxWalMb, {}, true);
+  for (let t = 60; t <= seconds; t += 60) model.advance(t, bytesPerSec);
+  return model;
+}
+
+function constantScenario(mbPerSec: number, seconds: number): Scenario {
+  const steps = Math.ceil(seconds / 60);
+  return { name: 'constant', description: '', durationSec: seconds, stepSec: 60, rates: new Float64Array(steps).fill(mbPerSec * MB), loadChanges: [] };
+}
+
+describe('CheckPointSegments', () => {
+  it('truncates whole segments of max_wal_size divided by 1 + cct, at least 1', () => {
+    expect(checkpointSegments(1024, 16, 0.9)).toBe(33); // 64 / 1.9 = 33.7
+    expect(checkpointSegments(64, 16, 0.9)).toBe(2); // 4 / 1.9 = 2.1
+    expect(checkpointSegments(48, 16, 0.9)).toBe(1); // 3 / 1.9 = 1.6
+    expect(checkpointSegments(32, 16, 0.9)).toBe(1); // 2 / 1.9 = 1.05
+    expect(checkpointSegments(47, 16, 0.5)).toBe(1); // 2 whole segments / 1.5
+    expect(checkpointSegments(4096, 16, 0.5)).toBe(170);
+  });
+});
+
+describe("the extension's view of the server", () => {
+  it('computes CheckPointSegments as the model does', () => {
+    for (let mb = 2; mb < 70000; mb += 13) {
+      for (const cct of [0.5, 0.9, 0.99]) expect(extensionCheckpointSegments(mb, 16, cct)).toBe(checkpointSegments(mb, 16, cct));
+    }
+  });
+
+  it('never discounts a WAL-triggered request: measurePressure counts every one the model makes', () => {
+    const rng = seededRng(11);
+    const model = new CheckpointModel(DEFAULT_SERVER, 1024);
+    let previous = model.counters();
+    let previousMb = model.maxWalSizeMb;
+    let checked = 0;
+    for (let t = TIMEOUT; t < 3 * DAY; t += TIMEOUT) {
+      for (let s = t - TIMEOUT + 60; s <= t; s += 60) model.advance(s, rng.next() < 0.3 ? rng.next() * 0.5 * MB : rng.next() * 30 * MB);
+      const now = model.counters();
+      const segments = Math.floor(now.lsn / SEG) - Math.floor(previous.lsn / SEG);
+      const requested = now.requested - previous.requested;
+      const cps = extensionCheckpointSegments(Math.min(previousMb, model.maxWalSizeMb), 16, DEFAULT_SERVER.completionTarget);
+      const pressure = measurePressure(requested, segments, cps, TIMEOUT, TIMEOUT);
+      expect(pressure.ignored, `interval ending at ${t}: ${requested} requested, ${segments} segments, CPS ${cps}`).toBe(0);
+      checked += requested;
+      previous = now;
+      previousMb = model.maxWalSizeMb;
+      if (rng.next() < 0.2) model.setMaxWalSizeMb(64 + 16 * Math.floor(rng.next() * 250));
+    }
+    expect(checked).toBeGreaterThan(500);
+  });
+});
+
+describe.each(PACINGS)('checkpoint triggering ($pacing pacing)', (server) => {
+  it('a rate below (CheckPointSegments - 1) segments per checkpoint_timeout forces nothing, whatever the redo offset', () => {
+    const model = runConstant(server, 1024, (31.9 * SEG) / TIMEOUT, DAY);
+    expect(model.counters().requested).toBe(0);
+    expect(model.counters().timed).toBe(DAY / TIMEOUT);
+  });
+
+  it('a rate just above CheckPointSegments segments per timeout forces one checkpoint every 33 segments exactly', () => {
+    const rate = (33.1 * SEG) / TIMEOUT;
+    const model = runConstant(server, 1024, rate, DAY);
+    // From redo 0 the first request fires at the boundary of segment 33; each request's redo sits on a boundary.
+    expect(model.counters().requested).toBe(Math.floor((rate * DAY) / (33 * SEG)));
+    // 33 segments take less than checkpoint_timeout, so the timer never runs out.
+    expect(model.counters().timed).toBe(0);
+    const starts = model.events.map((e) => e.lsn / SEG);
+    expect(starts.slice(0, 3)).toEqual([33, 66, 99]);
+  });
+
+  it('requests only at segment boundaries: a redo late in its segment gives a shorter distance', () => {
+    // Redo 0.9 segments into segment 0: the request fires at the boundary of segment 33, 32.1 segments later.
+    const model = new CheckpointModel(server, 1024, { lsn: 0.9 * SEG, redoLsn: 0.9 * SEG }, true);
+    model.advance(100, (32.2 * SEG) / 100);
+    expect(model.events).toEqual([{ time: expect.closeTo((32.1 / 32.2) * 100, 6), lsn: 33 * SEG, cause: 'requested', skipped: false }]);
+  });
+
+  it('runs a timed checkpoint every checkpoint_timeout after the last start, of either kind', () => {
+    const model = new CheckpointModel(server, 1024, {}, true);
+    model.advance(250, (40 * SEG) / 250); // a request at 33 segments, t = 206.25
+    model.advance(1000, 0.1 * MB);
+    const events = model.events.map((e) => [e.cause, Math.round(e.time * 100) / 100]);
+    expect(events).toEqual([
+      ['requested', 206.25],
+      ['timed', 506.25],
+      ['timed', 806.25],
+    ]);
+  });
+
+  it('skips timed checkpoints when no WAL was written, but counts them as PostgreSQL 15 does', () => {
+    const model = new CheckpointModel(server, 1024, {}, true);
+    model.advance(3000, 0);
+    expect(model.counters().timed).toBe(10);
+    expect(model.events.every((e) => e.skipped)).toBe(true);
+    expect(model.counters().requested).toBe(0);
+  });
+
+  it('a smaller max_wal_size takes effect at the next finished segment', () => {
+    const model = new CheckpointModel(server, 1024, {}, true);
+    model.advance(100, (10.5 * SEG) / 100); // 10.5 segments, no request yet at 33
+    model.setMaxWalSizeMb(64); // CheckPointSegments 2: segment 10 finished long ago, so the next boundary requests
+    model.advance(110, (1 * SEG) / 10);
+    expect(model.events[0]).toMatchObject({ cause: 'requested', lsn: 11 * SEG });
+  });
+
+  it('counters and positions never go backwards, whatever the load and resizes', () => {
+    const rng = seededRng(7);
+    const model = new CheckpointModel(server, 1024);
+    let last = model.counters();
+    for (let t = 10; t < 2 * DAY; t += 10 + Math.floor(rng.next() * 200)) {
+      if (rng.next() < 0.05) model.setMaxWalSizeMb(32 + Math.floor(rng.next() * 4000));
+      model.advance(t, rng.next() < 0.2 ? 0 : rng.next() * 40 * MB);
+      const now = model.counters();
+      expect(now.time).toBeGreaterThanOrEqual(last.time);
+      expect(now.lsn).toBeGreaterThanOrEqual(last.lsn);
+      expect(now.requested).toBeGreaterThanOrEqual(last.requested);
+      expect(now.timed).toBeGreaterThanOrEqual(last.timed);
+      last = now;
+    }
+    expect(last.requested).toBeGreaterThan(0);
+    expect(last.timed).toBeGreaterThan(0);
+  });
+});
+
+describe('WAL kept on disk', () => {
+  it('stays near max_wal_size under WAL-triggered checkpoints with spread pacing (what PostgreSQL sizes for)', () => {
+    const model = runConstant(DEFAULT_SERVER, 1024, 20 * MB, 6 * 3600);
+    expect(model.counters().requested).toBeGreaterThan(100);
+    expect(model.peakWalOnDiskBytes / MB).toBeGreaterThan(0.9 * 1024);
+    expect(model.peakWalOnDiskBytes / MB).toBeLessThanOrEqual(1024 + 2 * 16);
+  });
+
+  it('never drops below min_wal_size', () => {
+    const model = runConstant(DEFAULT_SERVER, 1024, 0.01 * MB, 3600);
+    expect(model.walOnDiskBytes()).toBe(DEFAULT_SERVER.minWalSizeMb * MB);
+  });
+});
+
+describe('the oracle', () => {
+  const cct = DEFAULT_SERVER.completionTarget;
+
+  it('is (1 + cct) x WAL per checkpoint_timeout in whole segments, never below the floor, monotone in the load', () => {
+    expect(oracleMb(540 * MB, cct, 16, 80)).toBe(1040); // 1026 MB rounded up to 65 segments
+    expect(oracleMb(0, cct, 16, 80)).toBe(80);
+    let previous = 0;
+    for (let mb = 0; mb < 5000; mb += 7.3) {
+      const size = oracleMb(mb * MB, cct, 16, 80);
+      expect(size).toBeGreaterThanOrEqual(previous);
+      expect(size % 16).toBe(0);
+      previous = size;
+    }
+  });
+
+  it('the exact version never forces under a steady load, and is at most a few segments above the formula', () => {
+    for (const mbPerSec of [0.5, 1.7, 2.5, 4, 6.3]) {
+      const wal = mbPerSec * MB * TIMEOUT;
+      const exact = exactOracleMb(wal, cct, 16, 80);
+      expect(exact).toBeGreaterThanOrEqual(oracleMb(wal, cct, 16, 80));
+      expect(exact - oracleMb(wal, cct, 16, 80)).toBeLessThanOrEqual(3 * 16);
+      expect(runConstant(DEFAULT_SERVER, exact, mbPerSec * MB, DAY).counters().requested).toBe(0);
+    }
+  });
+
+  it('the formula alone can still see forced checkpoints, because CheckPointSegments is truncated', () => {
+    // 10.5 segments per interval: the formula gives 20 segments, CheckPointSegments 10, less than the load.
+    const wal = 10.5 * SEG;
+    expect(oracleMb(wal, cct, 16, 80)).toBe(320);
+    expect(runConstant(DEFAULT_SERVER, 320, wal / TIMEOUT, DAY).counters().requested).toBeGreaterThan(0);
+  });
+});
+
+describe('the cycle driver', () => {
+  it('hands each cycle the counter deltas: interval sums match the counters, and the first cycle is a baseline', () => {
+    const run = simulate(constantScenario(4, DAY), staticPolicy);
+    expect(run.intervals).toHaveLength(DAY / TIMEOUT - 1);
+    expect(run.intervals[0]!.start).toBeCloseTo(7, 0);
+    const forced = run.intervals.reduce((sum, i) => sum + i.forced, 0);
+    expect(forced).toBeGreaterThan(0);
+    expect(run.forcedTotal - forced).toBeLessThanOrEqual(4); // only the minutes before the baseline and after the last cycle
+    for (const i of run.intervals) expect(i.walBytes / MB).toBeCloseTo(4 * (i.end - i.start), 3);
+  });
+
+  it('runs pg_walrus within its rate limits: cooldown between changes and the hourly budget', () => {
+    const defaults = walrusDefaults();
+    for (const name of ['steady', 'daily-cycle', 'bursty']) {
+      const run = simulate(buildScenario(name, { days: 2 }), walrusPolicy());
+      const changes = run.intervals.filter((i) => i.newSizeMb !== i.sizeMb).map((i) => i.end);
+      expect(changes.length).toBeGreaterThan(0);
+      for (let n = 1; n < changes.length; n++) expect(changes[n]! - changes[n - 1]!).toBeGreaterThanOrEqual(defaults.cooldown_sec);
+      for (const at of changes) {
+        expect(changes.filter((t) => t > at - 3600 && t <= at).length).toBeLessThanOrEqual(defaults.max_changes_per_hour);
+      }
+    }
+  });
+
+  it('is deterministic: the same seed gives the same figures', () => {
+    const a = runMetrics(simulate(buildScenario('bursty', { days: 1 }), walrusPolicy()));
+    const b = runMetrics(simulate(buildScenario('bursty', { days: 1 }), walrusPolicy()));
+    expect(a).toEqual(b);
+    const c = runMetrics(simulate(buildScenario('bursty', { days: 1, seed: 99 }), walrusPolicy()));
+    expect(c).not.toEqual(a);
+  });
+});
