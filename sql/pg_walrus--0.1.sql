@@ -575,7 +575,7 @@ BEGIN
     RETURN ('hourly limit reached: ' || ((input).changes_last_hour)::text || ' changes in the last 60 minutes (walrus.max_changes_per_hour = ' || ((input).max_changes_per_hour)::text || ')');
   END IF;
   since := (input).seconds_since_change;
-  IF ((since IS NOT NULL) AND walrus.js_lt(since, (input).cooldown_sec)) THEN
+  IF ((since IS NOT NULL) AND walrus.js_lt(since, ((input).cooldown_sec * 0.95::double precision))) THEN
     "left" := (ceil(((input).cooldown_sec - since)))::integer;
     RETURN ('cooldown: ' || ("left")::text || ' s of walrus.cooldown_sec = ' || ((input).cooldown_sec)::text || ' s left since the last change');
   END IF;
@@ -584,7 +584,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) IS 'Why a change may not happen now, or '''' when it may: automatic changes switched off, the hourly budget spent (a rolling 60-minute window), or the cooldown since the last change still running.';
 
--- walrus.decide_cycle: compiled from src/logic/cycle.ts:87 (decideCycle)
+-- walrus.decide_cycle: compiled from src/logic/cycle.ts:89 (decideCycle)
 CREATE FUNCTION walrus.decide_cycle(input walrus.cycle_input)
 RETURNS walrus.cycle_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -635,7 +635,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.decide_cycle(walrus.cycle_input) IS 'One cycle''s decision: grow on forced checkpoints (pg_walsizer''s rule, capped), shrink after enough consecutive quiet intervals, then apply the rate limits and dry-run. A dry-run decision is exactly the live one, recorded instead of applied; it counts against the rate limits like a change.';
 
--- walrus.propose_growth: compiled from src/logic/cycle.ts:126 (proposeGrowth)
+-- walrus.propose_growth: compiled from src/logic/cycle.ts:128 (proposeGrowth)
 CREATE FUNCTION walrus.propose_growth(input walrus.cycle_input)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -655,7 +655,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.propose_growth(walrus.cycle_input) IS 'The growth the selected algorithm proposes; all share the cap, the floor and the threshold on forced checkpoints.';
 
--- walrus.unchanged: compiled from src/logic/cycle.ts:139 (unchanged)
+-- walrus.unchanged: compiled from src/logic/cycle.ts:141 (unchanged)
 CREATE FUNCTION walrus.unchanged(current_mb integer, reason text)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -665,7 +665,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.additive_growth: compiled from src/logic/cycle.ts:144 (additiveGrowth)
+-- walrus.additive_growth: compiled from src/logic/cycle.ts:146 (additiveGrowth)
 CREATE FUNCTION walrus.additive_growth(current_mb integer, forced integer, threshold integer, increment_mb integer, max_mb integer, floor_mb integer)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -687,7 +687,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) IS 'additive: current + forced x walrus.additive_increment, capped; overflow-safe like the multiplicative rule.';
 
--- walrus.statistical_growth: compiled from src/logic/cycle.ts:171 (statisticalGrowth)
+-- walrus.statistical_growth: compiled from src/logic/cycle.ts:173 (statisticalGrowth)
 CREATE FUNCTION walrus.statistical_growth(input walrus.cycle_input, basis_mb double precision, basis text)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -723,7 +723,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) IS 'adaptive and percentile: size for the WAL actually written, (1 + cct) x WAL per interval x headroom. They grow on forced checkpoints and, when walrus.proactive is on, as soon as an interval used 90% of the distance that would force one; growing to 1 / headroom of it leaves a band in which noise changes nothing.';
 
--- walrus.propose_shrink: compiled from src/logic/cycle.ts:210 (proposeShrink)
+-- walrus.propose_shrink: compiled from src/logic/cycle.ts:212 (proposeShrink)
 CREATE FUNCTION walrus.propose_shrink(input walrus.cycle_input)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -824,6 +824,8 @@ CREATE TABLE walrus.history (
   metadata jsonb NOT NULL DEFAULT '{}'
 );
 CREATE INDEX history_timestamp_idx ON walrus.history ("timestamp");
+-- The rate limits look up recent changes every cycle; most rows are no_change, so they get their own small index.
+CREATE INDEX history_changes_idx ON walrus.history ("timestamp") WHERE action IN ('increase', 'decrease', 'capped', 'dry_run');
 COMMENT ON TABLE walrus.history IS 'Every pg_walrus decision: action, sizes in MB, forced checkpoints of the interval, reason.';
 SELECT pg_catalog.pg_extension_config_dump('walrus.history', '');
 SELECT pg_catalog.pg_extension_config_dump('walrus.history_id_seq', '');
@@ -992,16 +994,17 @@ BEGIN
   s.taken_at := clock_timestamp();
   s.wal_lsn := CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn()
                     ELSE pg_catalog.pg_current_wal_lsn() END;
-  s.checkpoint_timeout_sec := (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'checkpoint_timeout');
+  -- current_setting() is much cheaper than scanning pg_settings, and its values convert exactly.
+  s.checkpoint_timeout_sec := extract(epoch FROM current_setting('checkpoint_timeout')::interval)::integer;
   s.checkpoint_completion_target := current_setting('checkpoint_completion_target')::double precision;
-  s.max_wal_size_mb := (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'max_wal_size');
+  s.max_wal_size_mb := (pg_catalog.pg_size_bytes(current_setting('max_wal_size')) / 1048576)::integer;
   -- A session sees a reloaded setting only between commands, so one that applied a size itself (two calls of
   -- walrus_analyze() in one psql session) would still read the old value: trust a change applied since it loaded.
   s.max_wal_size_mb := coalesce((SELECT h.new_size_mb FROM walrus.history h
                                   WHERE h.action IN ('increase', 'decrease', 'capped')
                                     AND h."timestamp" > pg_catalog.pg_conf_load_time()
                                   ORDER BY h.id DESC LIMIT 1), s.max_wal_size_mb);
-  s.min_wal_size_mb := (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'min_wal_size');
+  s.min_wal_size_mb := (pg_catalog.pg_size_bytes(current_setting('min_wal_size')) / 1048576)::integer;
   s.wal_segment_mb := (pg_catalog.pg_size_bytes(current_setting('wal_segment_size')) / 1048576)::integer;
   RETURN s;
 END;
@@ -1061,7 +1064,9 @@ RETURNS double precision[]
 LANGUAGE sql STABLE
 AS $$
   WITH s AS (
-    SELECT taken_at, wal_lsn, checkpoint_timeout_sec FROM walrus.sample WHERE cur.id IS NULL OR id < cur.id
+    -- Only the samples the window needs, so the cost does not grow with walrus.sample.
+    (SELECT taken_at, wal_lsn, checkpoint_timeout_sec FROM walrus.sample WHERE cur.id IS NULL OR id < cur.id
+      ORDER BY id DESC LIMIT greatest(intervals, 1))
     UNION ALL
     SELECT cur.taken_at, cur.wal_lsn, cur.checkpoint_timeout_sec
   ), d AS (

@@ -1,5 +1,8 @@
 import { sqlBlock } from './sqlapi';
 
+/** The history actions that count as a change for the rate limits (a dry-run decision counts like a change). */
+export const CHANGE_ACTIONS = "('increase', 'decrease', 'capped', 'dry_run')";
+
 /** The extension's tables, all registered with pg_extension_config_dump so pg_dump keeps their rows. */
 export const TABLES = [
   sqlBlock(
@@ -39,6 +42,8 @@ CREATE TABLE walrus.history (
   metadata jsonb NOT NULL DEFAULT '{}'
 );
 CREATE INDEX history_timestamp_idx ON walrus.history ("timestamp");
+-- The rate limits look up recent changes every cycle; most rows are no_change, so they get their own small index.
+CREATE INDEX history_changes_idx ON walrus.history ("timestamp") WHERE action IN ${CHANGE_ACTIONS};
 COMMENT ON TABLE walrus.history IS 'Every pg_walrus decision: action, sizes in MB, forced checkpoints of the interval, reason.';
 SELECT pg_catalog.pg_extension_config_dump('walrus.history', '');
 SELECT pg_catalog.pg_extension_config_dump('walrus.history_id_seq', '');`,

@@ -1,3 +1,4 @@
+import { CHANGE_ACTIONS } from '../schema';
 import { sqlFunction } from '../sqlapi';
 
 /** A fixed advisory-lock key ("walrus" in ASCII) so concurrent cycles exclude each other cluster-wide. */
@@ -6,8 +7,6 @@ export const CYCLE_LOCK_KEY = 0x77616c727573;
 /** How many samples to keep: enough for rate statistics over days, small enough never to matter. */
 export const SAMPLES_KEPT = 2000;
 
-/** The history actions that count as a change for the rate limits (a dry-run decision counts like a change). */
-const CHANGES = "('increase', 'decrease', 'capped', 'dry_run')";
 
 export const ANALYZE_FUNCTIONS = [
   sqlFunction({
@@ -32,16 +31,17 @@ BEGIN
   s.taken_at := clock_timestamp();
   s.wal_lsn := CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn()
                     ELSE pg_catalog.pg_current_wal_lsn() END;
-  s.checkpoint_timeout_sec := (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'checkpoint_timeout');
+  -- current_setting() is much cheaper than scanning pg_settings, and its values convert exactly.
+  s.checkpoint_timeout_sec := extract(epoch FROM current_setting('checkpoint_timeout')::interval)::integer;
   s.checkpoint_completion_target := current_setting('checkpoint_completion_target')::double precision;
-  s.max_wal_size_mb := (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'max_wal_size');
+  s.max_wal_size_mb := (pg_catalog.pg_size_bytes(current_setting('max_wal_size')) / 1048576)::integer;
   -- A session sees a reloaded setting only between commands, so one that applied a size itself (two calls of
   -- walrus_analyze() in one psql session) would still read the old value: trust a change applied since it loaded.
   s.max_wal_size_mb := coalesce((SELECT h.new_size_mb FROM walrus.history h
                                   WHERE h.action IN ('increase', 'decrease', 'capped')
                                     AND h."timestamp" > pg_catalog.pg_conf_load_time()
                                   ORDER BY h.id DESC LIMIT 1), s.max_wal_size_mb);
-  s.min_wal_size_mb := (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'min_wal_size');
+  s.min_wal_size_mb := (pg_catalog.pg_size_bytes(current_setting('min_wal_size')) / 1048576)::integer;
   s.wal_segment_mb := (pg_catalog.pg_size_bytes(current_setting('wal_segment_size')) / 1048576)::integer;
   RETURN s;
 END;`,
@@ -128,7 +128,9 @@ END;`,
       'ending with cur. An interval shorter than checkpoint_timeout counts as a whole one, as for forced checkpoints.',
     body: `
   WITH s AS (
-    SELECT taken_at, wal_lsn, checkpoint_timeout_sec FROM walrus.sample WHERE cur.id IS NULL OR id < cur.id
+    -- Only the samples the window needs, so the cost does not grow with walrus.sample.
+    (SELECT taken_at, wal_lsn, checkpoint_timeout_sec FROM walrus.sample WHERE cur.id IS NULL OR id < cur.id
+      ORDER BY id DESC LIMIT greatest(intervals, 1))
     UNION ALL
     SELECT cur.taken_at, cur.wal_lsn, cur.checkpoint_timeout_sec
   ), d AS (
@@ -179,9 +181,9 @@ END;`,
     cfg.dry_run, cfg.cooldown_sec, cfg.max_changes_per_hour,
     coalesce((SELECT quiet_intervals FROM walrus.state), 0),
     (SELECT count(*) FROM walrus.history
-      WHERE action IN ${CHANGES} AND "timestamp" > now() - interval '60 minutes')::integer,
+      WHERE action IN ${CHANGE_ACTIONS} AND "timestamp" > now() - interval '60 minutes')::integer,
     (SELECT extract(epoch FROM now() - max("timestamp"))::double precision FROM walrus.history
-      WHERE action IN ${CHANGES}),
+      WHERE action IN ${CHANGE_ACTIONS}),
     cfg.algorithm, cfg.additive_increment_mb, cur.checkpoint_completion_target, cur.wal_segment_mb, cfg.headroom,
     cfg.proactive, walrus.cycle_wal_stats(cfg, cur)
   )::walrus.cycle_input`,

@@ -72,7 +72,9 @@ export function rateLimitReason(input: CycleInput): string {
     return `hourly limit reached: ${input.changes_last_hour} changes in the last 60 minutes (walrus.max_changes_per_hour = ${input.max_changes_per_hour})`;
   }
   const since = input.seconds_since_change;
-  if (since !== null && since < input.cooldown_sec) {
+  // 5% slack: with the default cooldown equal to the default checkpoint_timeout, a cycle that pg_cron starts a
+  // moment early must not be held back for a whole interval.
+  if (since !== null && since < input.cooldown_sec * 0.95) {
     const left: int = Math.ceil(input.cooldown_sec - since);
     return `cooldown: ${left} s of walrus.cooldown_sec = ${input.cooldown_sec} s left since the last change`;
   }
