@@ -208,7 +208,10 @@ describe('the cycle driver', () => {
       const run = simulate(buildScenario(name, { days: 2 }), walrusPolicy());
       const changes = run.intervals.filter((i) => i.newSizeMb !== i.sizeMb).map((i) => i.end);
       expect(changes.length).toBeGreaterThan(0);
-      for (let n = 1; n < changes.length; n++) expect(changes[n]! - changes[n - 1]!).toBeGreaterThanOrEqual(defaults.cooldown_sec);
+      // The cooldown allows 5% slack so a cycle that pg_cron starts a moment early is not held back (rateLimitReason).
+      for (let n = 1; n < changes.length; n++) {
+        expect(changes[n]! - changes[n - 1]!).toBeGreaterThanOrEqual(defaults.cooldown_sec * 0.95);
+      }
       for (const at of changes) {
         expect(changes.filter((t) => t > at - 3600 && t <= at).length).toBeLessThanOrEqual(defaults.max_changes_per_hour);
       }
