@@ -129,7 +129,9 @@ export const SETTINGS: readonly Setting[] = [
     min: 0,
     max: 86400,
     unit: 's',
-    description: 'Minimum seconds between two changes (dry-run decisions count as changes).',
+    description:
+      'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle ' +
+      'started a moment early by the scheduler is not held back.',
   },
   {
     name: 'max_changes_per_hour',
