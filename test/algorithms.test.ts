@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   alterSystem,
   analyze,
-  collectNotices,
   forceCheckpoints,
   freshMaxWalSizeMb,
   history,
@@ -134,32 +133,5 @@ describe('walrus_wal_rate()', () => {
     expect(rate['trigger_distance_mb']).toBe(16);
     expect(rate['max_wal_size_mb']).toBe(await freshMaxWalSizeMb());
     expect(rate['intervals_in_window']).toBeGreaterThanOrEqual(2);
-  });
-});
-
-describe('settings of the algorithms', () => {
-  it.each([
-    ['walrus.algorithm', 'fastest', 'not one of the choices'],
-    ['walrus.additive_increment', '0', 'out of range'],
-    ['walrus.ema_alpha', '0', 'strictly between 0 and 1'],
-    ['walrus.ema_alpha', '1.5', 'strictly between 0 and 1'],
-    ['walrus.target_percentile', '101', 'valid: 1 to 100'],
-    ['walrus.sample_window', '1', 'valid: 2 to 2000'],
-    ['walrus.headroom', '0.5', 'valid: 1 to 10'],
-    ['walrus.proactive', 'sometimes', 'not a boolean'],
-  ])('%s = %j warns with the range and uses the default', async (name, value, error) => {
-    const notices = collectNotices(client);
-    await client.query('SELECT set_config($1, $2, false)', [name, value]);
-    const { rows } = await client.query('SELECT valid, error FROM walrus.settings WHERE name = $1', [name]);
-    expect(rows[0]).toMatchObject({ valid: false });
-    expect(rows[0].error).toContain(error);
-    const result = await analyze(client);
-    expect(result.analyzed).toBe(true);
-    expect(notices.find((n) => n.includes(name))).toContain(`'${value}'`);
-  });
-
-  it('accepts the algorithm names case-insensitively', async () => {
-    await client.query("SET walrus.algorithm = 'Adaptive'");
-    expect(await scalar(client, '(SELECT (walrus.read_config()).algorithm)')).toBe('adaptive');
   });
 });

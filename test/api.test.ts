@@ -297,29 +297,6 @@ describe('history retention', () => {
   });
 });
 
-describe('new settings', () => {
-  it.each([
-    ['walrus.shrink_factor', '1', 'strictly between 0 and 1'],
-    ['walrus.shrink_factor', '0', 'strictly between 0 and 1'],
-    ['walrus.shrink_factor', 'three quarters', 'not a number'],
-    ['walrus.shrink_intervals', '0', 'valid: 1 to 1000'],
-    ['walrus.min_size', '1XB', 'not a memory size'],
-    ['walrus.cooldown_sec', '-1', 'valid: 0 to 86400'],
-    ['walrus.max_changes_per_hour', '1001', 'valid: 0 to 1000'],
-    ['walrus.history_retention_days', '4000', 'valid: 0 to 3650'],
-    ['walrus.dry_run', 'perhaps', 'not a boolean'],
-    ['walrus.shrink_enable', '2', 'not a boolean'],
-  ])('%s = %j is rejected with its range and the default is used', async (name, value, error) => {
-    const notices = collectNotices(client);
-    await setSession({ [name]: value });
-    const { rows } = await client.query('SELECT valid, error, effective_value = default_value OR unit = $2 AS uses_default FROM walrus.settings WHERE name = $1', [name, 'MB']);
-    expect(rows[0]).toMatchObject({ valid: false, uses_default: true });
-    expect(rows[0].error).toContain(error);
-    await client.query('SELECT walrus.read_config()');
-    expect(notices.find((n) => n.includes(name))).toContain(`'${value}'`);
-  });
-});
-
 describe('privileges', () => {
   it('no pg_walrus function is executable by PUBLIC; every SECURITY DEFINER function pins search_path', async () => {
     const { rows } = await client.query(`

@@ -3,13 +3,13 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileProgram, loadProgram } from '../codegen/compiler/index';
 import * as fixtures from './fixtures/semantics';
-import { connect, createDatabase, type IsolatedDatabase } from './helpers/db';
 import {
   DEFAULT_RUNS,
   DifferentialRunner,
   float8,
   float8RangeIsLoud,
-  installProgram,
+  compiledDatabase,
+  type CompiledDatabase,
   int4,
   int8,
   text,
@@ -77,21 +77,16 @@ const OPTIONS: Readonly<Record<string, DifferentialOptions>> = {
 const functions = fixtures as unknown as Readonly<Record<string, unknown>>;
 
 describe('compiled fixtures match their TypeScript (test/fixtures/semantics.ts)', () => {
-  let db: IsolatedDatabase;
+  let db: CompiledDatabase;
   let client: pg.Client;
   let runner: DifferentialRunner;
 
   beforeAll(async () => {
-    db = await createDatabase('differential_fixtures');
-    client = await connect(db.name);
-    await installProgram(client, compiled);
-    runner = new DifferentialRunner(client, program);
+    db = await compiledDatabase('differential_fixtures', compiled, program);
+    ({ client, runner } = db);
   });
 
-  afterAll(async () => {
-    await client?.end();
-    await db?.drop();
-  });
+  afterAll(() => db?.close());
 
   it('compiles every exported function of the fixture', () => {
     const exported = Object.entries(functions).filter(([, v]) => typeof v === 'function').map(([k]) => k);

@@ -300,53 +300,6 @@ async function withStandby<T>(info: ReturnType<typeof clusterInfo>, fn: (c: pg.C
   }
 }
 
-describe('settings', () => {
-  const cases: [string, string, string][] = [
-    ['walrus.max', 'lots', 'not a memory size'],
-    ['walrus.max', '-1GB', 'not a memory size'],
-    ['walrus.max', '99999TB', 'out of range'],
-    ['walrus.max', '4gb', 'not a memory size'],
-    ['walrus.max', '10 parsecs', 'not a memory size'],
-    ['walrus.max', '16MB', 'out of range'],
-    ['walrus.threshold', 'two', 'not an integer'],
-    ['walrus.threshold', '0', 'out of range'],
-    ['walrus.threshold', '-5', 'out of range'],
-    ['walrus.threshold', '1001', 'out of range'],
-    ['walrus.threshold', '2.5', 'not an integer'],
-    ['walrus.enable', 'maybe', 'not a boolean'],
-  ];
-
-  it.each(cases)('%s = %j warns with the value and the valid range, and uses the default', async (name, value, error) => {
-    const notices = collectNotices(client);
-    await client.query('SELECT set_config($1, $2, false)', [name, value]);
-    const report = await client.query('SELECT valid, error, effective_value, default_value FROM walrus.setting_report() WHERE name = $1', [name]);
-    expect(report.rows[0]).toMatchObject({ valid: false });
-    expect(report.rows[0].error).toContain(error);
-    expect(report.rows[0].error).toMatch(/valid/);
-    const config = await client.query('SELECT (walrus.read_config()).*');
-    const defaults = { 'walrus.max': { max_mb: 4096 }, 'walrus.threshold': { threshold: 2 }, 'walrus.enable': { enable: true } };
-    expect(config.rows[0]).toMatchObject(defaults[name as keyof typeof defaults]);
-    const warning = notices.find((n) => n.startsWith('WARNING'));
-    expect(warning).toContain(name);
-    expect(warning).toContain(`'${value}'`);
-    expect(warning).toMatch(/valid: /);
-    // A bad setting never aborts the cycle.
-    expect((await analyze(client)).analyzed).toBe(true);
-  });
-
-  it.each([
-    ['8GB', 8192],
-    ['512', 512],
-    [' 64 MB ', 64],
-    ['1TB', 1048576],
-    ['1.5GB', 1536],
-    ['33554432kB', 32768],
-  ])('walrus.max = %j means %d MB', async (value, mb) => {
-    await client.query("SELECT set_config('walrus.max', $1, false)", [value]);
-    expect((await client.query('SELECT (walrus.read_config()).max_mb')).rows[0].max_mb).toBe(mb);
-  });
-});
-
 describe('installation', () => {
   it('succeeds without pg_cron and says how to schedule the cycle', async () => {
     const db = await createDatabase('walrus_nocron');

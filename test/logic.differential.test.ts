@@ -4,13 +4,13 @@ import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileProgram, loadProgram } from '../codegen/compiler/index';
-import { connect, createDatabase, type IsolatedDatabase } from './helpers/db';
 import {
   DEFAULT_RUNS,
   DifferentialRunner,
   INT4_MAX,
   float8,
-  installProgram,
+  compiledDatabase,
+  type CompiledDatabase,
   int4,
   int8,
   text,
@@ -230,7 +230,7 @@ const OPTIONS: Readonly<Record<string, DifferentialOptions>> = {
 };
 
 describe('compiled src/logic matches its TypeScript', () => {
-  let db: IsolatedDatabase;
+  let db: CompiledDatabase;
   let client: pg.Client;
   let runner: DifferentialRunner;
   const modules = new Map<string, JsFunction>();
@@ -242,16 +242,11 @@ describe('compiled src/logic matches its TypeScript', () => {
         if (typeof value === 'function') modules.set(name, value as JsFunction);
       }
     }
-    db = await createDatabase('differential_logic');
-    client = await connect(db.name);
-    await installProgram(client, compiled);
-    runner = new DifferentialRunner(client, program);
+    db = await compiledDatabase('differential_logic', compiled, program);
+    ({ client, runner } = db);
   });
 
-  afterAll(async () => {
-    await client?.end();
-    await db?.drop();
-  });
+  afterAll(() => db?.close());
 
   it('compiles every exported function of src/logic', () => {
     expect([...EXPORTED].sort()).toEqual([...modules.keys()].sort());

@@ -13,6 +13,7 @@ import type { CompiledProgram } from '../../codegen/compiler/index';
 import { qualified, quoteLiteral } from '../../codegen/compiler/identifiers';
 import type { FunctionInfo, ProgramInfo } from '../../codegen/compiler/program';
 import { sqlTypeName, type DeclaredType, type SqlType } from '../../codegen/compiler/types';
+import { connect, createDatabase } from './db';
 
 export const INT4_MIN = -2147483648;
 export const INT4_MAX = 2147483647;
@@ -595,4 +596,25 @@ function seedFor(name: string): number {
   let hash = BASE_SEED | 0;
   for (const ch of name) hash = (Math.imul(hash, 31) + ch.charCodeAt(0)) | 0;
   return hash;
+}
+
+/** An isolated database holding a compiled program and a runner for it; close() drops the database. */
+export interface CompiledDatabase {
+  readonly client: pg.Client;
+  readonly runner: DifferentialRunner;
+  close(): Promise<void>;
+}
+
+export async function compiledDatabase(prefix: string, compiled: CompiledProgram, program: ProgramInfo): Promise<CompiledDatabase> {
+  const db = await createDatabase(prefix);
+  const client = await connect(db.name);
+  await installProgram(client, compiled);
+  return {
+    client,
+    runner: new DifferentialRunner(client, program),
+    close: async () => {
+      await client.end();
+      await db.drop();
+    },
+  };
 }
