@@ -965,11 +965,11 @@ COMMENT ON FUNCTION walrus.ensure_schedule() IS 'Keeps an existing pg_walrus job
 
 CREATE FUNCTION walrus.unschedule_on_drop()
 RETURNS event_trigger
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  IF walrus.cron_installed()
-     AND current_query() ~* '\mdrop\s+extension\s+(if\s+exists\s+)?([^;]*[\s,"])?pg_walrus\M' THEN
+  IF current_query() ~* '\mdrop\s+extension\s+(if\s+exists\s+)?([^;]*[\s,"])?pg_walrus\M'
+     AND walrus.cron_installed() THEN
     EXECUTE 'DELETE FROM cron.job WHERE jobname = $1 AND command = $2' USING 'pg_walrus', 'SELECT walrus_analyze()';
   END IF;
 END;

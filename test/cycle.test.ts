@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectTo, createStandby, readServerLog, restartCluster } from './cluster/local';
-import { clusterInfo, createDatabase } from './helpers/db';
+import { clusterInfo, createDatabase, cronDatabase } from './helpers/db';
 import {
   alterSystem,
   analyze,
@@ -312,6 +312,23 @@ describe('installation', () => {
       await other.end();
       await db.drop();
     }
+  });
+
+  it("does not get in the way of other roles' DROP EXTENSION, and keeps its job then", async () => {
+    const db = cronDatabase();
+    await client.query(`DROP ROLE IF EXISTS walrus_dbo; CREATE ROLE walrus_dbo; GRANT CREATE ON DATABASE ${db} TO walrus_dbo`);
+    try {
+      await client.query('SET ROLE walrus_dbo');
+      // hstore is a trusted extension: a role with CREATE on the database may install and drop it.
+      await client.query('CREATE SCHEMA walrus_dbo_ext AUTHORIZATION walrus_dbo');
+      await client.query('CREATE EXTENSION hstore SCHEMA walrus_dbo_ext');
+      await client.query('DROP EXTENSION hstore');
+    } finally {
+      await client.query('RESET ROLE');
+      await client.query('DROP SCHEMA IF EXISTS walrus_dbo_ext CASCADE');
+      await client.query(`REVOKE CREATE ON DATABASE ${db} FROM walrus_dbo; DROP ROLE walrus_dbo`);
+    }
+    expect(await scalar(client, "SELECT count(*)::int FROM cron.job WHERE jobname = 'pg_walrus'")).toBe(1);
   });
 
   it('DROP EXTENSION removes the job, and a failed DROP keeps it', async () => {

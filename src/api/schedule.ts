@@ -81,14 +81,17 @@ END;`,
     language: 'plpgsql',
     volatility: 'volatile',
     audience: 'admin',
+    // It fires for every role's DROP EXTENSION (a database owner dropping a trusted extension, say), and such a role
+    // may not use schema walrus or read cron.job; it only ever deletes the pg_walrus job.
+    securityDefiner: true,
     doc:
       'Event trigger: removes the pg_walrus cron job when DROP EXTENSION pg_walrus starts. sql_drop triggers that ' +
       'belong to an extension do not fire for its own drop, so this runs at ddl_command_start; the removal is ' +
       'transactional and comes back if the DROP fails.',
     body: `
 BEGIN
-  IF walrus.cron_installed()
-     AND current_query() ~* '\\mdrop\\s+extension\\s+(if\\s+exists\\s+)?([^;]*[\\s,"])?pg_walrus\\M' THEN
+  IF current_query() ~* '\\mdrop\\s+extension\\s+(if\\s+exists\\s+)?([^;]*[\\s,"])?pg_walrus\\M'
+     AND walrus.cron_installed() THEN
     EXECUTE 'DELETE FROM cron.job WHERE jobname = $1 AND command = $2' USING '${JOB_NAME}', '${JOB_COMMAND}';
   END IF;
 END;`,
