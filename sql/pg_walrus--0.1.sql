@@ -219,6 +219,14 @@ $function$;
 COMMENT ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) IS
   'Validates one walrus.* value of the given kind: the normalised value, or NULL and an error naming the valid range.';
 
+-- walrus.setting_mb: a server memory setting in MB, the unit pg_walrus sizes in.
+CREATE FUNCTION walrus.setting_mb(name text) RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT (pg_catalog.pg_size_bytes(current_setting(name)) / 1048576)::integer
+$$;
+COMMENT ON FUNCTION walrus.setting_mb(text) IS 'A server memory setting (max_wal_size, wal_segment_size, ...) in MB.';
+
 -- walrus.mask_conninfo: what may be shown of a connection string: everything but its password.
 CREATE FUNCTION walrus.mask_conninfo(conninfo text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -244,7 +252,7 @@ AS $$
     ('max', 'memory', '4GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
     ('threshold', 'int', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
     ('shrink_enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
-    ('shrink_factor', 'real', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'A shrink multiplies max_wal_size by this factor.'),
+    ('shrink_factor', 'real', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'multiplicative and additive: a shrink multiplies max_wal_size by this factor (never below what the quiet intervals needed); adaptive and percentile shrink only when that saves at least this step.'),
     ('shrink_intervals', 'int', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
     ('min_size', 'memory', '1GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
     ('dry_run', 'bool', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
@@ -265,7 +273,7 @@ AS $$
   CROSS JOIN LATERAL (SELECT nullif(current_setting('walrus.' || d.name, true), '') AS raw) AS r
   -- Below two WAL segments the server would refuse to start, whatever the declared minimum says.
   CROSS JOIN LATERAL (SELECT CASE WHEN d.two_segments
-      THEN greatest(d.min_value, 2 * pg_size_bytes(current_setting('wal_segment_size')) / 1048576)
+      THEN greatest(d.min_value, 2 * walrus.setting_mb('wal_segment_size'))
       ELSE d.min_value END AS min_value) AS b
   CROSS JOIN LATERAL walrus.parse_setting(d.kind, coalesce(r.raw, d.default_value), b.min_value, d.max_value,
                                           d.exclusive, d.choices) AS p
@@ -309,9 +317,9 @@ DECLARE
 BEGIN
   FOR setting IN SELECT * FROM walrus.setting_report() LOOP
     IF NOT setting.valid AND warn THEN
+      -- raw_value comes masked from setting_report(), so no password can reach the log.
       RAISE WARNING 'pg_walrus: invalid value % for %: %; using the default %',
-        CASE WHEN setting.name = ANY (ARRAY['walrus.conninfo']::text[]) THEN '(hidden)' ELSE quote_literal(setting.raw_value) END,
-        setting.name, setting.error, setting.default_value;
+        quote_literal(setting.raw_value), setting.name, setting.error, setting.default_value;
     END IF;
     CASE setting.name
       WHEN 'walrus.enable' THEN cfg.enable := setting.effective_value::boolean;
@@ -883,8 +891,7 @@ DECLARE
   floor_mb integer;
 BEGIN
   -- The last line of defence: below two WAL segments the server would refuse to start after a restart.
-  floor_mb := walrus.size_floor_mb((pg_size_bytes(current_setting('wal_segment_size')) / 1048576)::integer,
-                                   (pg_size_bytes(current_setting('min_wal_size')) / 1048576)::integer);
+  floor_mb := walrus.size_floor_mb(walrus.setting_mb('wal_segment_size'), walrus.setting_mb('min_wal_size'));
   IF size_mb IS NULL OR size_mb < floor_mb THEN
     RAISE EXCEPTION 'pg_walrus: refusing to set max_wal_size to % MB, below the floor of % MB', size_mb, floor_mb;
   END IF;
@@ -997,15 +1004,15 @@ BEGIN
   -- current_setting() is much cheaper than scanning pg_settings, and its values convert exactly.
   s.checkpoint_timeout_sec := extract(epoch FROM current_setting('checkpoint_timeout')::interval)::integer;
   s.checkpoint_completion_target := current_setting('checkpoint_completion_target')::double precision;
-  s.max_wal_size_mb := (pg_catalog.pg_size_bytes(current_setting('max_wal_size')) / 1048576)::integer;
+  s.max_wal_size_mb := walrus.setting_mb('max_wal_size');
   -- A session sees a reloaded setting only between commands, so one that applied a size itself (two calls of
   -- walrus_analyze() in one psql session) would still read the old value: trust a change applied since it loaded.
   s.max_wal_size_mb := coalesce((SELECT h.new_size_mb FROM walrus.history h
                                   WHERE h.action IN ('increase', 'decrease', 'capped')
                                     AND h."timestamp" > pg_catalog.pg_conf_load_time()
                                   ORDER BY h.id DESC LIMIT 1), s.max_wal_size_mb);
-  s.min_wal_size_mb := (pg_catalog.pg_size_bytes(current_setting('min_wal_size')) / 1048576)::integer;
-  s.wal_segment_mb := (pg_catalog.pg_size_bytes(current_setting('wal_segment_size')) / 1048576)::integer;
+  s.min_wal_size_mb := walrus.setting_mb('min_wal_size');
+  s.wal_segment_mb := walrus.setting_mb('wal_segment_size');
   RETURN s;
 END;
 $function$;
@@ -1587,6 +1594,8 @@ REVOKE ALL ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolea
 GRANT EXECUTE ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.mask_conninfo(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.mask_conninfo(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.setting_mb(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.setting_mb(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.setting_report() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.setting_report() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.read_config(boolean) FROM PUBLIC;

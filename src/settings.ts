@@ -97,7 +97,9 @@ export const SETTINGS: readonly Setting[] = [
     min: 0,
     max: 1,
     exclusive: true,
-    description: 'A shrink multiplies max_wal_size by this factor.',
+    description:
+      'multiplicative and additive: a shrink multiplies max_wal_size by this factor (never below what the quiet ' +
+      'intervals needed); adaptive and percentile shrink only when that saves at least this step.',
   },
   {
     name: 'shrink_intervals',

@@ -7,6 +7,7 @@ import {
   freshMaxWalSizeMb,
   history,
   installPaused,
+  requestedCheckpoints,
   scalar,
 } from './helpers/walrus';
 
@@ -93,7 +94,7 @@ describe('proactive sizing', () => {
     await useAlgorithm('adaptive');
     await analyze(client);
     // 512 MB forces a checkpoint every 16 segments (512 / 16 / 1.9, rounded down); 15 use 94% without forcing one.
-    const before = Number(await scalar<string>(client, 'SELECT checkpoints_req FROM pg_stat_bgwriter'));
+    const before = await requestedCheckpoints(client);
     await client.query('CREATE TABLE IF NOT EXISTS public.walrus_wal_pressure (x bigint)');
     for (let i = 0; i < 15; i++) {
       await client.query('INSERT INTO public.walrus_wal_pressure VALUES (1)');
@@ -101,7 +102,7 @@ describe('proactive sizing', () => {
     }
     const result = await analyze(client);
     expect(result.observed!['requested_delta']).toBe(0);
-    expect(Number(await scalar<string>(client, 'SELECT checkpoints_req FROM pg_stat_bgwriter'))).toBe(before);
+    expect(await requestedCheckpoints(client)).toBe(before);
     expect(result.decision).toMatchObject({ action: 'increase', old_size_mb: 512 });
     expect(result.decision!.reason).toContain('walrus.proactive');
 

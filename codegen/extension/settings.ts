@@ -118,6 +118,14 @@ $function$;
 COMMENT ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) IS
   'Validates one walrus.* value of the given kind: the normalised value, or NULL and an error naming the valid range.';
 
+-- walrus.setting_mb: a server memory setting in MB, the unit pg_walrus sizes in.
+CREATE FUNCTION walrus.setting_mb(name text) RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT (pg_catalog.pg_size_bytes(current_setting(name)) / 1048576)::integer
+$$;
+COMMENT ON FUNCTION walrus.setting_mb(text) IS 'A server memory setting (max_wal_size, wal_segment_size, ...) in MB.';
+
 -- walrus.mask_conninfo: what may be shown of a connection string: everything but its password.
 CREATE FUNCTION walrus.mask_conninfo(conninfo text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -133,6 +141,7 @@ COMMENT ON FUNCTION walrus.mask_conninfo(text) IS 'A connection string with any 
 export const SETTINGS_FUNCTION_SIGNATURES = [
   'walrus.parse_setting(text, text, numeric, numeric, boolean, text[])',
   'walrus.mask_conninfo(text)',
+  'walrus.setting_mb(text)',
   'walrus.setting_report()',
   'walrus.read_config(boolean)',
 ];
@@ -173,7 +182,7 @@ AS $$
   CROSS JOIN LATERAL (SELECT nullif(current_setting('walrus.' || d.name, true), '') AS raw) AS r
   -- Below two WAL segments the server would refuse to start, whatever the declared minimum says.
   CROSS JOIN LATERAL (SELECT CASE WHEN d.two_segments
-      THEN greatest(d.min_value, 2 * pg_size_bytes(current_setting('wal_segment_size')) / 1048576)
+      THEN greatest(d.min_value, 2 * walrus.setting_mb('wal_segment_size'))
       ELSE d.min_value END AS min_value) AS b
   CROSS JOIN LATERAL walrus.parse_setting(d.kind, coalesce(r.raw, d.default_value), b.min_value, d.max_value,
                                           d.exclusive, d.choices) AS p
@@ -201,9 +210,9 @@ DECLARE
 BEGIN
   FOR setting IN SELECT * FROM walrus.setting_report() LOOP
     IF NOT setting.valid AND warn THEN
+      -- raw_value comes masked from setting_report(), so no password can reach the log.
       RAISE WARNING 'pg_walrus: invalid value % for %: %; using the default %',
-        CASE WHEN setting.name = ANY (${secretArray(settings)}) THEN '(hidden)' ELSE quote_literal(setting.raw_value) END,
-        setting.name, setting.error, setting.default_value;
+        quote_literal(setting.raw_value), setting.name, setting.error, setting.default_value;
     END IF;
     CASE setting.name
 ${settings
@@ -224,11 +233,6 @@ COMMENT ON FUNCTION walrus.read_config(boolean) IS
   'The effective walrus.* settings as one typed value; invalid values raise a WARNING and fall back to the default.';`.trim();
 
   return [PARSE_SETTING, report, configType, readConfigSql];
-}
-
-function secretArray(settings: readonly Setting[]): string {
-  const names = settings.filter((s) => s.kind === 'text' && s.secret).map((s) => quoteLiteral(`walrus.${s.name}`));
-  return `ARRAY[${names.join(', ')}]::text[]`;
 }
 
 /** The README's settings table, between markers, so documentation cannot drift from the declarations. */

@@ -34,15 +34,15 @@ BEGIN
   -- current_setting() is much cheaper than scanning pg_settings, and its values convert exactly.
   s.checkpoint_timeout_sec := extract(epoch FROM current_setting('checkpoint_timeout')::interval)::integer;
   s.checkpoint_completion_target := current_setting('checkpoint_completion_target')::double precision;
-  s.max_wal_size_mb := (pg_catalog.pg_size_bytes(current_setting('max_wal_size')) / 1048576)::integer;
+  s.max_wal_size_mb := walrus.setting_mb('max_wal_size');
   -- A session sees a reloaded setting only between commands, so one that applied a size itself (two calls of
   -- walrus_analyze() in one psql session) would still read the old value: trust a change applied since it loaded.
   s.max_wal_size_mb := coalesce((SELECT h.new_size_mb FROM walrus.history h
                                   WHERE h.action IN ('increase', 'decrease', 'capped')
                                     AND h."timestamp" > pg_catalog.pg_conf_load_time()
                                   ORDER BY h.id DESC LIMIT 1), s.max_wal_size_mb);
-  s.min_wal_size_mb := (pg_catalog.pg_size_bytes(current_setting('min_wal_size')) / 1048576)::integer;
-  s.wal_segment_mb := (pg_catalog.pg_size_bytes(current_setting('wal_segment_size')) / 1048576)::integer;
+  s.min_wal_size_mb := walrus.setting_mb('min_wal_size');
+  s.wal_segment_mb := walrus.setting_mb('wal_segment_size');
   RETURN s;
 END;`,
   }),

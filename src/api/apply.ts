@@ -48,8 +48,7 @@ DECLARE
   floor_mb integer;
 BEGIN
   -- The last line of defence: below two WAL segments the server would refuse to start after a restart.
-  floor_mb := walrus.size_floor_mb((pg_size_bytes(current_setting('wal_segment_size')) / 1048576)::integer,
-                                   (pg_size_bytes(current_setting('min_wal_size')) / 1048576)::integer);
+  floor_mb := walrus.size_floor_mb(walrus.setting_mb('wal_segment_size'), walrus.setting_mb('min_wal_size'));
   IF size_mb IS NULL OR size_mb < floor_mb THEN
     RAISE EXCEPTION 'pg_walrus: refusing to set max_wal_size to % MB, below the floor of % MB', size_mb, floor_mb;
   END IF;

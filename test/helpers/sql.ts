@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { checkpointCounters } from './checkpoints';
 
 /*
  * Client-side helpers with no test-runner dependency, shared by the tests and by the demo script.
@@ -28,8 +29,7 @@ export async function scalar<T>(client: pg.Client, sql: string, params: unknown[
 }
 
 export async function requestedCheckpoints(client: pg.Client): Promise<number> {
-  await client.query('SELECT pg_stat_clear_snapshot()');
-  return Number(await scalar<string>(client, 'SELECT checkpoints_req FROM pg_stat_bgwriter'));
+  return (await checkpointCounters(client)).requested;
 }
 
 /**
