@@ -1,9 +1,10 @@
 /**
  * `npm run codegen` writes the generated files; `npm run codegen -- --check` only compares and fails when the
- * committed files differ from what src/ generates (CI and a test run it).
+ * committed files differ from what src/ generates (CI and a test run it). Either way, every diagnostic of the
+ * TypeScript check and of the compiler is printed, and any makes the exit status 1.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CompileError } from './compiler/index';
+import { CompileError, formatDiagnostic } from './compiler/index';
 import { generatedFiles } from './extension/files';
 
 function main(): number {
@@ -13,7 +14,9 @@ function main(): number {
     files = generatedFiles();
   } catch (error) {
     if (error instanceof CompileError) {
-      console.error(`codegen: ${error.message}`);
+      for (const d of error.diagnostics) console.error(formatDiagnostic(d));
+      const n = error.diagnostics.length;
+      console.error(`codegen: ${n} error${n === 1 ? '' : 's'}; nothing written`);
       return 1;
     }
     throw error;

@@ -1,6 +1,6 @@
 import type { Node } from 'ts-morph';
 import type { Expr, FunctionContext } from './context';
-import { unsupported } from './diagnostics';
+import { fail, nonNumericArgument, wrongArgumentCount } from './diagnostics';
 import { BIGINT, BOOLEAN, DOUBLE, INTEGER, isDouble, isInteger, isNumber, isScalar, sqlTypeName } from './types';
 import { power } from './visitors/operators';
 
@@ -9,11 +9,11 @@ type Builtin = (args: readonly Expr[], node: Node, ctx: FunctionContext) => Expr
 
 function numbers(args: readonly Expr[], node: Node, name: string, arity?: number): void {
   if (arity !== undefined && args.length !== arity) {
-    throw unsupported(node, name, `takes ${arity} argument${arity === 1 ? '' : 's'}`);
+    fail(wrongArgumentCount(node, name, `${arity} argument${arity === 1 ? '' : 's'}`, args.length));
   }
-  if (args.length === 0) throw unsupported(node, name, 'needs at least one argument');
+  if (args.length === 0) fail(wrongArgumentCount(node, name, 'at least one argument', 0));
   for (const a of args) {
-    if (!isNumber(a.type)) throw unsupported(node, name, `needs numbers, not ${sqlTypeName(a.type)}`);
+    if (!isNumber(a.type)) fail(nonNumericArgument(node, name, sqlTypeName(a.type)));
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Node } from 'ts-morph';
 import type { Expr } from './context';
-import { unsupported } from './diagnostics';
+import { fail, lossyDoubleToInteger, noCommonType, nullNotAllowed, typeMismatch } from './diagnostics';
 import { isDouble, isInteger, isScalar, sameType, sqlTypeName, type DeclaredType, type SqlType } from './types';
 
 /**
@@ -8,11 +8,13 @@ import { isDouble, isInteger, isScalar, sameType, sqlTypeName, type DeclaredType
  * it where SQL would silently change the value: a fractional double stored in an int would be rounded by the cast.
  */
 export function coerce(expr: Expr, target: DeclaredType, node: Node): string {
+  // Either side was rejected already; its diagnostic says what to fix.
+  if (expr.failed || target.failed) return expr.sql;
   const to = target.type;
   const from = expr.type;
   if (from.kind === 'null') {
     if (!target.nullable) {
-      throw unsupported(node, 'null', `null cannot be stored where ${sqlTypeName(to)} is not nullable`);
+      fail(nullNotAllowed(node, sqlTypeName(to)));
     }
     return `NULL::${sqlTypeName(to)}`;
   }
@@ -25,11 +27,7 @@ export function coerce(expr: Expr, target: DeclaredType, node: Node): string {
   }
   if (isInteger(to) && isDouble(from)) {
     if (!expr.integral) {
-      throw unsupported(
-        node,
-        'float8 to integer',
-        `a double precision value stored as ${sqlTypeName(to)} would be rounded by SQL; use Math.floor, Math.ceil, Math.round or Math.trunc`,
-      );
+      fail(lossyDoubleToInteger(node, sqlTypeName(to)));
     }
     return `(${expr.sql})::${sqlTypeName(to)}`;
   }
@@ -42,7 +40,7 @@ export function coerce(expr: Expr, target: DeclaredType, node: Node): string {
   if (to.kind === 'array' && from.kind === 'array' && isDouble(to.element) && isInteger(from.element)) {
     return `(${expr.sql})::${sqlTypeName(to)}`;
   }
-  throw unsupported(node, 'type mismatch', `${sqlTypeName(from)} cannot be stored as ${sqlTypeName(to)}`);
+  fail(typeMismatch(node, sqlTypeName(from), sqlTypeName(to)));
 }
 
 /** The common type of two branches (ternary, ??, Math.min): the wider number type, else they must agree. */
@@ -54,5 +52,5 @@ export function unify(a: SqlType, b: SqlType, node: Node): SqlType {
     if (isDouble(a) || isDouble(b)) return a.kind === 'scalar' && isDouble(a) ? a : b;
     return isScalar(a, 'bigint') ? a : b;
   }
-  throw unsupported(node, 'type mismatch', `${sqlTypeName(a)} and ${sqlTypeName(b)} have no common SQL type`);
+  fail(noCommonType(node, sqlTypeName(a), sqlTypeName(b)));
 }

@@ -1,9 +1,9 @@
 import { Node, type Expression, type Statement } from 'ts-morph';
-import { unsupported } from './diagnostics';
+import { CompileError, diagnosticsOf, fail, outsideLoop, type Diagnostic } from './diagnostics';
 import { quoteIdent, snakeCase } from './identifiers';
 import type { FunctionInfo, ProgramInfo } from './program';
 import type { RuntimeHelper } from './runtime';
-import { sqlTypeName, type DeclaredType, type SqlType } from './types';
+import { NULL_TYPE, sqlTypeName, type DeclaredType, type SqlType } from './types';
 
 /** A compiled expression: SQL text plus what the compiler knows about its value. */
 export interface Expr {
@@ -15,7 +15,11 @@ export interface Expr {
   readonly fresh?: boolean;
   /** The numeric value of a literal, for constant checks such as a non-zero divisor. */
   readonly constant?: number;
+  /** Stands for an expression that was rejected with a diagnostic, or that uses a rejected declaration. */
+  readonly failed?: boolean;
 }
+
+export const FAILED: Expr = { sql: 'NULL', type: NULL_TYPE, failed: true };
 
 export interface Variable {
   readonly sqlName: string;
@@ -34,9 +38,11 @@ interface Loop {
 export type ExpressionCompiler = (node: Expression, ctx: FunctionContext, expected?: SqlType) => Expr;
 export type StatementCompiler = (node: Statement, ctx: FunctionContext) => string[];
 
-/** Per-function state: variables, hoisted declarations, loops, and the runtime helpers used. */
+/** Per-function state: variables, hoisted declarations, loops, the runtime helpers used, and diagnostics. */
 export class FunctionContext {
   readonly declarations: string[] = [];
+  /** Failed values produced so far: a diagnostic thrown while one was being used is a consequence, not reported. */
+  private failures = 0;
   private readonly variables = new Map<Node, Variable>();
   private readonly taken = new Set<string>();
   private readonly loops: Loop[] = [];
@@ -46,6 +52,7 @@ export class FunctionContext {
     readonly program: ProgramInfo,
     readonly fn: FunctionInfo,
     readonly runtime: Set<RuntimeHelper>,
+    readonly diagnostics: Diagnostic[],
     private readonly compileExpression: ExpressionCompiler,
     private readonly compileStatement: StatementCompiler,
   ) {
@@ -56,12 +63,64 @@ export class FunctionContext {
     });
   }
 
-  expr(node: Expression, expected?: SqlType): Expr {
-    return this.compileExpression(node, this, expected);
+  /** How many failed values the function has produced; compileProgram checks that each is explained. */
+  get failureCount(): number {
+    return this.failures;
   }
 
+  /**
+   * Compiles an expression. When it is rejected, the diagnostic is recorded and a failed value stands in for it, so
+   * the rest of the function is still checked. The diagnostic is dropped when a failed operand was met on the way
+   * (`unknown + 1` reports the unknown name, not also the `+` that could not type it).
+   */
+  expr(node: Expression, expected?: SqlType): Expr {
+    const before = this.failures;
+    try {
+      const result = this.compileExpression(node, this, expected);
+      if (result.failed) this.failures++;
+      return result;
+    } catch (error) {
+      this.recover(error, node, before);
+      return FAILED;
+    }
+  }
+
+  /** Compiles statements; a rejected statement is recorded like a rejected expression and compiles to nothing. */
   statements(nodes: readonly Statement[]): string[] {
-    return nodes.flatMap((s) => this.compileStatement(s, this));
+    return nodes.flatMap((s) => this.guard(s, () => this.compileStatement(s, this), []));
+  }
+
+  /** Runs `body`; if it throws, records the diagnostic (unless it is a consequence) and returns `fallback`. */
+  guard<T>(node: Node, body: () => T, fallback: T): T {
+    const before = this.failures;
+    try {
+      return body();
+    } catch (error) {
+      this.recover(error, node, before);
+      return fallback;
+    }
+  }
+
+  /**
+   * Reports a problem of the node itself, whatever its operands did, and returns a failed value. For visitors that
+   * go on to check the operands (`a % b` reports `%`, then what is wrong inside `a` and `b`).
+   */
+  reject(diagnostic: Diagnostic): Expr {
+    this.diagnostics.push(diagnostic);
+    return this.failed();
+  }
+
+  /** Counts a failure that was already reported elsewhere (a use of a rejected declaration). */
+  failed(): Expr {
+    this.failures++;
+    return FAILED;
+  }
+
+  private recover(error: unknown, node: Node, before: number): void {
+    const diagnostics = diagnosticsOf(error, node);
+    const internal = !(error instanceof CompileError);
+    if (internal || this.failures === before) this.diagnostics.push(...diagnostics);
+    this.failures++;
   }
 
   helper(name: RuntimeHelper): string {
@@ -85,14 +144,31 @@ export class FunctionContext {
 
   /** The variable an identifier refers to, resolved through the type checker so shadowing is exact. */
   variableFor(identifier: Node): Variable | undefined {
+    const declaration = this.declarationOf(identifier);
+    return declaration ? this.variables.get(declaration) : undefined;
+  }
+
+  /** The declaration an identifier refers to, if the checker knows one. */
+  declarationOf(identifier: Node): Node | undefined {
     const parent = identifier.getParent();
     // In `{ count }` the identifier's own symbol is the property; the value read is the variable of that name.
     const symbol =
       Node.isShorthandPropertyAssignment(parent) && parent.getNameNode() === identifier
         ? parent.getValueSymbol()
         : identifier.getSymbol();
-    const declaration = symbol?.getDeclarations()[0];
-    return declaration ? this.variables.get(declaration) : undefined;
+    return symbol?.getDeclarations()[0];
+  }
+
+  /**
+   * True when a name the compiler has no variable for was declared somewhere already rejected: inside this function
+   * (a destructuring, a nested function, a catch clause: each reported where it stands) or in a top-level statement
+   * of a compiled file that was reported. Its uses are consequences, not new problems.
+   */
+  rejectedDeclaration(identifier: Node): boolean {
+    const declaration = this.declarationOf(identifier);
+    if (!declaration) return false;
+    if (this.program.rejected.has(declaration)) return true;
+    return declaration.getAncestors().some((a) => a === this.fn.node) && !this.variables.has(declaration);
   }
 
   inLoop<T>(loop: Loop, body: () => T): T {
@@ -107,7 +183,7 @@ export class FunctionContext {
   currentLoop(node: Node): Loop {
     const loop = this.loops[this.loops.length - 1];
     if (!loop) {
-      throw unsupported(node, node.getKindName(), 'outside a loop');
+      fail(outsideLoop(node));
     }
     return loop;
   }

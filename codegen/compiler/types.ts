@@ -1,5 +1,12 @@
 import { Node, SyntaxKind, type TypeNode } from 'ts-morph';
-import { unsupported } from './diagnostics';
+import {
+  circularType,
+  fail,
+  unmappedType,
+  unsupportedArrayElement,
+  unsupportedNumberType,
+  unsupportedUnionType,
+} from './diagnostics';
 import { qualified, snakeCase } from './identifiers';
 
 export type ScalarName =
@@ -23,6 +30,8 @@ export type SqlType =
 export interface DeclaredType {
   readonly type: SqlType;
   readonly nullable: boolean;
+  /** The declaration was rejected with a diagnostic: uses of it are not reported again. */
+  readonly failed?: boolean;
 }
 
 export const scalar = (name: ScalarName): SqlType => ({ kind: 'scalar', name });
@@ -32,6 +41,8 @@ export const DOUBLE = scalar('double precision');
 export const TEXT = scalar('text');
 export const BOOLEAN = scalar('boolean');
 export const NULL_TYPE: SqlType = { kind: 'null' };
+/** Stands for a type the compiler rejected (its diagnostic is already recorded), so compilation can go on. */
+export const FAILED_TYPE: DeclaredType = { type: NULL_TYPE, nullable: true, failed: true };
 
 /** The aliases of src/sqltypes.ts and the TypeScript keywords the subset maps directly. */
 const ALIASES: Record<string, ScalarName> = {
@@ -50,9 +61,10 @@ export interface TypeScope {
   aliasTarget(name: string): TypeNode | undefined;
 }
 
-export function mapTypeNode(node: TypeNode, scope: TypeScope): DeclaredType {
+/** The declared type a type annotation stands for; `aliases` are the aliases being expanded, to stop at a cycle. */
+export function mapTypeNode(node: TypeNode, scope: TypeScope, aliases: readonly string[] = []): DeclaredType {
   if (Node.isParenthesizedTypeNode(node)) {
-    return mapTypeNode(node.getTypeNode(), scope);
+    return mapTypeNode(node.getTypeNode(), scope, aliases);
   }
   if (Node.isUnionTypeNode(node)) {
     const members = node.getTypeNodes();
@@ -62,16 +74,16 @@ export function mapTypeNode(node: TypeNode, scope: TypeScope): DeclaredType {
       return { type: TEXT, nullable };
     }
     if (nonNull.length !== 1) {
-      throw unsupported(node, 'union type', 'only `T | null` and unions of string literals map to SQL types');
+      fail(unsupportedUnionType(node));
     }
-    const inner = mapTypeNode(nonNull[0]!, scope);
+    const inner = mapTypeNode(nonNull[0]!, scope, aliases);
     return { type: inner.type, nullable: true };
   }
   if (isStringLiteralType(node)) {
     return { type: TEXT, nullable: false };
   }
   if (Node.isArrayTypeNode(node)) {
-    return { type: { kind: 'array', element: elementType(node.getElementTypeNode(), scope) }, nullable: false };
+    return { type: { kind: 'array', element: elementType(node.getElementTypeNode(), scope, aliases) }, nullable: false };
   }
   switch (node.getKind()) {
     case SyntaxKind.StringKeyword:
@@ -79,7 +91,7 @@ export function mapTypeNode(node: TypeNode, scope: TypeScope): DeclaredType {
     case SyntaxKind.BooleanKeyword:
       return { type: BOOLEAN, nullable: false };
     case SyntaxKind.NumberKeyword:
-      throw unsupported(node, 'number type', 'ambiguous in SQL; use int, int8 or float8 from src/sqltypes.ts');
+      fail(unsupportedNumberType(node));
     default:
       break;
   }
@@ -87,7 +99,7 @@ export function mapTypeNode(node: TypeNode, scope: TypeScope): DeclaredType {
     const name = node.getTypeName().getText();
     const args = node.getTypeArguments();
     if (name === 'Array' && args.length === 1) {
-      return { type: { kind: 'array', element: elementType(args[0]!, scope) }, nullable: false };
+      return { type: { kind: 'array', element: elementType(args[0]!, scope, aliases) }, nullable: false };
     }
     const alias = ALIASES[name];
     if (alias) {
@@ -98,16 +110,17 @@ export function mapTypeNode(node: TypeNode, scope: TypeScope): DeclaredType {
     }
     const target = scope.aliasTarget(name);
     if (target) {
-      return mapTypeNode(target, scope);
+      if (aliases.includes(name)) fail(circularType(node, name));
+      return mapTypeNode(target, scope, [...aliases, name]);
     }
   }
-  throw unsupported(node, 'type', `\`${node.getText()}\` has no SQL mapping`);
+  fail(unmappedType(node, node.getText()));
 }
 
-function elementType(node: TypeNode, scope: TypeScope): SqlType {
-  const mapped = mapTypeNode(node, scope);
+function elementType(node: TypeNode, scope: TypeScope, aliases: readonly string[]): SqlType {
+  const mapped = mapTypeNode(node, scope, aliases);
   if (mapped.nullable || mapped.type.kind === 'array') {
-    throw unsupported(node, 'array element type', 'arrays hold non-null scalars or composites, not nulls or arrays');
+    fail(unsupportedArrayElement(node));
   }
   return mapped.type;
 }

@@ -1,22 +1,85 @@
 import { readFileSync } from 'node:fs';
+import * as diagnostics from '../compiler/diagnostics';
+import { CompileError, isDiagnosticFactory, missingGeneratedMarkers, type Diagnostic, type Location } from '../compiler/diagnostics';
 import { EXTENSION } from '../../src/extension';
 import { extensionScript } from './assemble';
 import { settingsMarkdown } from './settings';
 
-const README = 'README.md';
-const BEGIN = '<!-- settings:begin (generated from src/settings.ts by npm run codegen) -->';
-const END = '<!-- settings:end -->';
+/** A section of a hand-written Markdown file that codegen owns: the text between its two markers. */
+interface Section {
+  readonly file: string;
+  readonly begin: string;
+  readonly end: string;
+  readonly content: () => string;
+}
+
+const SECTIONS: readonly Section[] = [
+  {
+    file: 'README.md',
+    begin: '<!-- settings:begin (generated from src/settings.ts by npm run codegen) -->',
+    end: '<!-- settings:end -->',
+    content: () => settingsMarkdown(EXTENSION.settings),
+  },
+  {
+    file: 'codegen/README.md',
+    begin: '<!-- diagnostics:begin (generated from codegen/compiler/diagnostics.ts by npm run codegen) -->',
+    end: '<!-- diagnostics:end -->',
+    content: () => diagnosticsMarkdown(),
+  },
+];
 
 export const scriptPath = `sql/${EXTENSION.name}--${EXTENSION.version}.sql`;
 
-/** Every generated file and its content: the extension script, and the README with its settings table replaced. */
+/**
+ * `text` with what stands between the section's markers replaced by `content`. Markers that are missing (or out of
+ * order) are a diagnostic, not a silent skip: the generated text would otherwise stop being updated unnoticed.
+ */
+export function replaceSection(file: string, text: string, begin: string, end: string, content: string): string {
+  const start = text.indexOf(begin);
+  const stop = start >= 0 ? text.indexOf(end, start + begin.length) : -1;
+  if (start < 0) throw new CompileError(missingGeneratedMarkers({ file, line: 1, column: 1 }, begin));
+  if (stop < 0) throw new CompileError(missingGeneratedMarkers(locationOf(file, text, start), end));
+  return `${text.slice(0, start + begin.length)}\n${content}\n${text.slice(stop)}`;
+}
+
+function locationOf(file: string, text: string, index: number): Location {
+  const lines = text.slice(0, index).split('\n');
+  return { file, line: lines.length, column: lines[lines.length - 1]!.length + 1 };
+}
+
+/** The table of compiler diagnostics in codegen/README.md, from the factories themselves. */
+export function diagnosticsMarkdown(): string {
+  const cell = (s: string): string => s.replace(/\|/g, '\\|');
+  const rows = Object.entries(diagnostics)
+    .filter(([, value]) => isDiagnosticFactory(value))
+    .map(([name, value]) => ({ name, factory: value as diagnostics.DiagnosticFactory<unknown[]> }))
+    .sort((a, b) => a.factory.code - b.factory.code)
+    .map(({ name, factory }) => `| PGW${factory.code} | \`${name}\` | ${cell(factory.construct)} | ${cell(factory.why)} |`);
+  return ['| code | factory | rejects | why |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/**
+ * Every generated file and its content: the extension script, and the Markdown files with their generated sections
+ * replaced. Problems are collected, so one CompileError names all of them.
+ */
 export function generatedFiles(): Map<string, string> {
-  const files = new Map<string, string>([[scriptPath, extensionScript()]]);
-  const readme = readFileSync(README, 'utf8');
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start >= 0 && end > start) {
-    files.set(README, `${readme.slice(0, start + BEGIN.length)}\n${settingsMarkdown(EXTENSION.settings)}\n${readme.slice(end)}`);
+  const files = new Map<string, string>();
+  const problems: Diagnostic[] = [];
+  const attempt = (body: () => void): void => {
+    try {
+      body();
+    } catch (error) {
+      if (!(error instanceof CompileError)) throw error;
+      problems.push(...error.diagnostics);
+    }
+  };
+  attempt(() => files.set(scriptPath, extensionScript()));
+  for (const section of SECTIONS) {
+    attempt(() => {
+      const text = files.get(section.file) ?? readFileSync(section.file, 'utf8');
+      files.set(section.file, replaceSection(section.file, text, section.begin, section.end, section.content()));
+    });
   }
+  if (problems.length > 0) throw new CompileError(problems);
   return files;
 }

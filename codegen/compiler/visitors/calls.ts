@@ -2,13 +2,27 @@ import { Node, type ArrowFunction, type CallExpression, type Expression } from '
 import { MATH } from '../builtins';
 import { coerce } from '../coercion';
 import type { Expr, FunctionContext } from '../context';
-import { unsupported } from '../diagnostics';
+import {
+  fail,
+  internalError,
+  optionalChaining,
+  pushAsValue,
+  sortInPlace,
+  unknownFunction,
+  unsupportedComparator,
+  unsupportedExpression,
+  unsupportedMethod,
+  unsupportedSort,
+  wrongArgumentCount,
+} from '../diagnostics';
 import { qualified } from '../identifiers';
 import { BOOLEAN, isNumber, sqlTypeName } from '../types';
 
 export function callExpression(node: Expression, ctx: FunctionContext): Expr {
-  if (!Node.isCallExpression(node)) throw unsupported(node, node.getKindName(), 'expected a call');
+  if (!Node.isCallExpression(node)) fail(internalError(node, 'expected a call'));
   const callee = node.getExpression();
+  if (node.hasQuestionDotToken()) fail(optionalChaining(node));
+  if (node.getTypeArguments().length > 0) fail(unsupportedExpression(node, 'a call with type arguments'));
   const builtin = MATH[callee.getText()];
   if (builtin) {
     return builtin(node.getArguments().map((a) => ctx.expr(a as Expression)), node, ctx);
@@ -19,37 +33,47 @@ export function callExpression(node: Expression, ctx: FunctionContext): Expr {
   if (Node.isIdentifier(callee)) {
     return compiledCall(node, ctx);
   }
-  throw unsupported(node, 'call', `\`${callee.getText()}\` is outside the supported subset`);
+  fail(unknownFunction(node, callee.getText()));
 }
 
-/** A call to another compiled function: arguments are converted exactly as for assignment. */
+/** A call to another compiled function (exported or module-private): arguments are converted as for assignment. */
 function compiledCall(node: CallExpression, ctx: FunctionContext): Expr {
-  const symbol = node.getExpression().getSymbol();
+  const callee = node.getExpression();
+  // A local that was rejected where it was declared (`const g = (a: int) => a;`) is not reported again.
+  if (ctx.variableFor(callee)?.declared.failed) return ctx.failed();
+  const symbol = callee.getSymbol();
   const target = symbol?.isAlias() ? symbol.getAliasedSymbol() : symbol;
   const declaration = target?.getDeclarations()[0];
   const info = declaration ? ctx.program.functionFor(declaration) : undefined;
   if (!info) {
-    throw unsupported(node, 'call', `\`${node.getExpression().getText()}\` is not a builtin or an exported compiled function`);
+    // A function the compiler rejected where it is declared (an overload, a nested function) is not reported again.
+    if (declaration && (ctx.program.rejected.has(declaration) || ctx.rejectedDeclaration(callee))) return ctx.failed();
+    fail(unknownFunction(node, callee.getText()));
   }
-  const args = node.getArguments().map((a, i) => {
+  const args = node.getArguments();
+  if (args.length !== info.params.length) {
+    const n = info.params.length;
+    fail(wrongArgumentCount(node, `${info.name}()`, `${n} argument${n === 1 ? '' : 's'}`, args.length));
+  }
+  const values = args.map((a, i) => {
     const param = info.params[i]!;
     return coerce(ctx.expr(a as Expression, param.declared.type), param.declared, a);
   });
-  return { sql: `${qualified(info.sqlName)}(${args.join(', ')})`, type: info.returns.type };
+  return { sql: `${qualified(info.sqlName)}(${values.join(', ')})`, type: info.returns.type, failed: info.returns.failed };
 }
 
 function arrayMethod(node: CallExpression, method: string, receiverNode: Expression, ctx: FunctionContext): Expr {
   const receiver = ctx.expr(receiverNode);
   if (receiver.type.kind !== 'array') {
-    throw unsupported(node, `.${method}()`, `method calls on ${sqlTypeName(receiver.type)} are outside the subset`);
+    fail(unsupportedMethod(node, method, receiver.failed ? 'a rejected value' : sqlTypeName(receiver.type)));
   }
   const args = node.getArguments() as Expression[];
   switch (method) {
     case 'slice':
-      if (args.length > 0) throw unsupported(node, '.slice()', 'only the copying form `.slice()` is supported');
+      if (args.length > 0) fail(unsupportedMethod(node, 'slice', 'arrays with arguments (only the copying form `.slice()`)'));
       return { ...receiver, fresh: true };
     case 'includes': {
-      if (args.length !== 1) throw unsupported(node, '.includes()', 'takes one argument');
+      if (args.length !== 1) fail(wrongArgumentCount(node, '.includes()', 'one argument', args.length));
       const value = ctx.expr(args[0]!, receiver.type.element);
       // Both sides agree that NaN is included in an array holding NaN (SameValueZero and float8 equality).
       return { sql: `(${value.sql} = ANY(${receiver.sql}))`, type: BOOLEAN };
@@ -57,9 +81,9 @@ function arrayMethod(node: CallExpression, method: string, receiverNode: Express
     case 'sort':
       return sort(node, receiver, args);
     case 'push':
-      throw unsupported(node, '.push()', 'push is a statement (`xs.push(v);`), not a value');
+      fail(pushAsValue(node));
     default:
-      throw unsupported(node, `.${method}()`, 'array method outside the subset');
+      fail(unsupportedMethod(node, method, 'arrays'));
   }
 }
 
@@ -69,12 +93,12 @@ function arrayMethod(node: CallExpression, method: string, receiverNode: Express
  */
 function sort(node: CallExpression, receiver: Expr, args: Expression[]): Expr {
   if (!receiver.fresh) {
-    throw unsupported(node, '.sort()', 'sort mutates its array in JavaScript; sort a copy: [...xs].sort(...)');
+    fail(sortInPlace(node));
   }
   const element = receiver.type.kind === 'array' ? receiver.type.element : receiver.type;
   const comparator = args[0];
   if (args.length !== 1 || !comparator || !Node.isArrowFunction(comparator) || !isNumber(element)) {
-    throw unsupported(node, '.sort()', 'needs a numeric array and a comparator (a, b) => a - b or (a, b) => b - a');
+    fail(unsupportedSort(node));
   }
   const direction = comparatorDirection(comparator);
   // JavaScript's sort is stable: elements the comparator calls equal (0 and -0) keep their order.
@@ -86,10 +110,12 @@ function sort(node: CallExpression, receiver: Expr, args: Expression[]): Expr {
 }
 
 function comparatorDirection(fn: ArrowFunction): 'asc' | 'desc' {
-  const [a, b] = fn.getParameters().map((p) => p.getName());
+  const params = fn.getParameters();
+  const [a, b] = params.map((p) => p.getNameNode().getText());
   const body = fn.getBody().getText().replace(/\s+/g, '');
-  if (body === `${a}-${b}`) return 'asc';
-  if (body === `${b}-${a}`) return 'desc';
-  throw unsupported(fn, 'sort comparator', 'only (a, b) => a - b and (a, b) => b - a are supported');
+  const simple = params.length === 2 && params.every((p) => Node.isIdentifier(p.getNameNode()) && !p.hasInitializer());
+  if (simple && a !== b && body === `${a}-${b}`) return 'asc';
+  if (simple && a !== b && body === `${b}-${a}`) return 'desc';
+  fail(unsupportedComparator(fn));
 }
 

@@ -1,7 +1,15 @@
 import { Node, type Expression, type Type } from 'ts-morph';
 import { coerce, unify } from '../coercion';
 import type { Expr, FunctionContext } from '../context';
-import { unsupported } from '../diagnostics';
+import {
+  fail,
+  internalError,
+  unsupportedArraySpread,
+  unsupportedObjectProperty,
+  unsupportedObjectSpread,
+  untypedEmptyArray,
+  untypedObjectLiteral,
+} from '../diagnostics';
 import { quoteIdent } from '../identifiers';
 import { sqlTypeName, type SqlType } from '../types';
 
@@ -10,18 +18,19 @@ import { sqlTypeName, type SqlType } from '../types';
  * interface's declaration order, which is the composite type's column order.
  */
 export function objectLiteral(node: Expression, ctx: FunctionContext, expected?: SqlType): Expr {
-  if (!Node.isObjectLiteralExpression(node)) throw unsupported(node, node.getKindName(), 'expected an object literal');
+  if (!Node.isObjectLiteralExpression(node)) fail(internalError(node, 'expected an object literal'));
   const name = expected?.kind === 'composite' ? expected.name : interfaceName(node.getContextualType());
   const iface = name ? ctx.program.interfaces.get(name) : undefined;
   if (!iface) {
-    throw unsupported(node, 'object literal', 'needs an interface type from the compiled sources (annotate the variable)');
+    fail(untypedObjectLiteral(node));
   }
   const values = new Map<string, string>();
   for (const property of node.getProperties()) {
     if (Node.isSpreadAssignment(property)) {
       const source = ctx.expr(property.getExpression());
+      if (source.failed) continue;
       if (source.type.kind !== 'composite' || source.type.name !== iface.name) {
-        throw unsupported(property, 'object spread', `only a ${iface.name} can be spread into a ${iface.name}`);
+        fail(unsupportedObjectSpread(property, iface.name));
       }
       for (const field of iface.fields) values.set(field.name, `(${source.sql}).${quoteIdent(field.name)}`);
       continue;
@@ -29,9 +38,10 @@ export function objectLiteral(node: Expression, ctx: FunctionContext, expected?:
     const fieldName = Node.isPropertyAssignment(property) || Node.isShorthandPropertyAssignment(property) ? property.getName() : undefined;
     const field = iface.fields.find((f) => f.name === fieldName);
     if (!field || !(Node.isPropertyAssignment(property) || Node.isShorthandPropertyAssignment(property))) {
-      throw unsupported(property, 'object property', 'only `name: value`, shorthand and spread properties of the interface');
+      fail(unsupportedObjectProperty(property));
     }
-    const valueNode = Node.isPropertyAssignment(property) ? property.getInitializerOrThrow() : property.getNameNode();
+    const valueNode = Node.isPropertyAssignment(property) ? property.getInitializer() : property.getNameNode();
+    if (!valueNode) fail(unsupportedObjectProperty(property));
     values.set(field.name, coerce(ctx.expr(valueNode, field.declared.type), field.declared, valueNode));
   }
   const columns = iface.fields.map((f) => values.get(f.name) ?? `NULL::${sqlTypeName(f.declared.type)}`);
@@ -45,7 +55,7 @@ function interfaceName(type: Type | undefined): string | undefined {
 
 /** Array literals, with spreads of other arrays; an empty literal takes its type from the declaration. */
 export function arrayLiteral(node: Expression, ctx: FunctionContext, expected?: SqlType): Expr {
-  if (!Node.isArrayLiteralExpression(node)) throw unsupported(node, node.getKindName(), 'expected an array literal');
+  if (!Node.isArrayLiteralExpression(node)) fail(internalError(node, 'expected an array literal'));
   const pieces: string[] = [];
   let run: string[] = [];
   let element: SqlType | undefined = expected?.kind === 'array' ? expected.element : undefined;
@@ -56,7 +66,7 @@ export function arrayLiteral(node: Expression, ctx: FunctionContext, expected?: 
   for (const item of node.getElements()) {
     if (Node.isSpreadElement(item)) {
       const source = ctx.expr(item.getExpression());
-      if (source.type.kind !== 'array') throw unsupported(item, 'spread', 'only arrays can be spread into arrays');
+      if (source.type.kind !== 'array') fail(unsupportedArraySpread(item));
       element = element ? unify(element, source.type.element, item) : source.type.element;
       flush();
       pieces.push(source.sql);
@@ -68,7 +78,7 @@ export function arrayLiteral(node: Expression, ctx: FunctionContext, expected?: 
   }
   flush();
   if (!element || element.kind === 'null') {
-    throw unsupported(node, 'array literal', 'an empty array needs a declared element type');
+    fail(untypedEmptyArray(node));
   }
   const type: SqlType = { kind: 'array', element };
   const typeName = sqlTypeName(type);

@@ -1,6 +1,6 @@
 import { SyntaxKind, type Expression } from 'ts-morph';
 import type { Expr, FunctionContext } from '../context';
-import { unsupported } from '../diagnostics';
+import { fail, unsupportedExpression } from '../diagnostics';
 import type { SqlType } from '../types';
 import { elementAccess, propertyAccess } from './access';
 import { callExpression } from './calls';
@@ -45,7 +45,7 @@ const VISITORS: Partial<Record<SyntaxKind, ExpressionVisitor>> = {
 export function compileExpression(node: Expression, ctx: FunctionContext, expected?: SqlType): Expr {
   const visitor = VISITORS[node.getKind()];
   if (!visitor) {
-    throw unsupported(node, node.getKindName(), 'this kind of expression is outside the supported subset');
+    fail(unsupportedExpression(node, node.getKindName()));
   }
   return visitor(node, ctx, expected);
 }

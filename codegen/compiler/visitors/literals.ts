@@ -1,13 +1,22 @@
 import { Node, type Expression } from 'ts-morph';
 import type { Expr, FunctionContext } from '../context';
-import { unsupported } from '../diagnostics';
+import {
+  aliasedPushedArray,
+  doubleInTemplate,
+  fail,
+  internalError,
+  nullableInTemplate,
+  undefinedValue,
+  unknownIdentifier,
+  unsupportedInTemplate,
+} from '../diagnostics';
 import { quoteLiteral } from '../identifiers';
 import { BIGINT, BOOLEAN, DOUBLE, INTEGER, NULL_TYPE, TEXT, isDouble, isInteger, isScalar } from '../types';
 
 const INT4_MAX = 2147483647;
 
 export function numericLiteral(node: Expression): Expr {
-  if (!Node.isNumericLiteral(node)) throw unsupported(node, node.getKindName(), 'expected a number');
+  if (!Node.isNumericLiteral(node)) fail(internalError(node, 'expected a number'));
   const value = node.getLiteralValue();
   const text = node.getText();
   if (Number.isSafeInteger(value) && /^[0-9_]+$/.test(text)) {
@@ -29,7 +38,7 @@ export function stringLiteral(node: Expression): Expr {
   if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) {
     return { sql: quoteLiteral(node.getLiteralValue()), type: TEXT };
   }
-  throw unsupported(node, node.getKindName(), 'expected a string');
+  fail(internalError(node, 'expected a string'));
 }
 
 export const trueKeyword = (): Expr => ({ sql: 'true', type: BOOLEAN });
@@ -38,26 +47,19 @@ export const nullKeyword = (): Expr => ({ sql: 'NULL', type: NULL_TYPE });
 
 /** Template strings become `||` chains of text; every piece's text form is the same in JavaScript and SQL. */
 export function templateExpression(node: Expression, ctx: FunctionContext): Expr {
-  if (!Node.isTemplateExpression(node)) throw unsupported(node, node.getKindName(), 'expected a template');
+  if (!Node.isTemplateExpression(node)) fail(internalError(node, 'expected a template'));
   const parts: string[] = [];
   const head = node.getHead().getLiteralText();
   if (head) parts.push(quoteLiteral(head));
   for (const span of node.getTemplateSpans()) {
     const inner = span.getExpression();
     const value = ctx.expr(inner);
-    if (ctx.mayBeNull(inner)) {
-      throw unsupported(inner, 'template interpolation', 'a nullable value prints "null" in JavaScript and nothing in SQL');
-    }
-    if (isDouble(value.type)) {
-      throw unsupported(
-        inner,
-        'template interpolation',
-        'float8 values print differently in JavaScript and SQL (exponents); store the value in an int first',
-      );
-    }
+    if (value.failed) continue;
+    if (ctx.mayBeNull(inner)) fail(nullableInTemplate(inner));
+    if (isDouble(value.type)) fail(doubleInTemplate(inner));
     if (isScalar(value.type, 'text')) parts.push(value.sql);
     else if (isInteger(value.type) || isScalar(value.type, 'boolean')) parts.push(`(${value.sql})::text`);
-    else throw unsupported(inner, 'template interpolation', 'only int, int8, text and boolean values can be interpolated');
+    else fail(unsupportedInTemplate(inner));
     const literal = span.getLiteral().getLiteralText();
     if (literal) parts.push(quoteLiteral(literal));
   }
@@ -69,18 +71,25 @@ export function identifier(node: Expression, ctx: FunctionContext): Expr {
   const text = node.getText();
   const variable = ctx.variableFor(node);
   if (variable) {
+    if (variable.declared.failed) return ctx.failed();
     if (variable.declared.type.kind === 'array' && variable.owned && isCopiedByReference(node)) {
-      throw unsupported(node, 'array alias', `\`${text}\` is changed with push; copy it with [...${text}] so no alias sees the change`);
+      fail(aliasedPushedArray(node, text));
     }
     return { sql: variable.sqlName, type: variable.declared.type, integral: variable.integral };
   }
-  if (text === 'NaN' || text === 'Infinity') {
+  if (ctx.rejectedDeclaration(node)) return ctx.failed();
+  if (isGlobal(node, 'NaN') || isGlobal(node, 'Infinity')) {
     return { sql: `${formatDouble(text === 'NaN' ? NaN : Infinity)}::double precision`, type: DOUBLE };
   }
-  if (text === 'undefined') {
-    throw unsupported(node, 'undefined', 'use null; SQL has one kind of missing value');
-  }
-  throw unsupported(node, 'identifier', `\`${text}\` is not a parameter, local variable or supported global`);
+  if (isGlobal(node, 'undefined')) fail(undefinedValue(node));
+  fail(unknownIdentifier(node, text));
+}
+
+/** The global of that name, not a local that shadows it. */
+function isGlobal(node: Node, name: string): boolean {
+  if (node.getText() !== name) return false;
+  const declaration = node.getSymbol()?.getDeclarations()[0];
+  return !declaration || declaration.getSourceFile().isDeclarationFile();
 }
 
 function isCopiedByReference(node: Node): boolean {
@@ -94,12 +103,12 @@ function isCopiedByReference(node: Node): boolean {
 }
 
 export function parenthesized(node: Expression, ctx: FunctionContext, expected?: Parameters<FunctionContext['expr']>[1]): Expr {
-  if (!Node.isParenthesizedExpression(node)) throw unsupported(node, node.getKindName(), 'expected parentheses');
+  if (!Node.isParenthesizedExpression(node)) fail(internalError(node, 'expected parentheses'));
   return ctx.expr(node.getExpression(), expected);
 }
 
 /** `x!` asserts non-null to TypeScript only; SQL has nothing to do. */
 export function nonNull(node: Expression, ctx: FunctionContext, expected?: Parameters<FunctionContext['expr']>[1]): Expr {
-  if (!Node.isNonNullExpression(node)) throw unsupported(node, node.getKindName(), 'expected `!`');
+  if (!Node.isNonNullExpression(node)) fail(internalError(node, 'expected `!`'));
   return ctx.expr(node.getExpression(), expected);
 }

@@ -1,11 +1,26 @@
 import { Node, SyntaxKind, type Expression } from 'ts-morph';
 import { unify } from '../coercion';
 import type { Expr, FunctionContext } from '../context';
-import { unsupported } from '../diagnostics';
+import {
+  fail,
+  internalError,
+  looseEquality,
+  neverEqual,
+  nonNumericOperand,
+  nullableDoubleEquality,
+  numericArithmetic,
+  referenceEquality,
+  truthiness,
+  unorderedTypes,
+  unsupportedOperator,
+  valueOnlyEquality,
+} from '../diagnostics';
 import { BIGINT, BOOLEAN, DOUBLE, isDouble, isInteger, isNumber, isScalar, sqlTypeName, type SqlType } from '../types';
 import { formatDouble } from './literals';
 
 type Visitor = (node: Expression, ctx: FunctionContext, expected?: SqlType) => Expr;
+
+const ASSIGNMENTS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '**=', '&=', '|=', '^=', '<<=', '>>=', '>>>=', '&&=', '||=', '??=']);
 
 const ORDERING: Record<string, { op: string; helper: 'js_lt' | 'js_le' | 'js_gt' | 'js_ge' }> = {
   '<': { op: '<', helper: 'js_lt' },
@@ -15,7 +30,7 @@ const ORDERING: Record<string, { op: string; helper: 'js_lt' | 'js_le' | 'js_gt'
 };
 
 export const binaryExpression: Visitor = (node, ctx) => {
-  if (!Node.isBinaryExpression(node)) throw unsupported(node, node.getKindName(), 'expected a binary expression');
+  if (!Node.isBinaryExpression(node)) fail(internalError(node, 'expected a binary expression'));
   const operator = node.getOperatorToken().getText();
   const leftNode = node.getLeft();
   const rightNode = node.getRight();
@@ -41,11 +56,16 @@ export const binaryExpression: Visitor = (node, ctx) => {
       const right = ctx.expr(rightNode, left.type);
       return { sql: `COALESCE(${left.sql}, ${right.sql})`, type: unify(left.type, right.type, node) };
     }
-    case '==':
-    case '!=':
-      throw unsupported(node.getOperatorToken(), `operator ${operator}`, `use ${operator}= ; loose equality coerces types`);
-    default:
-      throw unsupported(node.getOperatorToken(), `operator ${operator}`, 'outside the supported subset');
+    default: {
+      const operatorToken = node.getOperatorToken();
+      const rejected = ctx.reject(
+        operator === '==' || operator === '!=' ? looseEquality(operatorToken, operator) : unsupportedOperator(operatorToken, operator),
+      );
+      // The operands may hold problems of their own. (Not the target of an assignment: `y = n` assigns to y.)
+      if (!ASSIGNMENTS.has(operator)) ctx.expr(leftNode);
+      ctx.expr(rightNode);
+      return rejected;
+    }
   }
 };
 
@@ -68,12 +88,8 @@ export function binaryOperation(node: Node, operator: string, left: Expr, right:
 
 function requireNumbers(node: Node, operator: string, left: Expr, right: Expr): void {
   for (const side of [left, right]) {
-    if (isScalar(side.type, 'numeric')) {
-      throw unsupported(node, `operator ${operator}`, 'numeric arithmetic is decimal in SQL and binary in JavaScript; use float8');
-    }
-    if (!isNumber(side.type)) {
-      throw unsupported(node, `operator ${operator}`, `needs numbers, not ${sqlTypeName(side.type)} (use a template string for text)`);
-    }
+    if (isScalar(side.type, 'numeric')) fail(numericArithmetic(node, operator));
+    if (!isNumber(side.type)) fail(nonNumericOperand(node, operator, sqlTypeName(side.type)));
   }
 }
 
@@ -121,7 +137,7 @@ function ordering(node: Node, operator: string, left: Expr, right: Expr, ctx: Fu
   if (isScalar(left.type, 'timestamptz') && isScalar(right.type, 'timestamptz')) {
     return { sql: `(${left.sql} ${op} ${right.sql})`, type: BOOLEAN };
   }
-  throw unsupported(node, `operator ${operator}`, `cannot order ${sqlTypeName(left.type)} and ${sqlTypeName(right.type)}`);
+  fail(unorderedTypes(node, operator, sqlTypeName(left.type), sqlTypeName(right.type)));
 }
 
 /** Types whose === means something else in JavaScript than = in SQL. */
@@ -132,31 +148,32 @@ const BY_VALUE_ONLY_IN_SQL: readonly (readonly ['timestamptz' | 'jsonb' | 'inter
 ];
 
 function equality(node: Expression, negate: boolean, ctx: FunctionContext): Expr {
-  if (!Node.isBinaryExpression(node)) throw unsupported(node, node.getKindName(), 'expected a binary expression');
+  if (!Node.isBinaryExpression(node)) fail(internalError(node, 'expected a binary expression'));
   const leftNode = node.getLeft();
   const rightNode = node.getRight();
   const left = ctx.expr(leftNode);
   const right = ctx.expr(rightNode, left.type);
+  if (left.failed || right.failed) return { sql: 'NULL', type: BOOLEAN, failed: true };
   if (left.type.kind === 'null' || right.type.kind === 'null') {
     const other = left.type.kind === 'null' ? right : left;
     return { sql: `(${other.sql} IS ${negate ? 'NOT ' : ''}NULL)`, type: BOOLEAN };
   }
   if (left.type.kind !== 'scalar' || right.type.kind !== 'scalar') {
-    throw unsupported(node, 'equality', 'arrays and objects compare by reference in JavaScript; compare their fields');
+    fail(referenceEquality(node));
   }
   const nullable = ctx.mayBeNull(leftNode) || ctx.mayBeNull(rightNode);
   if (isDouble(left.type) || isDouble(right.type)) {
     if (nullable) {
-      throw unsupported(node, 'equality', 'narrow nullable float8 values with `!== null` before comparing them');
+      fail(nullableDoubleEquality(node));
     }
     const sql = `${ctx.helper('js_eq')}(${left.sql}, ${right.sql})`;
     return { sql: negate ? `(NOT ${sql})` : sql, type: BOOLEAN };
   }
   if (isNumber(left.type) !== isNumber(right.type)) {
-    throw unsupported(node, 'equality', `${sqlTypeName(left.type)} and ${sqlTypeName(right.type)} are never equal`);
+    fail(neverEqual(node, sqlTypeName(left.type), sqlTypeName(right.type)));
   }
   for (const [name, why] of BY_VALUE_ONLY_IN_SQL) {
-    if (isScalar(left.type, name) || isScalar(right.type, name)) throw unsupported(node, 'equality', why);
+    if (isScalar(left.type, name) || isScalar(right.type, name)) fail(valueOnlyEquality(node, why));
   }
   if (nullable) {
     return { sql: `(${left.sql} IS ${negate ? '' : 'NOT '}DISTINCT FROM ${right.sql})`, type: BOOLEAN };
@@ -165,28 +182,29 @@ function equality(node: Expression, negate: boolean, ctx: FunctionContext): Expr
 }
 
 function logical(node: Expression, op: 'AND' | 'OR', ctx: FunctionContext): Expr {
-  if (!Node.isBinaryExpression(node)) throw unsupported(node, node.getKindName(), 'expected a binary expression');
+  if (!Node.isBinaryExpression(node)) fail(internalError(node, 'expected a binary expression'));
   const left = ctx.expr(node.getLeft());
   const right = ctx.expr(node.getRight());
   for (const [side, expr] of [[node.getLeft(), left], [node.getRight(), right]] as const) {
+    if (expr.failed) continue;
     if (!isScalar(expr.type, 'boolean') || ctx.mayBeNull(side)) {
-      throw unsupported(side, `operator ${op === 'AND' ? '&&' : '||'}`, 'operands must be non-null booleans; truthiness is outside the subset');
+      fail(truthiness(side, `operand of ${op === 'AND' ? '&&' : '||'}`));
     }
   }
   return { sql: `(${left.sql} ${op} ${right.sql})`, type: BOOLEAN };
 }
 
 export const prefixUnary: Visitor = (node, ctx) => {
-  if (!Node.isPrefixUnaryExpression(node)) throw unsupported(node, node.getKindName(), 'expected a unary expression');
+  if (!Node.isPrefixUnaryExpression(node)) fail(internalError(node, 'expected a unary expression'));
   const operand = ctx.expr(node.getOperand());
   switch (node.getOperatorToken()) {
     case SyntaxKind.ExclamationToken:
       if (!isScalar(operand.type, 'boolean') || ctx.mayBeNull(node.getOperand())) {
-        throw unsupported(node, 'operator !', 'the operand must be a non-null boolean; truthiness is outside the subset');
+        fail(truthiness(node, 'operand of !'));
       }
       return { sql: `(NOT ${operand.sql})`, type: BOOLEAN };
     case SyntaxKind.MinusToken:
-      if (!isNumber(operand.type)) throw unsupported(node, 'operator -', 'needs a number');
+      if (!isNumber(operand.type)) fail(nonNumericOperand(node, '-', sqlTypeName(operand.type)));
       if (operand.constant !== undefined) {
         const value = -operand.constant;
         if (Object.is(value, -0)) {
@@ -202,21 +220,22 @@ export const prefixUnary: Visitor = (node, ctx) => {
       }
       return { ...operand, sql: `(- ${operand.sql})` };
     case SyntaxKind.PlusToken:
-      if (!isNumber(operand.type)) throw unsupported(node, 'operator +', 'unary plus converts to number; outside the subset');
+      if (!isNumber(operand.type)) fail(nonNumericOperand(node, '+', sqlTypeName(operand.type)));
       return operand;
     default:
-      throw unsupported(node, 'prefix operator', `${node.getText()} is outside the subset (++/-- only as statements)`);
+      fail(unsupportedOperator(node, `${prefixOperator(node.getOperatorToken())} (++/-- only as statements)`));
   }
 };
 
 export const conditional: Visitor = (node, ctx, expected) => {
-  if (!Node.isConditionalExpression(node)) throw unsupported(node, node.getKindName(), 'expected a conditional');
+  if (!Node.isConditionalExpression(node)) fail(internalError(node, 'expected a conditional'));
   const condition = ctx.expr(node.getCondition());
-  if (!isScalar(condition.type, 'boolean') || ctx.mayBeNull(node.getCondition())) {
-    throw unsupported(node.getCondition(), 'conditional', 'the condition must be a non-null boolean');
-  }
   const whenTrue = ctx.expr(node.getWhenTrue(), expected);
   const whenFalse = ctx.expr(node.getWhenFalse(), expected ?? whenTrue.type);
+  if (condition.failed || whenTrue.failed || whenFalse.failed) return ctx.failed();
+  if (!isScalar(condition.type, 'boolean') || ctx.mayBeNull(node.getCondition())) {
+    fail(truthiness(node.getCondition(), 'condition of ?:'));
+  }
   const type = unify(whenTrue.type, whenFalse.type, node);
   return {
     sql: `CASE WHEN ${condition.sql} THEN ${whenTrue.sql} ELSE ${whenFalse.sql} END`,
@@ -224,3 +243,16 @@ export const conditional: Visitor = (node, ctx, expected) => {
     integral: isDouble(type) ? Boolean(whenTrue.integral || isInteger(whenTrue.type)) && Boolean(whenFalse.integral || isInteger(whenFalse.type)) : false,
   };
 };
+
+function prefixOperator(kind: SyntaxKind): string {
+  switch (kind) {
+    case SyntaxKind.PlusPlusToken:
+      return '++';
+    case SyntaxKind.MinusMinusToken:
+      return '--';
+    case SyntaxKind.TildeToken:
+      return '~';
+    default:
+      return SyntaxKind[kind];
+  }
+}

@@ -1,8 +1,21 @@
 import { Node, SyntaxKind, type Expression, type Statement, type VariableDeclaration } from 'ts-morph';
 import { coerce } from '../coercion';
 import type { FunctionContext } from '../context';
-import { unsupported } from '../diagnostics';
-import { mapTypeNode, isScalar, type DeclaredType } from '../types';
+import {
+  destructuring,
+  fail,
+  labelledJump,
+  pushOnSharedArray,
+  returnWithoutValue,
+  truthiness,
+  unsupportedAssignment,
+  unsupportedExpressionStatement,
+  unsupportedForInitializer,
+  unsupportedForOf,
+  unsupportedStatement,
+  untypedVariable,
+} from '../diagnostics';
+import { FAILED_TYPE, mapTypeNode, isScalar, type DeclaredType } from '../types';
 import { binaryOperation } from './operators';
 
 type StatementVisitor = (node: Statement, ctx: FunctionContext) => string[];
@@ -11,8 +24,9 @@ const indent = (lines: string[]): string[] => lines.map((l) => `  ${l}`);
 
 function condition(node: Expression, ctx: FunctionContext): string {
   const value = ctx.expr(node);
+  if (value.failed) return value.sql;
   if (!isScalar(value.type, 'boolean') || ctx.mayBeNull(node)) {
-    throw unsupported(node, 'condition', 'must be a non-null boolean; truthiness is outside the subset');
+    fail(truthiness(node, 'condition'));
   }
   return value.sql;
 }
@@ -20,28 +34,34 @@ function condition(node: Expression, ctx: FunctionContext): string {
 const variableStatement: StatementVisitor = (node, ctx) =>
   Node.isVariableStatement(node) ? declareVariables(node.getDeclarations(), ctx) : [];
 
+/**
+ * Declarations, each checked on its own: a rejected one is still declared (with a failed type when its type is
+ * unknown), so its uses are not reported as unknown names.
+ */
 function declareVariables(declarations: readonly VariableDeclaration[], ctx: FunctionContext): string[] {
   const lines: string[] = [];
   for (const decl of declarations) {
     const nameNode = decl.getNameNode();
     if (!Node.isIdentifier(nameNode)) {
-      throw unsupported(nameNode, 'destructuring', 'declare one variable per name');
+      ctx.guard(nameNode, () => fail(destructuring(nameNode)), undefined);
+      continue;
     }
     const typeNode = decl.getTypeNode();
     const init = decl.getInitializer();
-    const declaredType = typeNode ? mapTypeNode(typeNode, ctx.program) : undefined;
+    const declaredType = typeNode ? ctx.guard(typeNode, () => mapTypeNode(typeNode, ctx.program), FAILED_TYPE) : undefined;
     if (!init) {
-      if (!declaredType) throw unsupported(decl, 'variable', 'a variable without an initializer needs a type annotation');
-      ctx.declare(decl, nameNode.getText(), declaredType, false);
+      if (!declaredType) ctx.guard(decl, () => fail(untypedVariable(decl)), undefined);
+      ctx.declare(decl, nameNode.getText(), declaredType ?? FAILED_TYPE, false);
       continue;
     }
     const value = ctx.expr(init, declaredType?.type);
-    const declared: DeclaredType = declaredType ?? { type: value.type, nullable: ctx.mayBeNull(init) };
-    if (declared.type.kind === 'null') {
-      throw unsupported(decl, 'variable', 'a variable initialised with null needs a type annotation');
+    let declared: DeclaredType = declaredType ?? (value.failed ? FAILED_TYPE : { type: value.type, nullable: ctx.mayBeNull(init) });
+    if (declared.type.kind === 'null' && !declared.failed) {
+      ctx.guard(decl, () => fail(untypedVariable(decl)), undefined);
+      declared = FAILED_TYPE;
     }
     const owned = Node.isArrayLiteralExpression(init);
-    const sql = coerce(value, declared, init);
+    const sql = ctx.guard(init, () => coerce(value, declared, init), 'NULL');
     // Only a const keeps what is known of its value; a let may be reassigned a fraction later.
     const integral = decl.getVariableStatement()?.getDeclarationKind() === 'const' && Boolean(value.integral);
     const variable = ctx.declare(decl, nameNode.getText(), declared, owned, integral);
@@ -62,7 +82,14 @@ function effect(expr: Expression, ctx: FunctionContext): string[] {
     const target = expr.getLeft();
     if (operator === '=' || COMPOUND[operator]) {
       const variable = Node.isIdentifier(target) ? ctx.variableFor(target) : undefined;
-      if (!variable) throw unsupported(target, 'assignment', 'only local variables and parameters can be assigned');
+      if (!variable) {
+        if (Node.isIdentifier(target) && ctx.rejectedDeclaration(target)) {
+          ctx.expr(expr.getRight());
+          ctx.failed();
+          return [];
+        }
+        fail(unsupportedAssignment(target));
+      }
       const value =
         operator === '='
           ? ctx.expr(expr.getRight(), variable.declared.type)
@@ -87,13 +114,14 @@ function effect(expr: Expression, ctx: FunctionContext): string[] {
       return push(expr.getArguments() as Expression[], callee.getExpression(), ctx);
     }
   }
-  throw unsupported(expr, 'expression statement', 'only assignments, ++/-- and array push are statements here');
+  fail(unsupportedExpressionStatement(expr));
 }
 
 function push(args: Expression[], receiverNode: Expression, ctx: FunctionContext): string[] {
   const variable = Node.isIdentifier(receiverNode) ? ctx.variableFor(receiverNode) : undefined;
+  if (variable?.declared.failed) return [];
   if (!variable || variable.declared.type.kind !== 'array' || !variable.owned) {
-    throw unsupported(receiverNode, '.push()', 'push only onto a local array declared here with an array literal');
+    fail(pushOnSharedArray(receiverNode));
   }
   const element = variable.declared.type.element;
   return args.map((arg) => {
@@ -132,11 +160,12 @@ const forOfStatement: StatementVisitor = (node, ctx) => {
   const initializer = node.getInitializer();
   const decl = Node.isVariableDeclarationList(initializer) ? initializer.getDeclarations() : [];
   if (decl.length !== 1 || !Node.isIdentifier(decl[0]!.getNameNode()) || node.isAwaited()) {
-    throw unsupported(node, 'for...of', 'declare exactly one loop variable: for (const x of xs)');
+    fail(unsupportedForOf(node));
   }
   const array = ctx.expr(node.getExpression());
-  if (array.type.kind !== 'array') throw unsupported(node.getExpression(), 'for...of', 'iterates arrays only');
-  const variable = ctx.declare(decl[0]!, decl[0]!.getName(), { type: array.type.element, nullable: false }, false);
+  if (array.type.kind !== 'array' && !array.failed) fail(unsupportedForOf(node.getExpression()));
+  const element: DeclaredType = array.type.kind === 'array' ? { type: array.type.element, nullable: false } : FAILED_TYPE;
+  const variable = ctx.declare(decl[0]!, decl[0]!.getName(), element, false);
   const inner = ctx.inLoop({}, () => body(node.getStatement(), ctx));
   return [`FOREACH ${variable.sqlName} IN ARRAY ${array.sql} LOOP`, ...indent(inner), 'END LOOP;'];
 };
@@ -147,16 +176,17 @@ const forStatement: StatementVisitor = (node, ctx) => {
   const init = node.getInitializer();
   const lines: string[] = [];
   if (init) {
-    if (!Node.isVariableDeclarationList(init)) throw unsupported(init, 'for', 'the initializer must declare variables');
+    if (!Node.isVariableDeclarationList(init)) fail(unsupportedForInitializer(init));
     lines.push(...declareVariables(init.getDeclarations(), ctx));
   }
   const test = node.getCondition();
+  const testSql = test ? ctx.guard(test, () => condition(test, ctx), 'true') : 'true';
   const label = ctx.newLabel('body');
   const inner = ctx.inLoop({ continueLabel: label }, () => body(node.getStatement(), ctx));
   const step = node.getIncrementor();
-  const stepLines = step ? effect(step, ctx) : [];
+  const stepLines = step ? ctx.guard(step, () => effect(step, ctx), []) : [];
   lines.push(
-    `WHILE ${test ? condition(test, ctx) : 'true'} LOOP`,
+    `WHILE ${testSql} LOOP`,
     `  <<${label}>>`,
     '  BEGIN',
     ...indent(indent(inner)),
@@ -168,13 +198,13 @@ const forStatement: StatementVisitor = (node, ctx) => {
 };
 
 const breakStatement: StatementVisitor = (node, ctx) => {
-  if (Node.isBreakStatement(node) && node.getLabel()) throw unsupported(node, 'labelled break', 'outside the subset');
+  if (Node.isBreakStatement(node) && node.getLabel()) fail(labelledJump(node));
   ctx.currentLoop(node);
   return ['EXIT;'];
 };
 
 const continueStatement: StatementVisitor = (node, ctx) => {
-  if (Node.isContinueStatement(node) && node.getLabel()) throw unsupported(node, 'labelled continue', 'outside the subset');
+  if (Node.isContinueStatement(node) && node.getLabel()) fail(labelledJump(node));
   const loop = ctx.currentLoop(node);
   return [loop.continueLabel ? `EXIT ${loop.continueLabel};` : 'CONTINUE;'];
 };
@@ -182,7 +212,7 @@ const continueStatement: StatementVisitor = (node, ctx) => {
 const returnStatement: StatementVisitor = (node, ctx) => {
   if (!Node.isReturnStatement(node)) return [];
   const value = node.getExpression();
-  if (!value) throw unsupported(node, 'return', 'every compiled function returns a value');
+  if (!value) fail(returnWithoutValue(node));
   const returns = ctx.fn.returns;
   return [`RETURN ${coerce(ctx.expr(value, returns.type), returns, value)};`];
 };
@@ -205,7 +235,7 @@ const VISITORS: Partial<Record<SyntaxKind, StatementVisitor>> = {
 export function compileStatement(node: Statement, ctx: FunctionContext): string[] {
   const visitor = VISITORS[node.getKind()];
   if (!visitor) {
-    throw unsupported(node, node.getKindName(), 'this kind of statement is outside the supported subset');
+    fail(unsupportedStatement(node, node.getKindName()));
   }
   return visitor(node, ctx);
 }
