@@ -11,6 +11,13 @@ COMMENT ON SCHEMA walrus IS 'pg_walrus internals: state tables, settings and the
 -- ====================================================================================================
 -- Composite types from TypeScript interfaces (src/logic)
 -- ====================================================================================================
+-- walrus.quiet_count: from TypeScript interface QuietCount
+CREATE TYPE walrus.quiet_count AS (
+  intervals integer,
+  carry_sec double precision
+);
+COMMENT ON TYPE walrus.quiet_count IS 'Consecutive quiet time, counted in whole checkpoint_timeout intervals plus the seconds towards the next one.';
+
 -- walrus.growth_decision: from TypeScript interface GrowthDecision
 CREATE TYPE walrus.growth_decision AS (
   action text,
@@ -56,7 +63,9 @@ CREATE TYPE walrus.cycle_input AS (
   dry_run boolean,
   cooldown_sec integer,
   max_changes_per_hour integer,
-  quiet_intervals integer,
+  quiet walrus.quiet_count,
+  elapsed_sec double precision,
+  timeout_sec integer,
   changes_last_hour integer,
   seconds_since_change double precision,
   algorithm text,
@@ -76,7 +85,8 @@ CREATE TYPE walrus.cycle_decision AS (
   old_size_mb integer,
   new_size_mb integer,
   apply boolean,
-  quiet_intervals integer,
+  quiet walrus.quiet_count,
+  quiet_if_unapplied walrus.quiet_count,
   reason text
 );
 COMMENT ON TYPE walrus.cycle_decision IS 'The decision of one cycle. `proposed` is what live mode would do; `apply` says whether to run ALTER SYSTEM.';
@@ -85,7 +95,7 @@ COMMENT ON TYPE walrus.cycle_decision IS 'The decision of one cycle. `proposed` 
 -- Runtime helpers: JavaScript number semantics in SQL
 -- ====================================================================================================
 CREATE FUNCTION walrus.js_div(a double precision, b double precision) RETURNS double precision
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE
     WHEN b <> 0 THEN a / b
@@ -97,28 +107,28 @@ $$;
 COMMENT ON FUNCTION walrus.js_div(double precision, double precision) IS 'JavaScript division: x / 0 is an infinity or NaN instead of an error.';
 
 CREATE FUNCTION walrus.js_lt(a double precision, b double precision) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT a < b AND a <> 'NaN' AND b <> 'NaN'
 $$;
 COMMENT ON FUNCTION walrus.js_lt(double precision, double precision) IS 'JavaScript''s <: false whenever either side is NaN (PostgreSQL sorts NaN above every number).';
 
 CREATE FUNCTION walrus.js_gt(a double precision, b double precision) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT a > b AND a <> 'NaN' AND b <> 'NaN'
 $$;
 COMMENT ON FUNCTION walrus.js_gt(double precision, double precision) IS 'JavaScript''s >: false whenever either side is NaN (PostgreSQL sorts NaN above every number).';
 
 CREATE FUNCTION walrus.js_ge(a double precision, b double precision) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT a >= b AND a <> 'NaN' AND b <> 'NaN'
 $$;
 COMMENT ON FUNCTION walrus.js_ge(double precision, double precision) IS 'JavaScript''s >=: false whenever either side is NaN (PostgreSQL sorts NaN above every number).';
 
 CREATE FUNCTION walrus.js_min(a double precision, b double precision) RETURNS double precision
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE
     WHEN a = 'NaN' OR b = 'NaN' THEN 'NaN'::double precision
@@ -129,7 +139,7 @@ $$;
 COMMENT ON FUNCTION walrus.js_min(double precision, double precision) IS 'JavaScript''s Math.min: NaN when either argument is NaN, and -0 below 0.';
 
 CREATE FUNCTION walrus.js_max(a double precision, b double precision) RETURNS double precision
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE
     WHEN a = 'NaN' OR b = 'NaN' THEN 'NaN'::double precision
@@ -140,7 +150,7 @@ $$;
 COMMENT ON FUNCTION walrus.js_max(double precision, double precision) IS 'JavaScript''s Math.max: NaN when either argument is NaN, and 0 above -0.';
 
 CREATE FUNCTION walrus.js_round(x double precision) RETURNS double precision
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE
     WHEN x < 0 AND x >= -0.5 THEN '-0'::double precision
@@ -153,13 +163,17 @@ COMMENT ON FUNCTION walrus.js_round(double precision) IS 'Math.round: halves go 
 -- ====================================================================================================
 -- Settings, generated from src/settings.ts
 -- ====================================================================================================
--- walrus.parse_setting: the validation rules of each setting kind, shared by every setting.
+-- walrus.parse_setting: the validation rules of each setting kind, shared by every setting. Total: any text gives
+-- either a value that casts to the setting's type (see read_config) or an error naming the valid range.
 CREATE FUNCTION walrus.parse_setting(kind text, raw text, min_value numeric, max_value numeric, exclusive boolean,
                                      choices text[], OUT value text, OUT error text)
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
+  trimmed text := regexp_replace(raw, '^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$', '', 'g');
   parts text[];
+  digits text;
+  scale integer;
   number numeric;
   range_text text;
 BEGIN
@@ -167,15 +181,24 @@ BEGIN
     value := coalesce(raw, '');
     RETURN;
   END IF;
+  IF kind = 'conninfo' THEN
+    -- Placeholders are readable by every role and logged on reload: a password never belongs in one.
+    IF raw ~* '(?:p|%70)(?:a|%61)(?:s|%73)(?:s|%73)(?:w|%77)(?:o|%6f)(?:r|%72)(?:d|%64)[ \t\n\r\f\v]*=' OR raw ~* '(://[^:@/]*:)[^@]*@(?:[^@/?# \t\n\r\f\v]*@)*' THEN
+      error := 'contains a password, which every role can read with SHOW and the server logs on reload (valid: a connection string without one; keep the password in a password file, passfile= or ~/.pgpass of the server''s operating-system user, or in a service file, service= and pg_service.conf)';
+    ELSE
+      value := coalesce(raw, '');
+    END IF;
+    RETURN;
+  END IF;
   IF kind = 'enum' THEN
-    value := CASE WHEN lower(btrim(raw)) = ANY (choices) THEN lower(btrim(raw)) END;
+    value := CASE WHEN lower(trimmed) = ANY (choices) THEN lower(trimmed) END;
     IF value IS NULL THEN
       error := format('not one of the choices (valid: %s)', array_to_string(choices, ', '));
     END IF;
     RETURN;
   END IF;
   IF kind = 'bool' THEN
-    value := CASE lower(btrim(raw))
+    value := CASE lower(trimmed)
       WHEN 'on' THEN 'on' WHEN 'true' THEN 'on' WHEN 'yes' THEN 'on' WHEN '1' THEN 'on'
       WHEN 'off' THEN 'off' WHEN 'false' THEN 'off' WHEN 'no' THEN 'off' WHEN '0' THEN 'off'
     END;
@@ -184,32 +207,76 @@ BEGIN
     END IF;
     RETURN;
   END IF;
+  -- Numbers: the shape is checked on the text, and digits are counted before anything is cast, so that no length or
+  -- exponent can overflow numeric or double precision.
   IF kind = 'memory' THEN
     range_text := format('valid: %s MB to %s MB; units B, kB, MB, GB, TB, a bare number is MB', min_value, max_value);
-    parts := regexp_match(raw, '^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|kB|MB|GB|TB)?\s*$');
+    parts := regexp_match(trimmed, '^([0-9]+)(?:\.([0-9]+))?[ \t\n\r\f\v]*(B|kB|MB|GB|TB)?$');
     IF parts IS NULL THEN
       error := format('not a memory size (%s)', range_text);
       RETURN;
     END IF;
-    number := round(parts[1]::numeric * CASE coalesce(parts[2], 'MB')
-      WHEN 'B' THEN 1.0 / 1048576 WHEN 'kB' THEN 1.0 / 1024 WHEN 'MB' THEN 1 WHEN 'GB' THEN 1024 ELSE 1048576 END);
+    digits := ltrim(parts[1], '0');
+    IF length(digits) > 20 THEN
+      error := format('out of range (%s)', range_text);
+      RETURN;
+    END IF;
+    number := round((coalesce(nullif(digits, ''), '0') || '.' || left(coalesce(parts[2], '0'), 30))::numeric
+      * CASE coalesce(parts[3], 'MB')
+          WHEN 'B' THEN 1.0 / 1048576 WHEN 'kB' THEN 1.0 / 1024 WHEN 'MB' THEN 1 WHEN 'GB' THEN 1024 ELSE 1048576 END);
   ELSIF kind = 'int' THEN
     range_text := format('valid: %s to %s', min_value, max_value);
-    IF raw !~ '^\s*[-+]?[0-9]{1,30}\s*$' THEN
+    parts := regexp_match(trimmed, '^([-+]?)([0-9]+)$');
+    IF parts IS NULL THEN
       error := format('not an integer (%s)', range_text);
       RETURN;
     END IF;
-    number := btrim(raw)::numeric;
+    digits := ltrim(parts[2], '0');
+    IF length(digits) > 18 THEN
+      error := format('out of range (%s)', range_text);
+      RETURN;
+    END IF;
+    number := (parts[1] || coalesce(nullif(digits, ''), '0'))::numeric;
   ELSE
     range_text := format(CASE WHEN exclusive THEN 'valid: strictly between %s and %s' ELSE 'valid: %s to %s' END,
                          min_value, max_value);
-    IF raw !~ '^\s*[-+]?([0-9]{1,30}(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$' THEN
+    -- sign, integer digits, fraction digits, exponent
+    parts := regexp_match(trimmed, '^([-+]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?)([0-9]+))?$');
+    IF parts IS NULL OR parts[2] || coalesce(parts[3], '') = '' THEN
       error := format('not a number (%s)', range_text);
       RETURN;
     END IF;
-    number := btrim(raw)::numeric;
+    digits := parts[2] || coalesce(parts[3], '');
+    -- The decimal exponent of the first significant digit, from the digit counts alone.
+    scale := length(parts[2]) - (length(digits) - length(ltrim(digits, '0'))) - 1;
+    digits := rtrim(ltrim(digits, '0'), '0');
+    IF digits = '' THEN
+      number := 0;
+    ELSE
+      IF length(ltrim(coalesce(parts[5], '0'), '0')) > 6 THEN
+        scale := scale + CASE WHEN parts[4] = '-' THEN -1000000 ELSE 1000000 END;
+      ELSE
+        scale := scale + CASE WHEN parts[4] = '-' THEN -1 ELSE 1 END * coalesce(nullif(ltrim(parts[5], '0'), ''), '0')::integer;
+      END IF;
+      IF scale > 100 THEN
+        error := format('out of range (%s)', range_text);
+        RETURN;
+      END IF;
+      IF scale < -100 THEN
+        error := format('out of range (%s, and not below 1e-100 in magnitude)', range_text);
+        RETURN;
+      END IF;
+      IF length(digits) > 1000 THEN
+        error := format('not a number (%s; at most 1000 significant digits)', range_text);
+        RETURN;
+      END IF;
+      number := trim_scale((parts[1] || '0.' || digits || 'e' || (scale + 1))::numeric);
+    END IF;
   END IF;
-  IF number < min_value OR number > max_value OR (exclusive AND (number = min_value OR number = max_value)) THEN
+  -- An exclusive bound holds for the double precision the value becomes, too: 0.99999999999999999 is 1 there.
+  IF number < min_value OR number > max_value
+     OR (exclusive AND (number::double precision <= min_value::double precision
+                        OR number::double precision >= max_value::double precision)) THEN
     error := format('out of range (%s)', range_text);
     RETURN;
   END IF;
@@ -217,70 +284,124 @@ BEGIN
 END;
 $function$;
 COMMENT ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) IS
-  'Validates one walrus.* value of the given kind: the normalised value, or NULL and an error naming the valid range.';
+  'Validates one walrus.* value of the given kind: the normalised value, or NULL and an error naming the valid range. Never raises an error.';
 
 -- walrus.setting_mb: a server memory setting in MB, the unit pg_walrus sizes in.
 CREATE FUNCTION walrus.setting_mb(name text) RETURNS integer
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT (pg_catalog.pg_size_bytes(current_setting(name)) / 1048576)::integer
+  SELECT (pg_catalog.pg_size_bytes(pg_catalog.current_setting(name)) / 1048576)::integer
 $$;
 COMMENT ON FUNCTION walrus.setting_mb(text) IS 'A server memory setting (max_wal_size, wal_segment_size, ...) in MB.';
 
--- walrus.mask_conninfo: what may be shown of a connection string: everything but its password.
+-- walrus.mask_conninfo: what may be shown of a connection string, or of a message that may quote one: everything but
+-- its passwords (key=value, quoted or with backslash escapes; URI user information; URI query parameters).
 CREATE FUNCTION walrus.mask_conninfo(conninfo text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT regexp_replace(regexp_replace(conninfo,
-    '(password\s*=\s*)(''([^''\\]|\\.)*''|\S+)', '\1********', 'gi'),
-    '(://[^:/@]*:)[^@]*@', '\1********@', 'g')
+  SELECT pg_catalog.regexp_replace(pg_catalog.regexp_replace(conninfo,
+    '((?:p|%70)(?:a|%61)(?:s|%73)(?:s|%73)(?:w|%77)(?:o|%6f)(?:r|%72)(?:d|%64)[ \t\n\r\f\v]*=[ \t\n\r\f\v]*)(?:''(?:[^''\\]|\\(?:.|$))*''?|(?:[^ \t\n\r\f\v\\]|\\(?:.|$))+)', '\1********', 'gi'),
+    '(://[^:@/]*:)[^@]*@(?:[^@/?# \t\n\r\f\v]*@)*', '\1********@', 'g')
 $$;
-COMMENT ON FUNCTION walrus.mask_conninfo(text) IS 'A connection string with any password replaced by ********.';
+COMMENT ON FUNCTION walrus.mask_conninfo(text) IS 'A connection string, or a message, with any password replaced by ********.';
+
+-- walrus.quote_value: a value as a message shows it, quoted, and cut short when long.
+CREATE FUNCTION walrus.quote_value(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN pg_catalog.length(value) <= 80 THEN pg_catalog.quote_nullable(value)
+    ELSE pg_catalog.quote_literal(pg_catalog."left"(value, 60))
+         || pg_catalog.format('... (%s characters)', pg_catalog.length(value)) END
+$$;
+COMMENT ON FUNCTION walrus.quote_value(text) IS
+  'A value quoted for a message; one longer than 80 characters is cut to its first 60, followed by its length.';
+
+-- walrus.server_setting: a parameter as a fresh session of the current user in this database sees it, whatever this
+-- session did (SET, connection options): the precedence PostgreSQL applies at connection time.
+CREATE FUNCTION walrus.server_setting(name text) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT v.value FROM (
+    -- ALTER ROLE r IN DATABASE d SET > ALTER ROLE r SET > ALTER DATABASE d SET > ALTER ROLE ALL SET
+    SELECT CASE WHEN s.setdatabase <> 0 AND s.setrole <> 0 THEN 1 WHEN s.setrole <> 0 THEN 2
+                WHEN s.setdatabase <> 0 THEN 3 ELSE 4 END AS rank,
+           c.position AS seq, pg_catalog.substr(c.entry, pg_catalog.strpos(c.entry, '=') + 1) AS value
+      FROM pg_catalog.pg_db_role_setting s
+      CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) WITH ORDINALITY AS c(entry, position)
+     WHERE s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
+       AND s.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user))
+       AND pg_catalog.lower(pg_catalog.split_part(c.entry, '=', 1)) = pg_catalog.lower(server_setting.name)
+    UNION ALL
+    -- postgresql.conf, its includes and postgresql.auto.conf (ALTER SYSTEM): the last line that applies wins.
+    SELECT 5, f.seqno, f.setting
+      FROM pg_catalog.pg_file_settings f
+     WHERE f.applied AND f.error IS NULL AND pg_catalog.lower(f.name) = pg_catalog.lower(server_setting.name)
+  ) AS v
+  ORDER BY v.rank, v.seq DESC
+  LIMIT 1
+$$;
+COMMENT ON FUNCTION walrus.server_setting(text) IS
+  'A parameter as a new session of the current user in this database would see it, ignoring SET and connection options: ALTER ROLE IN DATABASE, ALTER ROLE, ALTER DATABASE, ALTER ROLE ALL, then the configuration files (NULL: not set). Reads pg_file_settings, so it needs a superuser.';
 
 -- walrus.setting_report: every walrus.* setting with its raw and effective value; generated from src/settings.ts.
-CREATE FUNCTION walrus.setting_report()
+-- session_values: the values this session sees (SET included); false: those a new session of the current user would
+-- see (walrus.server_setting), which no SET in a calling session can forge.
+CREATE FUNCTION walrus.setting_report(session_values boolean DEFAULT true)
 RETURNS TABLE (name text, raw_value text, effective_value text, default_value text, unit text,
                min_value numeric, max_value numeric, valid boolean, error text, description text)
-LANGUAGE sql STABLE
-AS $$
-  SELECT 'walrus.' || d.name,
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  names CONSTANT text[] := ARRAY['walrus.enable', 'walrus.max', 'walrus.threshold', 'walrus.shrink_enable', 'walrus.shrink_factor', 'walrus.shrink_intervals', 'walrus.min_size', 'walrus.dry_run', 'walrus.cooldown_sec', 'walrus.max_changes_per_hour', 'walrus.history_retention_days', 'walrus.notify_channel', 'walrus.algorithm', 'walrus.additive_increment', 'walrus.ema_alpha', 'walrus.target_percentile', 'walrus.sample_window', 'walrus.headroom', 'walrus.proactive', 'walrus.conninfo'];
+  raw_values text[];
+BEGIN
+  -- Two statements, not one CASE: a role without walrus.server_setting() may still read the session's values.
+  IF session_values THEN
+    raw_values := ARRAY(SELECT pg_catalog.current_setting(u.n, true) FROM pg_catalog.unnest(names) WITH ORDINALITY AS u(n, i) ORDER BY u.i);
+  ELSE
+    raw_values := ARRAY(SELECT walrus.server_setting(u.n) FROM pg_catalog.unnest(names) WITH ORDINALITY AS u(n, i) ORDER BY u.i);
+  END IF;
+  RETURN QUERY
+  SELECT 'walrus.' || d.setting,
          CASE WHEN d.secret THEN walrus.mask_conninfo(r.raw) ELSE r.raw END,
          CASE WHEN d.secret THEN walrus.mask_conninfo(coalesce(p.value, q.value)) ELSE coalesce(p.value, q.value) END,
-         d.default_value, d.unit, b.min_value, d.max_value, p.error IS NULL, p.error, d.description
+         d.default_text, d.unit_text, b.low::numeric, d.high::numeric, p.error IS NULL, p.error, d.doc
   FROM (VALUES
-    ('enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
-    ('max', 'memory', '4GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
-    ('threshold', 'int', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
-    ('shrink_enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
-    ('shrink_factor', 'real', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'multiplicative and additive: a shrink multiplies max_wal_size by this factor (never below what the quiet intervals needed); adaptive and percentile shrink only when that saves at least this step.'),
-    ('shrink_intervals', 'int', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
-    ('min_size', 'memory', '1GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
-    ('dry_run', 'bool', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
-    ('cooldown_sec', 'int', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle started a moment early by the scheduler is not held back.'),
-    ('max_changes_per_hour', 'int', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
-    ('history_retention_days', 'int', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
-    ('notify_channel', 'text', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
-    ('algorithm', 'enum', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval) or percentile (walrus.target_percentile of WAL per interval over walrus.sample_window).'),
-    ('additive_increment', 'memory', '512MB', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
-    ('ema_alpha', 'real', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
-    ('target_percentile', 'real', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
-    ('sample_window', 'int', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
-    ('headroom', 'real', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
-    ('proactive', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
-    ('conninfo', 'text', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user.')
-  ) AS d(name, kind, default_value, unit, min_value, max_value, exclusive, two_segments, secret, choices, description)
+    (1, 'enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
+    (2, 'max', 'memory', '4GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
+    (3, 'threshold', 'int', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
+    (4, 'shrink_enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
+    (5, 'shrink_factor', 'real', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'multiplicative and additive: a shrink multiplies max_wal_size by this factor (never below what the quiet intervals needed); adaptive and percentile shrink only when that saves at least this step.'),
+    (6, 'shrink_intervals', 'int', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
+    (7, 'min_size', 'memory', '1GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
+    (8, 'dry_run', 'bool', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
+    (9, 'cooldown_sec', 'int', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle started a moment early by the scheduler is not held back.'),
+    (10, 'max_changes_per_hour', 'int', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
+    (11, 'history_retention_days', 'int', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
+    (12, 'notify_channel', 'text', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
+    (13, 'algorithm', 'enum', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval) or percentile (walrus.target_percentile of WAL per interval over walrus.sample_window).'),
+    (14, 'additive_increment', 'memory', '512MB', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
+    (15, 'ema_alpha', 'real', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
+    (16, 'target_percentile', 'real', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
+    (17, 'sample_window', 'int', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
+    (18, 'headroom', 'real', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
+    (19, 'proactive', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
+    (20, 'conninfo', 'conninfo', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user. Never a password: a value with one is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).')
+  ) AS d(ord, setting, kind, default_text, unit_text, low, high, exclusive, two_segments, secret, choices, doc)
   -- An empty value is what RESET leaves behind for a placeholder: it means "not set".
-  CROSS JOIN LATERAL (SELECT nullif(current_setting('walrus.' || d.name, true), '') AS raw) AS r
+  CROSS JOIN LATERAL (SELECT nullif(raw_values[d.ord], '') AS raw) AS r
   -- Below two WAL segments the server would refuse to start, whatever the declared minimum says.
   CROSS JOIN LATERAL (SELECT CASE WHEN d.two_segments
-      THEN greatest(d.min_value, 2 * walrus.setting_mb('wal_segment_size'))
-      ELSE d.min_value END AS min_value) AS b
-  CROSS JOIN LATERAL walrus.parse_setting(d.kind, coalesce(r.raw, d.default_value), b.min_value, d.max_value,
+      THEN greatest(d.low, 2 * walrus.setting_mb('wal_segment_size'))
+      ELSE d.low END AS low) AS b
+  CROSS JOIN LATERAL walrus.parse_setting(d.kind, coalesce(r.raw, d.default_text), b.low, d.high,
                                           d.exclusive, d.choices) AS p
-  CROSS JOIN LATERAL walrus.parse_setting(d.kind, d.default_value, NULL, NULL, false, d.choices) AS q
-$$;
-COMMENT ON FUNCTION walrus.setting_report() IS
-  'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error.';
+  CROSS JOIN LATERAL walrus.parse_setting(d.kind, d.default_text, NULL, NULL, false, d.choices) AS q
+  ORDER BY d.ord;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.setting_report(boolean) IS
+  'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error. session_values => false: the values a new session of the current user would see, ignoring SET (needs walrus.server_setting).';
 
 -- walrus.config: the effective settings, typed; generated from src/settings.ts.
 CREATE TYPE walrus.config AS (
@@ -307,20 +428,21 @@ CREATE TYPE walrus.config AS (
 );
 
 -- walrus.read_config: the effective settings, warning once about each invalid value; generated from src/settings.ts.
-CREATE FUNCTION walrus.read_config(warn boolean DEFAULT true)
+CREATE FUNCTION walrus.read_config(warn boolean DEFAULT true, session_values boolean DEFAULT true)
 RETURNS walrus.config
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   cfg walrus.config;
   setting record;
 BEGIN
-  FOR setting IN SELECT * FROM walrus.setting_report() LOOP
+  FOR setting IN SELECT * FROM walrus.setting_report(session_values) LOOP
     IF NOT setting.valid AND warn THEN
-      -- raw_value comes masked from setting_report(), so no password can reach the log.
+      -- raw_value comes masked from setting_report(), so no password can reach the log; long values are cut short.
       RAISE WARNING 'pg_walrus: invalid value % for %: %; using the default %',
-        quote_literal(setting.raw_value), setting.name, setting.error, setting.default_value;
+        walrus.quote_value(setting.raw_value), setting.name, setting.error, quote_literal(setting.default_value);
     END IF;
+    -- Every effective value casts: parse_setting() only calls valid what does (a valid conninfo has no password to mask).
     CASE setting.name
       WHEN 'walrus.enable' THEN cfg.enable := setting.effective_value::boolean;
       WHEN 'walrus.max' THEN cfg.max_mb := setting.effective_value::numeric::integer;
@@ -341,22 +463,190 @@ BEGIN
       WHEN 'walrus.sample_window' THEN cfg.sample_window := setting.effective_value::integer;
       WHEN 'walrus.headroom' THEN cfg.headroom := setting.effective_value::double precision;
       WHEN 'walrus.proactive' THEN cfg.proactive := setting.effective_value::boolean;
-      WHEN 'walrus.conninfo' THEN cfg.conninfo := coalesce(nullif(current_setting('walrus.conninfo', true), ''), '');
+      WHEN 'walrus.conninfo' THEN cfg.conninfo := setting.effective_value;
     END CASE;
   END LOOP;
   RETURN cfg;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.read_config(boolean) IS
-  'The effective walrus.* settings as one typed value; invalid values raise a WARNING and fall back to the default.';
+COMMENT ON FUNCTION walrus.read_config(boolean, boolean) IS
+  'The effective walrus.* settings as one typed value; invalid values raise a WARNING (when warn) and fall back to the default. session_values => false reads the values a new session of the current user would see, ignoring SET.';
 
 -- ====================================================================================================
 -- Decision logic compiled from src/logic
 -- ====================================================================================================
+-- walrus.applies_size: compiled from src/logic/history.ts:9 (appliesSize)
+CREATE FUNCTION walrus.applies_size(action text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN ((((action = 'increase') OR (action = 'decrease')) OR (action = 'capped')) OR (action = 'external_change'));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.applies_size(text) IS 'The actions of walrus.history, and which of them mean what. Every rule about an action lives here, compiled, so the rate limits, the size the history says is in force and the simulator all read the same sets. After these, new_size_mb is the size in force: pg_walrus applied it, or found it applied by someone else.';
+
+-- walrus.counts_as_change: compiled from src/logic/history.ts:14 (countsAsChange)
+CREATE FUNCTION walrus.counts_as_change(action text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN (walrus.applies_size(action) OR (action = 'dry_run'));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.counts_as_change(text) IS 'What the rate limits count: every size change, and dry-run decisions, which stand in for the change they describe.';
+
+-- walrus.size_in_force_after: compiled from src/logic/history.ts:19 (sizeInForceAfter)
+CREATE FUNCTION walrus.size_in_force_after(action text, old_size_mb integer, new_size_mb integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN CASE WHEN walrus.applies_size(action) THEN new_size_mb ELSE old_size_mb END;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.size_in_force_after(text, integer, integer) IS 'The max_wal_size a history row leaves in force: the new size after a change, the old one after anything else.';
+
+-- walrus.is_growth: compiled from src/logic/history.ts:24 (isGrowth)
+CREATE FUNCTION walrus.is_growth(action text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN ((action = 'increase') OR (action = 'capped'));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.is_growth(text) IS 'Growth, for the walrus.state counter of increases (a capped growth is one).';
+
+-- walrus.recorded_new_size: compiled from src/logic/history.ts:29 (recordedNewSize)
+CREATE FUNCTION walrus.recorded_new_size(action text, old_size_mb integer, new_size_mb integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN CASE WHEN (action = 'skipped') THEN old_size_mb ELSE new_size_mb END;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.recorded_new_size(text, integer, integer) IS 'The size a history row records: a dry-run row shows what live mode would apply, a skipped row the size it kept.';
+
+-- walrus.notify_event: compiled from src/logic/history.ts:34 (notifyEvent)
+CREATE FUNCTION walrus.notify_event(action text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN CASE WHEN (((action = 'increase') OR (action = 'decrease')) OR (action = 'capped')) THEN 'resize' ELSE action END;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.notify_event(text) IS 'The `event` of a NOTIFY payload: `resize` for the changes pg_walrus made, else the action itself.';
+
+-- walrus.is_notified: compiled from src/logic/history.ts:39 (isNotified)
+CREATE FUNCTION walrus.is_notified(action text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN (action <> 'no_change');
+END;
+$function$;
+COMMENT ON FUNCTION walrus.is_notified(text) IS 'Whether a cycle''s outcome is announced: everything but a quiet no_change.';
+
+-- walrus.rate_window_sec: compiled from src/logic/history.ts:44 (rateWindowSec)
+CREATE FUNCTION walrus.rate_window_sec()
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN 3600;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.rate_window_sec() IS 'The rolling window of the hourly rate limit, in seconds.';
+
+-- walrus.is_shrink: compiled from src/logic/history.ts:49 (isShrink)
+CREATE FUNCTION walrus.is_shrink(action text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN (action = 'decrease');
+END;
+$function$;
+COMMENT ON FUNCTION walrus.is_shrink(text) IS 'Shrinks, for the walrus.state counter of decreases.';
+
+-- walrus.count_quiet: compiled from src/logic/quiet.ts:16 (countQuiet)
+CREATE FUNCTION walrus.count_quiet(previous walrus.quiet_count, quiet boolean, elapsed_sec double precision, timeout_sec integer)
+RETURNS walrus.quiet_count
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  carried double precision;
+  completed integer;
+BEGIN
+  IF ((NOT quiet) OR (timeout_sec <= 0)) THEN
+    RETURN ROW(0, (0)::double precision)::walrus.quiet_count;
+  END IF;
+  carried := walrus.js_min((walrus.js_max((previous).carry_sec, 0) + walrus.js_max(elapsed_sec, 0)), (timeout_sec::bigint * 1000000));
+  completed := (floor(walrus.js_div((carried + (timeout_sec * 0.05::double precision)), timeout_sec)))::integer;
+  RETURN ROW((LEAST((GREATEST((previous).intervals, 0)::bigint + completed), 1000000))::integer, walrus.js_max((carried - (completed::bigint * timeout_sec)), 0))::walrus.quiet_count;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.count_quiet(walrus.quiet_count, boolean, double precision, integer) IS 'The quiet count after one more interval. A quiet interval is a checkpoint_timeout of elapsed time, not a call: five manual calls a second apart are one short stretch, and a run that comes late counts every interval it spans. An interval completes once the quiet time reaches 95% of checkpoint_timeout (pg_cron may start a cycle a moment early), and completing one spends a whole timeout, so the slack never accumulates into an extra interval. Pressure (quiet = false) restarts the count.';
+
+-- walrus.comparable: compiled from src/logic/interval.ts:12 (comparable)
+CREATE FUNCTION walrus.comparable(has_previous boolean, same_stats_reset boolean, requested_delta bigint, timed_delta bigint)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN (((has_previous AND same_stats_reset) AND (requested_delta >= 0)) AND (timed_delta >= 0));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.comparable(boolean, boolean, bigint, bigint) IS 'What two consecutive samples say about the interval between them. The glue reads the facts (counters, LSNs, timestamps, settings); these rules turn them into what the decisions use, here and in the simulator alike. Whether the counters of two samples can be subtracted: a previous sample exists, the statistics were not reset in between, and no counter went backwards. Otherwise the newer sample is only a baseline.';
+
+-- walrus.wal_per_interval_mb: compiled from src/logic/interval.ts:21 (walPerIntervalMb)
+CREATE FUNCTION walrus.wal_per_interval_mb(wal_mb double precision, elapsed_sec double precision, timeout_sec integer)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (((NOT walrus.js_gt(elapsed_sec, 0)) OR (NOT walrus.js_ge(wal_mb, 0))) OR (timeout_sec <= 0)) THEN
+    RETURN NULL::double precision;
+  END IF;
+  RETURN walrus.js_div((wal_mb * timeout_sec), walrus.js_max(elapsed_sec, timeout_sec));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.wal_per_interval_mb(double precision, double precision, integer) IS 'WAL written in an interval, normalised to one checkpoint_timeout: an interval shorter than the timeout counts as a whole one (as forced checkpoints do), a longer one is scaled down. Null when the interval cannot be measured: no time passed, or the WAL position went backwards.';
+
+-- walrus.size_in_force_during: compiled from src/logic/interval.ts:29 (sizeInForceDuring)
+CREATE FUNCTION walrus.size_in_force_during(previous_mb integer, current_mb integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN LEAST(previous_mb, current_mb);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.size_in_force_during(integer, integer) IS 'The max_wal_size that was in force during an interval: a change applied in between took effect part way.';
+
+-- walrus.size_in_force_now: compiled from src/logic/interval.ts:38 (sizeInForceNow)
+CREATE FUNCTION walrus.size_in_force_now(setting_mb integer, applied_mb integer, applied_at timestamptz, config_loaded_at timestamptz)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (((applied_mb IS NOT NULL) AND (applied_at IS NOT NULL)) AND (applied_at > config_loaded_at)) THEN
+    RETURN applied_mb;
+  END IF;
+  RETURN setting_mb;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, timestamptz) IS 'The max_wal_size in force now. A session sees a reloaded setting only between commands, so one that applied a size itself (two walrus_analyze() calls in one psql session) still reads the old value: a size pg_walrus applied after the configuration was last loaded is the one in force.';
+
 -- walrus.forced_per_interval: compiled from src/logic/growth.ts:19 (forcedPerInterval)
 CREATE FUNCTION walrus.forced_per_interval(counter_delta bigint, timeout_sec integer, elapsed_sec double precision)
 RETURNS integer
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   span double precision;
@@ -373,7 +663,7 @@ COMMENT ON FUNCTION walrus.forced_per_interval(bigint, integer, double precision
 -- walrus.size_floor_mb: compiled from src/logic/growth.ts:31 (sizeFloorMb)
 CREATE FUNCTION walrus.size_floor_mb(wal_segment_mb integer, min_wal_size_mb integer)
 RETURNS integer
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
   RETURN (GREATEST((2::bigint * wal_segment_mb), min_wal_size_mb))::integer;
@@ -384,7 +674,7 @@ COMMENT ON FUNCTION walrus.size_floor_mb(integer, integer) IS 'The smallest max_
 -- walrus.decide_growth: compiled from src/logic/growth.ts:39 (decideGrowth)
 CREATE FUNCTION walrus.decide_growth(current_mb integer, forced integer, threshold integer, max_mb integer, floor_mb integer)
 RETURNS walrus.growth_decision
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   cap integer;
@@ -411,7 +701,7 @@ COMMENT ON FUNCTION walrus.decide_growth(integer, integer, integer, integer, int
 -- walrus.checkpoint_segments: compiled from src/logic/pressure.ts:8 (checkpointSegments)
 CREATE FUNCTION walrus.checkpoint_segments(max_wal_size_mb integer, wal_segment_mb integer, completion_target double precision)
 RETURNS integer
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   segments integer;
@@ -427,7 +717,7 @@ COMMENT ON FUNCTION walrus.checkpoint_segments(integer, integer, double precisio
 -- walrus.measure_pressure: compiled from src/logic/pressure.ts:36 (measurePressure)
 CREATE FUNCTION walrus.measure_pressure(requested bigint, segments_finished bigint, checkpoint_segments integer, timeout_sec integer, elapsed_sec double precision)
 RETURNS walrus.pressure
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   possible bigint;
@@ -450,7 +740,7 @@ COMMENT ON FUNCTION walrus.measure_pressure(bigint, bigint, integer, integer, do
 -- walrus.shrink_target: compiled from src/logic/shrink.ts:7 (shrinkTarget)
 CREATE FUNCTION walrus.shrink_target(current_mb integer, factor double precision, min_size_mb integer, floor_mb integer)
 RETURNS integer
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   lower integer;
@@ -469,7 +759,7 @@ COMMENT ON FUNCTION walrus.shrink_target(integer, double precision, integer, int
 -- walrus.next_ema: compiled from src/logic/sizing.ts:20 (nextEma)
 CREATE FUNCTION walrus.next_ema(previous double precision, value double precision, alpha double precision)
 RETURNS double precision
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
   IF (previous IS NULL) THEN
@@ -483,7 +773,7 @@ COMMENT ON FUNCTION walrus.next_ema(double precision, double precision, double p
 -- walrus.percentile_of: compiled from src/logic/sizing.ts:28 (percentileOf)
 CREATE FUNCTION walrus.percentile_of("values" double precision[], p double precision)
 RETURNS double precision
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   n integer;
@@ -504,7 +794,7 @@ COMMENT ON FUNCTION walrus.percentile_of(double precision[], double precision) I
 -- walrus.wal_stats: compiled from src/logic/sizing.ts:39 (walStats)
 CREATE FUNCTION walrus.wal_stats(window_mb double precision[], previous_ema double precision, alpha double precision, p double precision, recent integer)
 RETURNS walrus.wal_stats
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   n integer;
@@ -528,7 +818,7 @@ COMMENT ON FUNCTION walrus.wal_stats(double precision[], double precision, doubl
 -- walrus.size_for_wal: compiled from src/logic/sizing.ts:61 (sizeForWal)
 CREATE FUNCTION walrus.size_for_wal(wal_mb double precision, completion_target double precision, headroom double precision, segment_mb integer, cap_mb integer)
 RETURNS integer
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   distance double precision;
@@ -549,7 +839,7 @@ COMMENT ON FUNCTION walrus.size_for_wal(double precision, double precision, doub
 -- walrus.trigger_usage: compiled from src/logic/sizing.ts:72 (triggerUsage)
 CREATE FUNCTION walrus.trigger_usage(wal_mb double precision, completion_target double precision, size_mb integer, segment_mb integer)
 RETURNS double precision
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
   RETURN walrus.js_div(wal_mb, (walrus.checkpoint_segments(size_mb, segment_mb, completion_target)::bigint * segment_mb));
@@ -557,23 +847,46 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.trigger_usage(double precision, double precision, integer, integer) IS 'The share of the forced-checkpoint distance of size_mb that wal_mb uses: 1 or more forces a checkpoint.';
 
--- walrus.outcome: compiled from src/logic/cycle.ts:51 (outcome)
-CREATE FUNCTION walrus.outcome(input walrus.cycle_input, action text, proposed text, new_size_mb integer, quiet integer, reason text)
-RETURNS walrus.cycle_decision
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+-- walrus.no_quiet: compiled from src/logic/cycle.ts:61 (noQuiet)
+CREATE FUNCTION walrus.no_quiet()
+RETURNS walrus.quiet_count
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  RETURN ROW(action, proposed, (input).current_mb, new_size_mb, (((action = 'increase') OR (action = 'decrease')) OR (action = 'capped')), quiet, reason)::walrus.cycle_decision;
+  RETURN ROW(0, (0)::double precision)::walrus.quiet_count;
 END;
 $function$;
 
--- walrus.rate_limit_reason: compiled from src/logic/cycle.ts:67 (rateLimitReason)
-CREATE FUNCTION walrus.rate_limit_reason(input walrus.cycle_input)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+-- walrus.outcome: compiled from src/logic/cycle.ts:65 (outcome)
+CREATE FUNCTION walrus.outcome(input walrus.cycle_input, action text, proposed text, new_size_mb integer, quiet walrus.quiet_count, reason text)
+RETURNS walrus.cycle_decision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  since double precision;
+  changes boolean;
+BEGIN
+  changes := (((action = 'increase') OR (action = 'decrease')) OR (action = 'capped'));
+  RETURN ROW(action, proposed, (input).current_mb, new_size_mb, changes, CASE WHEN (changes OR (action = 'dry_run')) THEN walrus.no_quiet() ELSE quiet END, CASE WHEN (proposed = 'decrease') THEN quiet ELSE walrus.no_quiet() END, reason)::walrus.cycle_decision;
+END;
+$function$;
+
+-- walrus.clamp_size: compiled from src/logic/cycle.ts:84 (clampSize)
+CREATE FUNCTION walrus.clamp_size(size_mb integer, floor_mb integer, max_mb integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN LEAST(GREATEST(size_mb, floor_mb), GREATEST(max_mb, floor_mb));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.clamp_size(integer, integer, integer) IS 'Any size a cycle proposes ends within [floor, cap]: whatever the statistics or a stored row said, pg_walrus never applies more than walrus.max (or the floor, if higher) nor less than what the server can start with.';
+
+-- walrus.rate_limit_reason: compiled from src/logic/cycle.ts:92 (rateLimitReason)
+CREATE FUNCTION walrus.rate_limit_reason(input walrus.cycle_input)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
   "left" integer;
 BEGIN
   IF ((input).max_changes_per_hour = 0) THEN
@@ -582,9 +895,8 @@ BEGIN
   IF ((input).changes_last_hour >= (input).max_changes_per_hour) THEN
     RETURN ('hourly limit reached: ' || ((input).changes_last_hour)::text || ' changes in the last 60 minutes (walrus.max_changes_per_hour = ' || ((input).max_changes_per_hour)::text || ')');
   END IF;
-  since := (input).seconds_since_change;
-  IF ((since IS NOT NULL) AND walrus.js_lt(since, ((input).cooldown_sec * 0.95::double precision))) THEN
-    "left" := (ceil(((input).cooldown_sec - since)))::integer;
+  "left" := walrus.cooldown_remaining_sec((input).cooldown_sec, (input).seconds_since_change);
+  IF ("left" > 0) THEN
     RETURN ('cooldown: ' || ("left")::text || ' s of walrus.cooldown_sec = ' || ((input).cooldown_sec)::text || ' s left since the last change');
   END IF;
   RETURN '';
@@ -592,13 +904,45 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) IS 'Why a change may not happen now, or '''' when it may: automatic changes switched off, the hourly budget spent (a rolling 60-minute window), or the cooldown since the last change still running.';
 
--- walrus.decide_cycle: compiled from src/logic/cycle.ts:89 (decideCycle)
-CREATE FUNCTION walrus.decide_cycle(input walrus.cycle_input)
-RETURNS walrus.cycle_decision
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+-- walrus.cooldown_remaining_sec: compiled from src/logic/cycle.ts:112 (cooldownRemainingSec)
+CREATE FUNCTION walrus.cooldown_remaining_sec(cooldown_sec integer, since double precision)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  quiet bigint;
+  "left" integer;
+BEGIN
+  IF (((since IS NULL) OR (cooldown_sec <= 0)) OR walrus.js_ge(since, (cooldown_sec * 0.95::double precision))) THEN
+    RETURN 0;
+  END IF;
+  IF (NOT walrus.js_gt(since, 0)) THEN
+    RETURN cooldown_sec;
+  END IF;
+  "left" := (ceil((cooldown_sec - since)))::integer;
+  RETURN GREATEST("left", 1);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.cooldown_remaining_sec(integer, double precision) IS 'Seconds until the cooldown lets a change through, 0 when it does now. 5% slack: with the default cooldown equal to the default checkpoint_timeout, a cycle that pg_cron starts a moment early must not be held back a whole interval. A row written later in the same transaction, or a clock stepping back, can make `since` slightly negative: a cooldown of 0 still never holds anything back.';
+
+-- walrus.at_ceiling: compiled from src/logic/cycle.ts:125 (atCeiling)
+CREATE FUNCTION walrus.at_ceiling(current_mb integer, max_mb integer, floor_mb integer)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN (current_mb >= GREATEST(max_mb, floor_mb));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.at_ceiling(integer, integer, integer) IS 'Whether growth has nowhere left to go: the cap is walrus.max, or the floor when that is higher.';
+
+-- walrus.decide_cycle: compiled from src/logic/cycle.ts:134 (decideCycle)
+CREATE FUNCTION walrus.decide_cycle(input walrus.cycle_input)
+RETURNS walrus.cycle_decision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  quiet_count walrus.quiet_count;
+  quiet integer;
   growth walrus.growth_decision;
   proposed text;
   target integer;
@@ -606,16 +950,17 @@ DECLARE
   shrunk integer;
   limited text;
 BEGIN
-  quiet := CASE WHEN ((input).forced < (input).threshold) THEN LEAST(((input).quiet_intervals::bigint + 1), 1000000) ELSE 0 END;
+  quiet_count := walrus.count_quiet((input).quiet, ((input).forced < (input).threshold), (input).elapsed_sec, (input).timeout_sec);
+  quiet := (quiet_count).intervals;
   growth := walrus.propose_growth(input);
   proposed := 'no_change';
   target := (input).current_mb;
   reason := (growth).reason;
   IF ((growth).action <> 'no_change') THEN
     proposed := (growth).action;
-    target := (growth).new_size_mb;
+    target := walrus.clamp_size((growth).new_size_mb, (input).floor_mb, (input).max_mb);
   ELSIF ((input).shrink_enable AND (quiet >= (input).shrink_intervals)) THEN
-    shrunk := walrus.propose_shrink(input);
+    shrunk := walrus.clamp_size(walrus.propose_shrink(input), (input).floor_mb, (input).max_mb);
     IF (shrunk < (input).current_mb) THEN
       proposed := 'decrease';
       target := shrunk;
@@ -628,25 +973,25 @@ BEGIN
   ELSIF (((input).forced < (input).threshold) AND (input).shrink_enable) THEN
     reason := ((growth).reason || '; quiet interval ' || (quiet)::text || ' of ' || ((input).shrink_intervals)::text || ' before a shrink');
   END IF;
-  IF (proposed = 'no_change') THEN
-    RETURN walrus.outcome(input, 'no_change', 'no_change', (input).current_mb, (quiet)::integer, reason);
+  IF ((proposed = 'no_change') OR (target = (input).current_mb)) THEN
+    RETURN walrus.outcome(input, 'no_change', 'no_change', (input).current_mb, quiet_count, reason);
   END IF;
   limited := walrus.rate_limit_reason(input);
   IF (limited <> '') THEN
-    RETURN walrus.outcome(input, 'skipped', proposed, target, (CASE WHEN (proposed = 'decrease') THEN quiet ELSE 0 END)::integer, (limited || '; wanted: ' || reason));
+    RETURN walrus.outcome(input, 'skipped', proposed, target, CASE WHEN (proposed = 'decrease') THEN quiet_count ELSE walrus.no_quiet() END, (limited || '; wanted: ' || reason));
   END IF;
   IF (input).dry_run THEN
-    RETURN walrus.outcome(input, 'dry_run', proposed, target, 0, ('walrus.dry_run is on; would ' || CASE WHEN (proposed = 'decrease') THEN 'shrink' ELSE 'grow' END || ' to ' || (target)::text || ' MB: ' || reason));
+    RETURN walrus.outcome(input, 'dry_run', proposed, target, quiet_count, ('walrus.dry_run is on; would ' || CASE WHEN (proposed = 'decrease') THEN 'shrink' ELSE 'grow' END || ' to ' || (target)::text || ' MB: ' || reason));
   END IF;
-  RETURN walrus.outcome(input, proposed, proposed, target, 0, reason);
+  RETURN walrus.outcome(input, proposed, proposed, target, quiet_count, reason);
 END;
 $function$;
 COMMENT ON FUNCTION walrus.decide_cycle(walrus.cycle_input) IS 'One cycle''s decision: grow on forced checkpoints (pg_walsizer''s rule, capped), shrink after enough consecutive quiet intervals, then apply the rate limits and dry-run. A dry-run decision is exactly the live one, recorded instead of applied; it counts against the rate limits like a change.';
 
--- walrus.propose_growth: compiled from src/logic/cycle.ts:128 (proposeGrowth)
+-- walrus.propose_growth: compiled from src/logic/cycle.ts:173 (proposeGrowth)
 CREATE FUNCTION walrus.propose_growth(input walrus.cycle_input)
 RETURNS walrus.growth_decision
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
   IF ((input).algorithm = 'additive') THEN
@@ -663,20 +1008,20 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.propose_growth(walrus.cycle_input) IS 'The growth the selected algorithm proposes; all share the cap, the floor and the threshold on forced checkpoints.';
 
--- walrus.unchanged: compiled from src/logic/cycle.ts:141 (unchanged)
+-- walrus.unchanged: compiled from src/logic/cycle.ts:186 (unchanged)
 CREATE FUNCTION walrus.unchanged(current_mb integer, reason text)
 RETURNS walrus.growth_decision
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
   RETURN ROW('no_change', current_mb, current_mb, reason)::walrus.growth_decision;
 END;
 $function$;
 
--- walrus.additive_growth: compiled from src/logic/cycle.ts:146 (additiveGrowth)
+-- walrus.additive_growth: compiled from src/logic/cycle.ts:191 (additiveGrowth)
 CREATE FUNCTION walrus.additive_growth(current_mb integer, forced integer, threshold integer, increment_mb integer, max_mb integer, floor_mb integer)
 RETURNS walrus.growth_decision
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   cap integer;
@@ -695,10 +1040,10 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) IS 'additive: current + forced x walrus.additive_increment, capped; overflow-safe like the multiplicative rule.';
 
--- walrus.statistical_growth: compiled from src/logic/cycle.ts:173 (statisticalGrowth)
+-- walrus.statistical_growth: compiled from src/logic/cycle.ts:218 (statisticalGrowth)
 CREATE FUNCTION walrus.statistical_growth(input walrus.cycle_input, basis_mb double precision, basis text)
 RETURNS walrus.growth_decision
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   cap integer;
@@ -731,10 +1076,10 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) IS 'adaptive and percentile: size for the WAL actually written, (1 + cct) x WAL per interval x headroom. They grow on forced checkpoints and, when walrus.proactive is on, as soon as an interval used 90% of the distance that would force one; growing to 1 / headroom of it leaves a band in which noise changes nothing.';
 
--- walrus.propose_shrink: compiled from src/logic/cycle.ts:212 (proposeShrink)
+-- walrus.propose_shrink: compiled from src/logic/cycle.ts:257 (proposeShrink)
 CREATE FUNCTION walrus.propose_shrink(input walrus.cycle_input)
 RETURNS integer
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   lower integer;
@@ -760,7 +1105,7 @@ COMMENT ON FUNCTION walrus.propose_shrink(walrus.cycle_input) IS 'The size after
 -- walrus.confidence: compiled from src/logic/confidence.ts:10 (confidence)
 CREATE FUNCTION walrus.confidence(elapsed_sec double precision, timeout_sec integer)
 RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
   IF walrus.js_ge(elapsed_sec, timeout_sec) THEN
@@ -777,7 +1122,7 @@ COMMENT ON FUNCTION walrus.confidence(double precision, integer) IS 'A recommend
 -- walrus.cron_schedule: compiled from src/logic/schedule.ts:7 (cronSchedule)
 CREATE FUNCTION walrus.cron_schedule(timeout_sec integer, seconds_supported boolean)
 RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   minutes integer;
@@ -823,7 +1168,7 @@ CREATE TABLE walrus.history (
   id bigserial PRIMARY KEY,
   "timestamp" timestamptz NOT NULL DEFAULT clock_timestamp(),
   action text NOT NULL
-    CHECK (action IN ('increase', 'decrease', 'capped', 'dry_run', 'skipped', 'error', 'no_change')),
+    CHECK (action IN ('increase', 'decrease', 'capped', 'dry_run', 'skipped', 'error', 'no_change', 'external_change')),
   old_size_mb integer NOT NULL CHECK (old_size_mb > 0),
   new_size_mb integer NOT NULL CHECK (new_size_mb > 0),
   forced_checkpoints integer NOT NULL CHECK (forced_checkpoints >= 0),
@@ -833,7 +1178,7 @@ CREATE TABLE walrus.history (
 );
 CREATE INDEX history_timestamp_idx ON walrus.history ("timestamp");
 -- The rate limits look up recent changes every cycle; most rows are no_change, so they get their own small index.
-CREATE INDEX history_changes_idx ON walrus.history ("timestamp") WHERE action IN ('increase', 'decrease', 'capped', 'dry_run');
+CREATE INDEX history_changes_idx ON walrus.history ("timestamp") WHERE walrus.counts_as_change(action);
 COMMENT ON TABLE walrus.history IS 'Every pg_walrus decision: action, sizes in MB, forced checkpoints of the interval, reason.';
 SELECT pg_catalog.pg_extension_config_dump('walrus.history', '');
 SELECT pg_catalog.pg_extension_config_dump('walrus.history_id_seq', '');
@@ -842,6 +1187,8 @@ SELECT pg_catalog.pg_extension_config_dump('walrus.history_id_seq', '');
 CREATE TABLE walrus.state (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   quiet_intervals integer NOT NULL DEFAULT 0 CHECK (quiet_intervals >= 0),
+  -- Quiet seconds towards the next whole interval: quiet time is measured, not counted in calls.
+  quiet_carry_sec double precision NOT NULL DEFAULT 0 CHECK (quiet_carry_sec >= 0),
   cycles bigint NOT NULL DEFAULT 0,
   increases bigint NOT NULL DEFAULT 0,
   decreases bigint NOT NULL DEFAULT 0,
@@ -863,7 +1210,7 @@ COMMENT ON VIEW walrus.settings IS
 -- ====================================================================================================
 CREATE FUNCTION walrus.loopback_conninfo()
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT format('host=%s port=%s dbname=%s user=%s',
     walrus.conninfo_quote(coalesce(nullif(btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), ''),
@@ -876,15 +1223,15 @@ COMMENT ON FUNCTION walrus.loopback_conninfo() IS 'The libpq connection string p
 
 CREATE FUNCTION walrus.conninfo_quote(value text)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT '''' || replace(replace(value, '\', '\\'), '''', '\''') || ''''
 $$;
 COMMENT ON FUNCTION walrus.conninfo_quote(text) IS 'A value quoted for a libpq key=value connection string.';
 
-CREATE FUNCTION walrus.apply_max_wal_size(size_mb integer, conninfo text)
+CREATE FUNCTION walrus.apply_max_wal_size(size_mb integer, max_mb integer, conninfo text)
 RETURNS void
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   dblink_schema name;
@@ -894,6 +1241,15 @@ BEGIN
   floor_mb := walrus.size_floor_mb(walrus.setting_mb('wal_segment_size'), walrus.setting_mb('min_wal_size'));
   IF size_mb IS NULL OR size_mb < floor_mb THEN
     RAISE EXCEPTION 'pg_walrus: refusing to set max_wal_size to % MB, below the floor of % MB', size_mb, floor_mb;
+  END IF;
+  -- And above: no decision, however it was reached, writes more than walrus.max.
+  IF size_mb > greatest(max_mb, floor_mb) THEN
+    RAISE EXCEPTION 'pg_walrus: refusing to set max_wal_size to % MB, above walrus.max = % MB', size_mb, max_mb;
+  END IF;
+  -- PostgreSQL 17+: the DBA forbade ALTER SYSTEM; trying over dblink would only fail with a vaguer message.
+  IF pg_catalog.current_setting('allow_alter_system', true) = 'off' THEN
+    RAISE EXCEPTION 'allow_alter_system is off, so ALTER SYSTEM SET max_wal_size cannot run on this server'
+      USING HINT = 'Set max_wal_size in postgresql.conf (or your configuration management), or turn allow_alter_system on.';
   END IF;
   SELECT n.nspname INTO dblink_schema
     FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
@@ -908,11 +1264,11 @@ BEGIN
   PERFORM pg_catalog.pg_reload_conf();
 END;
 $function$;
-COMMENT ON FUNCTION walrus.apply_max_wal_size(integer, text) IS 'Runs ALTER SYSTEM SET max_wal_size over a loopback dblink connection, then reloads the configuration. Raises an error (never a password) when it cannot.';
+COMMENT ON FUNCTION walrus.apply_max_wal_size(integer, integer, text) IS 'Runs ALTER SYSTEM SET max_wal_size over a loopback dblink connection, then reloads the configuration. Refuses a size outside [floor, walrus.max]; raises an error (never a password) when it cannot apply.';
 
 CREATE FUNCTION walrus.cron_installed()
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron')
 $$;
@@ -920,7 +1276,7 @@ COMMENT ON FUNCTION walrus.cron_installed() IS 'Whether pg_cron is installed in 
 
 CREATE FUNCTION walrus.desired_schedule()
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT walrus.cron_schedule(
     (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'checkpoint_timeout'),
@@ -931,7 +1287,7 @@ COMMENT ON FUNCTION walrus.desired_schedule() IS 'The pg_cron schedule matching 
 
 CREATE FUNCTION walrus.schedule_job()
 RETURNS text
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   wanted text := walrus.desired_schedule();
@@ -940,15 +1296,15 @@ BEGIN
     RAISE EXCEPTION 'pg_cron is not installed in database %', current_database();
   END IF;
   -- cron.schedule() with an existing job name updates that job instead of adding a second one.
-  EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING 'pg_walrus', wanted, 'SELECT walrus_analyze()';
+  EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING 'pg_walrus', wanted, 'SELECT public.walrus_analyze()';
   RETURN wanted;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.schedule_job() IS 'Creates or updates the pg_cron job named pg_walrus that runs SELECT walrus_analyze() once per checkpoint_timeout.';
+COMMENT ON FUNCTION walrus.schedule_job() IS 'Creates or updates the pg_cron job named pg_walrus that runs SELECT public.walrus_analyze() once per checkpoint_timeout.';
 
 CREATE FUNCTION walrus.ensure_schedule()
 RETURNS text
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   current_schedule text;
@@ -974,23 +1330,52 @@ CREATE FUNCTION walrus.unschedule_on_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+  job jsonb;
 BEGIN
-  IF current_query() ~* '\mdrop\s+extension\s+(if\s+exists\s+)?([^;]*[\s,"])?pg_walrus\M'
-     AND walrus.cron_installed() THEN
-    EXECUTE 'DELETE FROM cron.job WHERE jobname = $1 AND command = $2' USING 'pg_walrus', 'SELECT walrus_analyze()';
+  -- No guess from the command text: a DROP run by a function, or one naming pg_walrus only in a comment, would fool it.
+  IF NOT walrus.cron_installed() THEN
+    RETURN;
   END IF;
+  EXECUTE 'SELECT to_jsonb(j) FROM cron.job j WHERE jobname = $1 AND command = $2 ORDER BY jobid LIMIT 1'
+    INTO job USING 'pg_walrus', 'SELECT public.walrus_analyze()';
+  IF job IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM pg_catalog.set_config('pg_walrus.job_being_dropped', job::text, true);
+  EXECUTE 'DELETE FROM cron.job WHERE jobid = $1' USING (job ->> 'jobid')::bigint;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.unschedule_on_drop() IS 'Event trigger: removes the pg_walrus cron job when DROP EXTENSION pg_walrus starts. sql_drop triggers that belong to an extension do not fire for its own drop, so this runs at ddl_command_start; the removal is transactional and comes back if the DROP fails.';
+COMMENT ON FUNCTION walrus.unschedule_on_drop() IS 'Event trigger at ddl_command_start of DROP EXTENSION: sets the pg_walrus cron job aside, since the command may drop pg_walrus. sql_drop triggers of an extension do not fire for its own drop, and the start trigger cannot see which extensions the command drops, so walrus.restore_job_after_drop() puts the job back when pg_walrus survived the command; a failed DROP rolls the removal back.';
+
+CREATE FUNCTION walrus.restore_job_after_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  job text := nullif(pg_catalog.current_setting('pg_walrus.job_being_dropped', true), '');
+BEGIN
+  PERFORM pg_catalog.set_config('pg_walrus.job_being_dropped', '', true);
+  -- The command may have dropped pg_cron itself, and the job with it.
+  IF job IS NULL OR NOT walrus.cron_installed() THEN
+    RETURN;
+  END IF;
+  EXECUTE 'INSERT INTO cron.job SELECT * FROM jsonb_populate_record(NULL::cron.job, $1::jsonb)' USING job;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.restore_job_after_drop() IS 'Event trigger at ddl_command_end of DROP EXTENSION. It only fires when pg_walrus still exists after the command (a dropped extension takes its triggers with it), so the job set aside by walrus.unschedule_on_drop() for a command that dropped another extension (or none) is put back as it was, with its job id.';
 
 CREATE FUNCTION walrus.read_counters()
 RETURNS walrus.sample
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   s walrus.sample;
 BEGIN
   -- pg_stat_checkpointer replaced the pg_stat_bgwriter columns in PostgreSQL 17; look the view up at run time.
+  -- On every major the requested counter counts each request, also one the checkpointer then skips because an
+  -- earlier checkpoint already covered its WAL. PostgreSQL 18's num_done counts completed checkpoints, timed and
+  -- requested together, so it cannot tell which requests were skipped: num_requested stays the measure on 17 and 18.
   IF to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL THEN
     EXECUTE 'SELECT num_requested, num_timed, stats_reset FROM pg_catalog.pg_stat_checkpointer'
       INTO s.requested_checkpoints, s.timed_checkpoints, s.stats_reset;
@@ -1004,13 +1389,12 @@ BEGIN
   -- current_setting() is much cheaper than scanning pg_settings, and its values convert exactly.
   s.checkpoint_timeout_sec := extract(epoch FROM current_setting('checkpoint_timeout')::interval)::integer;
   s.checkpoint_completion_target := current_setting('checkpoint_completion_target')::double precision;
-  s.max_wal_size_mb := walrus.setting_mb('max_wal_size');
-  -- A session sees a reloaded setting only between commands, so one that applied a size itself (two calls of
-  -- walrus_analyze() in one psql session) would still read the old value: trust a change applied since it loaded.
-  s.max_wal_size_mb := coalesce((SELECT h.new_size_mb FROM walrus.history h
-                                  WHERE h.action IN ('increase', 'decrease', 'capped')
-                                    AND h."timestamp" > pg_catalog.pg_conf_load_time()
-                                  ORDER BY h.id DESC LIMIT 1), s.max_wal_size_mb);
+  SELECT walrus.size_in_force_now(walrus.setting_mb('max_wal_size'), h.new_size_mb, h."timestamp",
+                                   pg_catalog.pg_conf_load_time())
+    INTO s.max_wal_size_mb
+    FROM (SELECT NULL) AS nothing
+    LEFT JOIN LATERAL (SELECT new_size_mb, "timestamp" FROM walrus.history
+                        WHERE walrus.applies_size(action) ORDER BY id DESC LIMIT 1) AS h ON true;
   s.min_wal_size_mb := walrus.setting_mb('min_wal_size');
   s.wal_segment_mb := walrus.setting_mb('wal_segment_size');
   RETURN s;
@@ -1020,7 +1404,7 @@ COMMENT ON FUNCTION walrus.read_counters() IS 'The checkpoint counters, WAL posi
 
 CREATE FUNCTION walrus.take_sample()
 RETURNS walrus.sample
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   s walrus.sample;
@@ -1034,7 +1418,9 @@ BEGIN
   VALUES (s.taken_at, s.requested_checkpoints, s.timed_checkpoints, s.stats_reset, s.wal_lsn, s.checkpoint_timeout_sec,
           s.checkpoint_completion_target, s.max_wal_size_mb, s.min_wal_size_mb, s.wal_segment_mb)
   RETURNING * INTO s;
-  DELETE FROM walrus.sample WHERE id <= s.id - 2000;
+  -- By rank, not by id arithmetic: a rolled-back insert leaves a gap in the sequence.
+  DELETE FROM walrus.sample
+   WHERE id < (SELECT id FROM walrus.sample ORDER BY id DESC OFFSET 2000 LIMIT 1);
   RETURN s;
 END;
 $function$;
@@ -1042,24 +1428,23 @@ COMMENT ON FUNCTION walrus.take_sample() IS 'Stores the current counters as a ne
 
 CREATE FUNCTION walrus.comparable(prev walrus.sample, cur walrus.sample)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT prev.id IS NOT NULL
-     AND prev.stats_reset IS NOT DISTINCT FROM cur.stats_reset
-     AND cur.requested_checkpoints >= prev.requested_checkpoints
-     AND cur.timed_checkpoints >= prev.timed_checkpoints
+  SELECT walrus.comparable(prev.id IS NOT NULL, prev.stats_reset IS NOT DISTINCT FROM cur.stats_reset,
+                           coalesce(cur.requested_checkpoints - prev.requested_checkpoints, 0),
+                           coalesce(cur.timed_checkpoints - prev.timed_checkpoints, 0))
 $$;
 COMMENT ON FUNCTION walrus.comparable(walrus.sample, walrus.sample) IS 'Whether the counters of two samples can be subtracted: a previous sample exists, the statistics were not reset in between, and no counter went backwards. Otherwise the newer sample is only a baseline.';
 
 CREATE FUNCTION walrus.interval_pressure(prev walrus.sample, cur walrus.sample)
 RETURNS walrus.pressure
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT walrus.measure_pressure(
     cur.requested_checkpoints - prev.requested_checkpoints,
     (floor(pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, '0/0') / (cur.wal_segment_mb::numeric * 1048576))
       - floor(pg_catalog.pg_wal_lsn_diff(prev.wal_lsn, '0/0') / (prev.wal_segment_mb::numeric * 1048576)))::bigint,
-    walrus.checkpoint_segments(least(prev.max_wal_size_mb, cur.max_wal_size_mb), cur.wal_segment_mb,
+    walrus.checkpoint_segments(walrus.size_in_force_during(prev.max_wal_size_mb, cur.max_wal_size_mb), cur.wal_segment_mb,
                                prev.checkpoint_completion_target),
     cur.checkpoint_timeout_sec,
     extract(epoch FROM cur.taken_at - prev.taken_at)::double precision)
@@ -1068,7 +1453,7 @@ COMMENT ON FUNCTION walrus.interval_pressure(walrus.sample, walrus.sample) IS 'T
 
 CREATE FUNCTION walrus.wal_window(cur walrus.sample, intervals integer)
 RETURNS double precision[]
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   WITH s AS (
     -- Only the samples the window needs, so the cost does not grow with walrus.sample.
@@ -1082,45 +1467,70 @@ AS $$
            extract(epoch FROM taken_at - lag(taken_at) OVER (ORDER BY taken_at)) AS secs
       FROM s
   ), recent AS (
-    SELECT taken_at, (bytes / 1048576 * checkpoint_timeout_sec / greatest(secs, checkpoint_timeout_sec))::double precision AS mb
-      FROM d WHERE secs > 0 AND bytes >= 0
-     ORDER BY taken_at DESC LIMIT greatest(intervals, 1)
+    SELECT taken_at, walrus.wal_per_interval_mb((bytes / 1048576)::double precision, secs::double precision,
+                                                checkpoint_timeout_sec) AS mb
+      FROM d WHERE bytes IS NOT NULL
+  ), measured AS (
+    SELECT taken_at, mb FROM recent WHERE mb IS NOT NULL ORDER BY taken_at DESC LIMIT greatest(intervals, 1)
   )
-  SELECT coalesce(array_agg(mb ORDER BY taken_at), '{}') FROM recent
+  SELECT coalesce(array_agg(mb ORDER BY taken_at), '{}') FROM measured
 $$;
 COMMENT ON FUNCTION walrus.wal_window(walrus.sample, integer) IS 'WAL written per checkpoint_timeout in MB for the last intervals (oldest first), from consecutive samples ending with cur. An interval shorter than checkpoint_timeout counts as a whole one, as for forced checkpoints.';
 
 CREATE FUNCTION walrus.cycle_wal_stats(cfg walrus.config, cur walrus.sample)
 RETURNS walrus.wal_stats
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT walrus.wal_stats(walrus.wal_window(cur, cfg.sample_window), (SELECT ema_wal_mb FROM walrus.state),
                           cfg.ema_alpha, cfg.target_percentile, cfg.shrink_intervals)
 $$;
 COMMENT ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample) IS 'The WAL statistics a cycle sizes from: this interval, the moving average, the percentile and the recent peak.';
 
-CREATE FUNCTION walrus.cycle_input(cfg walrus.config, cur walrus.sample, forced integer)
+CREATE FUNCTION walrus.cycle_input(cfg walrus.config, cur walrus.sample, forced integer, elapsed double precision)
 RETURNS walrus.cycle_input
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT ROW(
-    cur.max_wal_size_mb, forced, walrus.size_floor_mb(cur.wal_segment_mb, cur.min_wal_size_mb),
-    cfg.threshold, cfg.max_mb, cfg.shrink_enable, cfg.shrink_factor, cfg.shrink_intervals, cfg.min_size_mb,
-    cfg.dry_run, cfg.cooldown_sec, cfg.max_changes_per_hour,
-    coalesce((SELECT quiet_intervals FROM walrus.state), 0),
+    cur.max_wal_size_mb /* current_mb */,
+    forced /* forced */,
+    walrus.size_floor_mb(cur.wal_segment_mb, cur.min_wal_size_mb) /* floor_mb */,
+    cfg.threshold /* threshold */,
+    cfg.max_mb /* max_mb */,
+    cfg.shrink_enable /* shrink_enable */,
+    cfg.shrink_factor /* shrink_factor */,
+    cfg.shrink_intervals /* shrink_intervals */,
+    cfg.min_size_mb /* min_size_mb */,
+    cfg.dry_run /* dry_run */,
+    cfg.cooldown_sec /* cooldown_sec */,
+    cfg.max_changes_per_hour /* max_changes_per_hour */,
+    coalesce((SELECT ROW(
+    quiet_intervals /* intervals */,
+    quiet_carry_sec /* carry_sec */
+  )::walrus.quiet_count
+                       FROM walrus.state), ROW(
+    0 /* intervals */,
+    0 /* carry_sec */
+  )::walrus.quiet_count) /* quiet */,
+    elapsed /* elapsed_sec */,
+    cur.checkpoint_timeout_sec /* timeout_sec */,
     (SELECT count(*) FROM walrus.history
-      WHERE action IN ('increase', 'decrease', 'capped', 'dry_run') AND "timestamp" > now() - interval '60 minutes')::integer,
-    (SELECT extract(epoch FROM now() - max("timestamp"))::double precision FROM walrus.history
-      WHERE action IN ('increase', 'decrease', 'capped', 'dry_run')),
-    cfg.algorithm, cfg.additive_increment_mb, cur.checkpoint_completion_target, cur.wal_segment_mb, cfg.headroom,
-    cfg.proactive, walrus.cycle_wal_stats(cfg, cur)
+      WHERE walrus.counts_as_change(action) AND "timestamp" > now() - make_interval(secs => walrus.rate_window_sec()))::integer /* changes_last_hour */,
+    (SELECT extract(epoch FROM clock_timestamp() - max("timestamp"))::double precision
+      FROM walrus.history WHERE walrus.counts_as_change(action)) /* seconds_since_change */,
+    cfg.algorithm /* algorithm */,
+    cfg.additive_increment_mb /* additive_increment_mb */,
+    cur.checkpoint_completion_target /* completion_target */,
+    cur.wal_segment_mb /* segment_mb */,
+    cfg.headroom /* headroom */,
+    cfg.proactive /* proactive */,
+    walrus.cycle_wal_stats(cfg, cur) /* wal */
   )::walrus.cycle_input
 $$;
-COMMENT ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) IS 'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, the rate-limit window computed from persisted history (so limits survive restarts), and the WAL statistics.';
+COMMENT ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer, double precision) IS 'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, the rate-limit window computed from persisted history (so limits survive restarts), and the WAL statistics.';
 
 CREATE FUNCTION walrus.record(action text, old_size_mb integer, new_size_mb integer, forced_checkpoints integer, checkpoint_timeout_sec integer, reason text, metadata jsonb)
 RETURNS bigint
-LANGUAGE sql VOLATILE
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
   INSERT INTO walrus.history (action, old_size_mb, new_size_mb, forced_checkpoints, checkpoint_timeout_sec, reason, metadata)
   VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -1130,14 +1540,14 @@ COMMENT ON FUNCTION walrus.record(text, integer, integer, integer, integer, text
 
 CREATE FUNCTION walrus.notify(channel text, action text, old_size_mb integer, new_size_mb integer, reason text)
 RETURNS void
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
   IF coalesce(channel, '') = '' THEN
     RETURN;
   END IF;
   PERFORM pg_catalog.pg_notify(channel, jsonb_build_object(
-    'event', CASE WHEN action IN ('increase', 'decrease', 'capped') THEN 'resize' ELSE action END,
+    'event', walrus.notify_event(action),
     'action', action, 'old_size_mb', old_size_mb, 'new_size_mb', new_size_mb,
     'reason', left(reason, 1000), 'timestamp', now())::text);
 EXCEPTION WHEN OTHERS THEN
@@ -1146,16 +1556,17 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.notify(text, text, integer, integer, text) IS 'Sends one event as JSON with pg_notify() (never a NOTIFY statement built from strings). The reason is cut to 1000 characters so the payload stays under the 8000-byte limit. A failure is a WARNING, never an error.';
 
-CREATE FUNCTION walrus.save_state(quiet integer, action text, ema_wal_mb double precision)
+CREATE FUNCTION walrus.save_state(quiet walrus.quiet_count, action text, ema_wal_mb double precision)
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
-  INSERT INTO walrus.state AS s (quiet_intervals, cycles, increases, decreases, last_check_time, last_adjustment_time,
-                                 ema_wal_mb)
-  VALUES (quiet, 1, (action IN ('increase', 'capped'))::int, (action = 'decrease')::int, now(),
-          CASE WHEN action IN ('increase', 'capped', 'decrease') THEN now() END, ema_wal_mb)
+  INSERT INTO walrus.state AS s (quiet_intervals, quiet_carry_sec, cycles, increases, decreases, last_check_time,
+                                 last_adjustment_time, ema_wal_mb)
+  VALUES ((quiet).intervals, (quiet).carry_sec, 1, walrus.is_growth(action)::int, walrus.is_shrink(action)::int, now(),
+          CASE WHEN walrus.is_growth(action) OR walrus.is_shrink(action) THEN now() END, ema_wal_mb)
   ON CONFLICT (singleton) DO UPDATE SET
     quiet_intervals = excluded.quiet_intervals,
+    quiet_carry_sec = excluded.quiet_carry_sec,
     cycles = s.cycles + 1,
     increases = s.increases + excluded.increases,
     decreases = s.decreases + excluded.decreases,
@@ -1163,11 +1574,11 @@ AS $$
     last_adjustment_time = coalesce(excluded.last_adjustment_time, s.last_adjustment_time),
     ema_wal_mb = excluded.ema_wal_mb
 $$;
-COMMENT ON FUNCTION walrus.save_state(integer, text, double precision) IS 'Updates walrus.state after a cycle: quiet intervals, counters and the time of the last adjustment.';
+COMMENT ON FUNCTION walrus.save_state(walrus.quiet_count, text, double precision) IS 'Updates walrus.state after a cycle: quiet intervals, counters and the time of the last adjustment.';
 
 CREATE FUNCTION walrus_analyze()
 RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   cfg walrus.config;
@@ -1180,7 +1591,10 @@ DECLARE
   observed jsonb;
   history_id bigint;
   failure text;
+  failure_detail text;
   recorded_size integer;
+  recorded_in_force integer;
+  job_missing boolean;
 BEGIN
   IF NOT pg_catalog.pg_try_advisory_xact_lock(131260314973555) THEN
     RETURN jsonb_build_object('analyzed', false, 'skipped', true,
@@ -1190,14 +1604,34 @@ BEGIN
     RETURN jsonb_build_object('analyzed', false, 'skipped', true,
       'reason', 'this server is a standby (in recovery); max_wal_size is managed on the primary');
   END IF;
-  cfg := walrus.read_config(true);
-  PERFORM walrus.cleanup_history();
+  -- Only a superuser's own session may steer a cycle with SET walrus.*; anyone else gets the server's settings.
+  cfg := walrus.read_config(true, coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false));
+  PERFORM walrus.cleanup_history(cfg.history_retention_days);
   PERFORM walrus.ensure_schedule();
+  job_missing := walrus.cron_installed() AND NOT (walrus.job_info() ->> 'scheduled')::boolean;
+  IF job_missing THEN
+    RAISE WARNING 'pg_walrus: the pg_cron job pg_walrus is missing, so no cycle runs on schedule'
+      USING HINT = 'SELECT walrus.schedule_job() creates it again.';
+  END IF;
   cur := walrus.take_sample();
   SELECT * INTO prev FROM walrus.sample WHERE id < cur.id ORDER BY id DESC LIMIT 1;
   observed := jsonb_build_object('requested_checkpoints', cur.requested_checkpoints,
     'timed_checkpoints', cur.timed_checkpoints, 'max_wal_size_mb', cur.max_wal_size_mb,
     'checkpoint_timeout_sec', cur.checkpoint_timeout_sec, 'wal_lsn', cur.wal_lsn::text);
+
+  -- A size in force that no row explains was changed by hand, or applied by a cycle that died before it committed
+  -- its row: recorded now, so the rate limits count it and the history stays a true account.
+  SELECT walrus.size_in_force_after(h.action, h.old_size_mb, h.new_size_mb) INTO recorded_in_force
+    FROM walrus.history h ORDER BY h.id DESC LIMIT 1;
+  IF recorded_in_force IS DISTINCT FROM cur.max_wal_size_mb AND recorded_in_force IS NOT NULL THEN
+    PERFORM walrus.record('external_change', recorded_in_force, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
+      format('max_wal_size is %s MB, but the last recorded decision left %s MB: changed outside pg_walrus (ALTER SYSTEM, '
+             'a configuration file) or by a cycle that ended before recording it; counted as a change',
+             cur.max_wal_size_mb, recorded_in_force),
+      jsonb_build_object('observed', observed));
+    RAISE LOG 'pg_walrus: max_wal_size changed from % MB to % MB outside any recorded decision',
+      recorded_in_force, cur.max_wal_size_mb;
+  END IF;
 
   IF NOT cfg.enable THEN
     PERFORM walrus.record('skipped', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
@@ -1224,15 +1658,14 @@ BEGIN
     RAISE LOG 'pg_walrus: %', pressure.reason;
   END IF;
 
-  input := walrus.cycle_input(cfg, cur, pressure.forced);
+  input := walrus.cycle_input(cfg, cur, pressure.forced, elapsed);
   decision := walrus.decide_cycle(input);
-  -- A dry-run row shows the size live mode would apply; a skipped row keeps the size it did not change.
-  recorded_size := CASE WHEN decision.action = 'skipped' THEN decision.old_size_mb ELSE decision.new_size_mb END;
+  recorded_size := walrus.recorded_new_size(decision.action, decision.old_size_mb, decision.new_size_mb);
   -- Recorded before anything is applied: the dblink change commits on its own and survives a rollback here.
   history_id := walrus.record(decision.action, decision.old_size_mb, recorded_size, pressure.forced,
     cur.checkpoint_timeout_sec, decision.reason,
     jsonb_build_object('observed', observed, 'proposed', decision.proposed, 'proposed_size_mb', decision.new_size_mb,
-                       'quiet_intervals', decision.quiet_intervals, 'algorithm', cfg.algorithm,
+                       'quiet_intervals', (decision.quiet).intervals, 'algorithm', cfg.algorithm,
                        'wal_mb_per_interval', to_jsonb(input.wal)));
   IF decision.action = 'capped' THEN
     RAISE WARNING 'pg_walrus: %', decision.reason;
@@ -1242,9 +1675,11 @@ BEGIN
   IF decision.apply THEN
     RAISE LOG 'pg_walrus: resizing max_wal_size from % MB to % MB', decision.old_size_mb, decision.new_size_mb;
     BEGIN
-      PERFORM walrus.apply_max_wal_size(decision.new_size_mb, cfg.conninfo);
+      PERFORM walrus.apply_max_wal_size(decision.new_size_mb, cfg.max_mb, cfg.conninfo);
     EXCEPTION WHEN OTHERS THEN
-      failure := walrus.mask_conninfo(SQLERRM);
+      -- libpq's own words (wrong password, no such socket, pg_hba rejection) are in the detail; keep them.
+      GET STACKED DIAGNOSTICS failure_detail = PG_EXCEPTION_DETAIL;
+      failure := walrus.mask_conninfo(SQLERRM || coalesce(': ' || nullif(btrim(failure_detail), ''), ''));
     END;
   END IF;
   IF failure IS NOT NULL THEN
@@ -1256,17 +1691,17 @@ BEGIN
     RAISE WARNING 'pg_walrus: could not apply max_wal_size = % MB: %', decision.new_size_mb, failure
       USING HINT = 'pg_walrus needs dblink and a password-less loopback connection as a superuser (see walrus.conninfo); the next cycle tries again.';
   END IF;
-  IF decision.action <> 'no_change' THEN
+  IF walrus.is_notified(decision.action) THEN
     PERFORM walrus.notify(cfg.notify_channel, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
       decision.old_size_mb, CASE WHEN failure IS NULL THEN recorded_size ELSE decision.old_size_mb END,
       coalesce(failure, decision.reason));
   END IF;
-  -- A failed change leaves the quiet count where decide_cycle put it; the next cycle decides again from scratch.
-  PERFORM walrus.save_state(decision.quiet_intervals, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
-                            (input.wal).ema_mb);
+  PERFORM walrus.save_state(CASE WHEN failure IS NULL THEN decision.quiet ELSE decision.quiet_if_unapplied END,
+                            CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END, (input.wal).ema_mb);
   RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'decision', to_jsonb(decision),
     'applied', decision.apply AND failure IS NULL)
-    || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END;
+    || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END
+    || CASE WHEN job_missing THEN jsonb_build_object('job_missing', true) ELSE '{}'::jsonb END;
 END;
 $function$;
 COMMENT ON FUNCTION walrus_analyze() IS 'Runs one pg_walrus cycle now, exactly as the pg_cron job does: samples the checkpoint counters, decides (growth, shrink, rate limits, dry-run), records the decision in walrus.history, applies it and sends a notification. Returns what was observed, decided and applied.';
@@ -1299,7 +1734,7 @@ COMMENT ON FUNCTION walrus.job_info() IS 'The pg_cron job pg_walrus: id, schedul
 
 CREATE FUNCTION walrus.apply_check()
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   WITH runner AS (
     SELECT coalesce((walrus.job_info() ->> 'username'), current_user) AS name
@@ -1307,31 +1742,35 @@ AS $$
     SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'dblink') AS dblink,
            coalesce((SELECT r.rolsuper OR pg_catalog.has_parameter_privilege(r.oid, 'max_wal_size', 'ALTER SYSTEM')
                        FROM pg_catalog.pg_roles r WHERE r.rolname = runner.name), false) AS role_allowed,
-           runner.name AS role
+           runner.name AS role,
+           pg_catalog.pg_is_in_recovery() AS standby,
+           -- allow_alter_system exists from PostgreSQL 17 (NULL before: always allowed).
+           pg_catalog.current_setting('allow_alter_system', true) IS DISTINCT FROM 'off' AS alter_system
       FROM runner
   )
-  SELECT jsonb_build_object('possible', dblink AND role_allowed, 'dblink_installed', dblink, 'role', role,
-    'role_allowed', role_allowed,
-    'reason', CASE WHEN NOT dblink THEN 'dblink is not installed: CREATE EXTENSION dblink'
+  SELECT jsonb_build_object('possible', dblink AND role_allowed AND NOT standby AND alter_system,
+    'dblink_installed', dblink, 'role', role, 'role_allowed', role_allowed, 'standby', standby,
+    'alter_system_allowed', alter_system,
+    'reason', CASE WHEN standby THEN 'this server is a standby: ALTER SYSTEM here is not replicated, and cycles act only on the primary'
+                   WHEN NOT alter_system THEN 'allow_alter_system is off: ALTER SYSTEM is disabled on this server, so cycles only record what they would apply'
+                   WHEN NOT dblink THEN 'dblink is not installed: CREATE EXTENSION dblink'
                    WHEN NOT role_allowed THEN format('role %s may not ALTER SYSTEM SET max_wal_size', role)
                    ELSE 'ok' END)
   FROM facts
 $$;
-COMMENT ON FUNCTION walrus.apply_check() IS 'Whether cycles can apply a size: dblink installed, and the role that runs them (the job owner, else the current user) a superuser or granted ALTER SYSTEM on max_wal_size.';
+COMMENT ON FUNCTION walrus.apply_check() IS 'Whether cycles can apply a size: a primary, allow_alter_system not off (PostgreSQL 17+), dblink installed, and the role that runs them (the job owner, else the current user) a superuser or granted ALTER SYSTEM on max_wal_size.';
 
 CREATE FUNCTION walrus_status()
 RETURNS jsonb
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   cfg walrus.config := walrus.read_config(false);
   now_counters walrus.sample := walrus.read_counters();
-  input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0);
+  input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0, 0);
   st walrus.state;
-  cooldown_left integer;
 BEGIN
   SELECT * INTO st FROM walrus.state;
-  cooldown_left := greatest(0, ceil(cfg.cooldown_sec - coalesce(input.seconds_since_change, cfg.cooldown_sec)))::integer;
   RETURN jsonb_build_object(
     'enabled', cfg.enable,
     'dry_run', cfg.dry_run,
@@ -1350,10 +1789,10 @@ BEGIN
     'total_increases', coalesce(st.increases, 0),
     'total_decreases', coalesce(st.decreases, 0),
     'cycles', coalesce(st.cycles, 0),
-    'at_ceiling', now_counters.max_wal_size_mb >= cfg.max_mb,
+    'at_ceiling', walrus.at_ceiling(now_counters.max_wal_size_mb, cfg.max_mb, input.floor_mb),
     'rate_limit', jsonb_build_object(
       'cooldown_sec', cfg.cooldown_sec,
-      'cooldown_remaining_sec', cooldown_left,
+      'cooldown_remaining_sec', walrus.cooldown_remaining_sec(cfg.cooldown_sec, input.seconds_since_change),
       'changes_last_hour', input.changes_last_hour,
       'max_changes_per_hour', cfg.max_changes_per_hour,
       'limit_reached', walrus.rate_limit_reason(input) <> '',
@@ -1369,7 +1808,7 @@ COMMENT ON FUNCTION walrus_status() IS 'The state of pg_walrus in one JSON value
 
 CREATE FUNCTION walrus_history(since timestamptz DEFAULT NULL, max_rows integer DEFAULT 100, only_action text DEFAULT NULL)
 RETURNS TABLE ("timestamp" timestamptz, action text, old_size_mb integer, new_size_mb integer, forced_checkpoints integer, reason text)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT h."timestamp", h.action, h.old_size_mb, h.new_size_mb, h.forced_checkpoints, h.reason
     FROM walrus.history h
@@ -1382,7 +1821,7 @@ COMMENT ON FUNCTION walrus_history(timestamptz, integer, text) IS 'The newest de
 
 CREATE FUNCTION walrus_recommendation()
 RETURNS jsonb
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   cfg walrus.config := walrus.read_config(false);
@@ -1400,7 +1839,7 @@ BEGIN
   END IF;
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
   pressure := walrus.interval_pressure(prev, cur);
-  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced));
+  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced, elapsed));
   RETURN jsonb_build_object(
     'current_size_mb', cur.max_wal_size_mb,
     'recommended_size_mb', decision.new_size_mb,
@@ -1417,7 +1856,7 @@ COMMENT ON FUNCTION walrus_recommendation() IS 'What the next cycle would do if 
 
 CREATE FUNCTION walrus_wal_rate()
 RETURNS jsonb
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   cfg walrus.config := walrus.read_config(false);
@@ -1451,7 +1890,7 @@ COMMENT ON FUNCTION walrus_wal_rate() IS 'WAL generation: since the last sample,
 
 CREATE FUNCTION walrus_metrics()
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT concat_ws(E'\n',
     format('# HELP %s %s', 'walrus_enabled', 'walrus.enable (1 on, 0 off).'),
@@ -1510,20 +1949,20 @@ AS $$
     format('# TYPE %s %s', 'walrus_trigger_distance_bytes', 'gauge'),
     format('%s %s', 'walrus_trigger_distance_bytes', round(((r ->> 'trigger_distance_mb')::bigint * 1048576)::numeric)::text)
   ) || E'\n'
-  FROM walrus_status() AS s, walrus_wal_rate() AS r
+  FROM @extschema@.walrus_status() AS s, @extschema@.walrus_wal_rate() AS r
   LEFT JOIN walrus.state AS st ON true
 $$;
 COMMENT ON FUNCTION walrus_metrics() IS 'pg_walrus state in the Prometheus text exposition format, for a textfile collector or a custom exporter query: sizes, counters, the last cycle, rate limits and WAL rates.';
 
-CREATE FUNCTION walrus.cleanup_history()
+CREATE FUNCTION walrus.cleanup_history(retention_days integer DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  days integer := (walrus.read_config(false)).history_retention_days;
+  days integer := coalesce(retention_days, (walrus.read_config(false)).history_retention_days);
   deleted bigint;
 BEGIN
-  IF days = 0 THEN
+  IF days <= 0 THEN
     RETURN 0;
   END IF;
   DELETE FROM walrus.history WHERE "timestamp" < now() - make_interval(days => days);
@@ -1531,11 +1970,11 @@ BEGIN
   RETURN deleted;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.cleanup_history() IS 'Deletes walrus.history rows older than walrus.history_retention_days (0 keeps everything); returns the count.';
+COMMENT ON FUNCTION walrus.cleanup_history(integer) IS 'Deletes walrus.history rows older than retention_days, by default walrus.history_retention_days (0 keeps everything); returns the count.';
 
 CREATE FUNCTION walrus_reset()
 RETURNS boolean
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
   DELETE FROM walrus.history;
@@ -1549,25 +1988,34 @@ COMMENT ON FUNCTION walrus_reset() IS 'Clears history, samples and counters, and
 
 CREATE FUNCTION walrus.grant_operator(grantee name)
 RETURNS void
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   fn regprocedure;
 BEGIN
+  IF grantee IS NULL OR lower(grantee) = 'public' THEN
+    RAISE EXCEPTION 'pg_walrus: walrus.grant_operator needs a role, not %', coalesce(quote_literal(grantee), 'NULL')
+      USING HINT = 'Operators run cycles with the owner''s rights; that is never for PUBLIC.';
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = grantee) THEN
+    RAISE EXCEPTION 'pg_walrus: role % does not exist', quote_ident(grantee);
+  END IF;
   EXECUTE format('GRANT USAGE ON SCHEMA walrus TO %I', grantee);
-  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA walrus TO %I', grantee);
-  EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA walrus TO %I', grantee);
+  EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA walrus TO %I', grantee);
+  -- What pg_monitor may execute (read-only), plus the cycle itself.
   FOR fn IN
     SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
       JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_walrus'
-     WHERE p.prokind = 'f' AND p.prorettype <> 'pg_catalog.event_trigger'::regtype
+     WHERE p.prokind = 'f'
+       AND (p.oid = '@extschema@.walrus_analyze()'::regprocedure
+            OR pg_catalog.has_function_privilege('pg_monitor', p.oid, 'EXECUTE'))
   LOOP
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', fn, grantee);
   END LOOP;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.grant_operator(name) IS 'Lets a role run cycles (walrus_analyze, walrus_reset, walrus.cleanup_history): EXECUTE on the functions and write access to the tables. Applying still needs superuser or ALTER SYSTEM on max_wal_size for that role.';
+COMMENT ON FUNCTION walrus.grant_operator(name) IS 'Lets a role run cycles: EXECUTE on walrus_analyze() (which runs the owner''s cycle with the server''s settings) and everything pg_monitor may read. Never write access to the tables, never the admin functions (walrus_reset, walrus.grant_operator, walrus.schedule_job), never PUBLIC.';
 
 -- ====================================================================================================
 -- Privileges: nothing for PUBLIC; read-only observability for pg_monitor
@@ -1594,12 +2042,43 @@ REVOKE ALL ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolea
 GRANT EXECUTE ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.mask_conninfo(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.mask_conninfo(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.quote_value(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.quote_value(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.setting_mb(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.setting_mb(text) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.setting_report() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.setting_report() TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.read_config(boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.read_config(boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.setting_report(boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.setting_report(boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.read_config(boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.read_config(boolean, boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.server_setting(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.applies_size(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.applies_size(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.counts_as_change(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.counts_as_change(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.size_in_force_after(text, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.size_in_force_after(text, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.is_growth(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.is_growth(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.recorded_new_size(text, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.recorded_new_size(text, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.notify_event(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.notify_event(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.is_notified(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.is_notified(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.rate_window_sec() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.rate_window_sec() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.is_shrink(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.is_shrink(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.count_quiet(walrus.quiet_count, boolean, double precision, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.count_quiet(walrus.quiet_count, boolean, double precision, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.comparable(boolean, boolean, bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.comparable(boolean, boolean, bigint, bigint) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.wal_per_interval_mb(double precision, double precision, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.wal_per_interval_mb(double precision, double precision, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.size_in_force_during(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.size_in_force_during(integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, timestamptz) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.forced_per_interval(bigint, integer, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.forced_per_interval(bigint, integer, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.size_floor_mb(integer, integer) FROM PUBLIC;
@@ -1622,10 +2101,18 @@ REVOKE ALL ON FUNCTION walrus.size_for_wal(double precision, double precision, d
 GRANT EXECUTE ON FUNCTION walrus.size_for_wal(double precision, double precision, double precision, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.trigger_usage(double precision, double precision, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.trigger_usage(double precision, double precision, integer, integer) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, integer, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, integer, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.no_quiet() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.no_quiet() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, walrus.quiet_count, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, walrus.quiet_count, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.clamp_size(integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.clamp_size(integer, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.cooldown_remaining_sec(integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.cooldown_remaining_sec(integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.at_ceiling(integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.at_ceiling(integer, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.decide_cycle(walrus.cycle_input) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.decide_cycle(walrus.cycle_input) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.propose_growth(walrus.cycle_input) FROM PUBLIC;
@@ -1644,7 +2131,7 @@ REVOKE ALL ON FUNCTION walrus.cron_schedule(integer, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cron_schedule(integer, boolean) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.loopback_conninfo() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.conninfo_quote(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION walrus.apply_max_wal_size(integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.apply_max_wal_size(integer, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.cron_installed() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cron_installed() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.desired_schedule() FROM PUBLIC;
@@ -1652,6 +2139,7 @@ GRANT EXECUTE ON FUNCTION walrus.desired_schedule() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.schedule_job() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.ensure_schedule() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.unschedule_on_drop() FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.restore_job_after_drop() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.read_counters() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.read_counters() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.take_sample() FROM PUBLIC;
@@ -1663,11 +2151,11 @@ REVOKE ALL ON FUNCTION walrus.wal_window(walrus.sample, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.wal_window(walrus.sample, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.record(text, integer, integer, integer, integer, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.notify(text, text, integer, integer, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION walrus.save_state(integer, text, double precision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.save_state(walrus.quiet_count, text, double precision) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus_analyze() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.job_info() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.job_info() TO pg_monitor;
@@ -1683,7 +2171,7 @@ REVOKE ALL ON FUNCTION walrus_wal_rate() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus_wal_rate() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus_metrics() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus_metrics() TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.cleanup_history() FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.cleanup_history(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus_reset() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.grant_operator(name) FROM PUBLIC;
 
@@ -1692,6 +2180,8 @@ REVOKE ALL ON FUNCTION walrus.grant_operator(name) FROM PUBLIC;
 -- ====================================================================================================
 CREATE EVENT TRIGGER walrus_unschedule_on_drop ON ddl_command_start
   WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.unschedule_on_drop();
+CREATE EVENT TRIGGER walrus_restore_job_after_drop ON ddl_command_end
+  WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.restore_job_after_drop();
 
 DO $install$
 BEGIN

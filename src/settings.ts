@@ -44,7 +44,10 @@ export interface MemorySetting extends Common {
 export interface TextSetting extends Common {
   readonly kind: 'text';
   readonly default: string;
-  /** May hold a password: shown masked, never logged. */
+  /**
+   * A libpq connection string: a value with a password in it is invalid (placeholders are readable by every role and
+   * logged on reload), and whatever is shown of it is masked.
+   */
   readonly secret?: boolean;
 }
 
@@ -224,6 +227,7 @@ export const SETTINGS: readonly Setting[] = [
     secret: true,
     description:
       'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from ' +
-      'unix_socket_directories, port, the current database and the current user.',
+      'unix_socket_directories, port, the current database and the current user. Never a password: a value with one ' +
+      'is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).',
   },
 ];

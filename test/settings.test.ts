@@ -98,10 +98,42 @@ describe('walrus.* settings', () => {
     expect(config.rows[0]).toEqual({ algorithm: 'adaptive', dry_run: true, enable: false });
   });
 
-  it('never shows a password held in walrus.conninfo', async () => {
+  it('calls a walrus.conninfo with a password invalid, never shows the password, and falls back to the derived connection', async () => {
     await setSession(client, { 'walrus.conninfo': "host=/tmp user=postgres password='s3cr et' port=5432" });
-    const shown = await client.query("SELECT raw_value, effective_value FROM walrus.settings WHERE name = 'walrus.conninfo'");
+    const shown = await client.query("SELECT raw_value, effective_value, valid, error FROM walrus.settings WHERE name = 'walrus.conninfo'");
     expect(JSON.stringify(shown.rows)).not.toContain('s3cr');
-    expect(shown.rows[0].raw_value).toContain('password=********');
+    expect(shown.rows[0]).toMatchObject({ raw_value: 'host=/tmp user=postgres password=******** port=5432', effective_value: '', valid: false });
+    expect(shown.rows[0].error).toMatch(/^contains a password.*\(valid: .*passfile=.*~\/\.pgpass.*service=.*pg_service\.conf\)$/);
+    expect(await scalar(client, 'SELECT (walrus.read_config(false)).conninfo')).toBe('');
+    const notices = collectNotices(client);
+    await analyze(client);
+    const warning = notices.find((n) => n.includes('walrus.conninfo'));
+    expect(warning).toContain("'host=/tmp user=postgres password=******** port=5432'");
+    expect(warning).not.toContain('s3cr');
+  });
+
+  it('accepts a walrus.conninfo without a password as it is', async () => {
+    const conninfo = "host=/tmp port=5432 user=postgres passfile='/var/lib/postgresql/.pgpass'";
+    await setSession(client, { 'walrus.conninfo': conninfo });
+    expect(await scalar(client, 'SELECT (walrus.read_config(false)).conninfo')).toBe(conninfo);
+    expect(await scalar(client, "SELECT valid FROM walrus.settings WHERE name = 'walrus.conninfo'")).toBe(true);
+  });
+
+  it('cuts a long invalid value short in the WARNING, with its length', async () => {
+    const value = `${'x'.repeat(99_990)}0123456789`;
+    await setSession(client, { 'walrus.threshold': value });
+    const notices = collectNotices(client);
+    expect((await analyze(client)).analyzed).toBe(true);
+    const warning = notices.find((n) => n.includes('walrus.threshold'))!;
+    expect(warning).toContain(`'${'x'.repeat(60)}'... (100000 characters) for walrus.threshold: not an integer (valid: 1 to 1000)`);
+    expect(warning.length).toBeLessThan(200);
+    expect(warning).not.toContain('0123456789');
+    // The report's error names what is wrong, not the value; the raw value itself stays available in full.
+    const row = await client.query("SELECT error, length(raw_value) AS n FROM walrus.settings WHERE name = 'walrus.threshold'");
+    expect(row.rows[0]).toEqual({ error: 'not an integer (valid: 1 to 1000)', n: 100000 });
+    // A value up to 80 characters is shown whole.
+    const medium = 'y'.repeat(80);
+    expect(await scalar(client, 'SELECT walrus.quote_value($1)', [medium])).toBe(`'${medium}'`);
+    expect(await scalar(client, 'SELECT walrus.quote_value($1)', [`${medium}z`])).toBe(`'${'y'.repeat(60)}'... (81 characters)`);
   });
 });

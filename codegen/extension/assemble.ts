@@ -2,7 +2,7 @@ import { compileProgram, loadProgram } from '../compiler/index';
 import { quoteLiteral } from '../compiler/identifiers';
 import type { SqlFunction } from '../../src/sqlapi';
 import { EXTENSION } from '../../src/extension';
-import { SETTINGS_FUNCTION_SIGNATURES, settingsSql } from './settings';
+import { SETTINGS_FUNCTIONS, settingsSql } from './settings';
 
 const SCHEMA_ROLE_FOR_MONITORING = 'pg_monitor';
 
@@ -56,7 +56,7 @@ export function extensionScript(tsconfig = 'tsconfig.json'): string {
   // Pure functions (compiled logic, runtime helpers, setting parsers) are harmless to read-only monitoring roles.
   const emitted: Emitted[] = [
     ...program.runtime.map((r) => ({ signature: r.signature, audience: 'monitor' as const })),
-    ...SETTINGS_FUNCTION_SIGNATURES.map((signature) => ({ signature, audience: 'monitor' as const })),
+    ...SETTINGS_FUNCTIONS,
     ...program.functions.map((f) => ({ signature: f.signature, audience: 'monitor' as const })),
     ...declared.map((d) => ({ signature: d.signature, audience: d.audience })),
   ];

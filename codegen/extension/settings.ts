@@ -1,4 +1,4 @@
-import { quoteIdent, quoteLiteral } from '../compiler/identifiers';
+import { PINNED_SEARCH_PATH, quoteIdent, quoteLiteral } from '../compiler/identifiers';
 import type { Setting } from '../../src/settings';
 
 /**
@@ -39,8 +39,13 @@ function bounds(s: Setting): { min: string | null; max: string | null } {
   }
 }
 
+/** The kind walrus.parse_setting() validates a setting as: a secret text setting is a connection string. */
+export function parseKind(s: Setting): string {
+  return s.kind === 'text' && s.secret ? 'conninfo' : s.kind;
+}
+
 /** From the normalised text of walrus.parse_setting() to the typed config field. */
-const CASTS: Record<Setting['kind'], string> = {
+export const CASTS: Record<Setting['kind'], string> = {
   bool: '::boolean',
   int: '::integer',
   real: '::double precision',
@@ -51,14 +56,82 @@ const CASTS: Record<Setting['kind'], string> = {
 
 const lit = (v: string | null): string => (v === null ? 'NULL' : quoteLiteral(v));
 
+/** The bounds walrus.parse_setting() puts on numbers before it casts anything (tests restate the rules with them). */
+export const PARSE_LIMITS = {
+  realExponent: 100,
+  realDigits: 1000,
+  intDigits: 18,
+  memoryDigits: 20,
+  memoryFractionDigits: 30,
+  shownCharacters: 60,
+  shownLimit: 80,
+} as const;
+
+/**
+ * Whitespace around a value: ASCII only, what PostgreSQL's own setting parser and libpq skip (isspace). `\s` would
+ * also match Unicode spaces (U+00A0, U+2003, U+3000...), which no cast to a number accepts.
+ */
+const WS = String.raw`[ \t\n\r\f\v]`;
+
+/**
+ * The keyword `password` as libpq reads it in a key=value string and, percent-decoded, in a URI query; any letter may
+ * be percent-encoded there. Matched case-insensitively and anywhere, so `sslpassword` (the client key's pass phrase)
+ * counts too.
+ */
+const PASSWORD_KEYWORD = [...'password']
+  .map((c) => `(?:${c}|%${c.charCodeAt(0).toString(16)})`)
+  .join('');
+
+/**
+ * A value after `password =` as libpq reads it: a single-quoted string with backslash escapes (to the end when the
+ * quote is never closed), or up to the next unescaped ASCII whitespace. Backslash escapes outside quotes too.
+ */
+const CONNINFO_VALUE = String.raw`(?:'(?:[^'\\]|\\(?:.|$))*'?|(?:[^ \t\n\r\f\v\\]|\\(?:.|$))+)`;
+
+/**
+ * The password of a URI's user information (`scheme://user:password@`): from the first colon to the `@`, further
+ * `@`-separated pieces included, because a password with an unencoded `@` is still a password to whoever wrote it.
+ */
+const URI_PASSWORD = String.raw`(://[^:@/]*:)[^@]*@(?:[^@/?# \t\n\r\f\v]*@)*`;
+
+/** The keyword and `=` of a key=value password; what makes a walrus.conninfo value invalid. */
+const PASSWORD_ASSIGNMENT = `${PASSWORD_KEYWORD}${WS}*=`;
+
+/** A value shown in a message: the first characters of a long one, and its length. */
+const SHOWN_VALUE_CHARACTERS = PARSE_LIMITS.shownCharacters;
+const SHOWN_VALUE_LIMIT = PARSE_LIMITS.shownLimit;
+
+/**
+ * Reals must be 0 or have a decimal exponent within +-REAL_EXPONENT_LIMIT: far inside double precision, so that the
+ * cast never fails and products of a few settings and measurements neither underflow nor overflow (PostgreSQL raises
+ * an error on float8 underflow).
+ */
+const REAL_EXPONENT_LIMIT = PARSE_LIMITS.realExponent;
+/** Significant digits a real may have: far more than double precision's 17, and numeric holds them exactly. */
+const REAL_DIGITS = PARSE_LIMITS.realDigits;
+/** Integer digits (without leading zeros) beyond which an int or memory value is out of any range. */
+const INT_DIGITS = PARSE_LIMITS.intDigits;
+const MEMORY_DIGITS = PARSE_LIMITS.memoryDigits;
+/** Fraction digits kept of a memory size: enough that rounding to whole MB never changes (2^-21 has 21 digits). */
+const MEMORY_FRACTION_DIGITS = PARSE_LIMITS.memoryFractionDigits;
+
+const CONNINFO_ERROR =
+  'contains a password, which every role can read with SHOW and the server logs on reload (valid: a connection ' +
+  "string without one; keep the password in a password file, passfile= or ~/.pgpass of the server's operating-system " +
+  'user, or in a service file, service= and pg_service.conf)';
+
 const PARSE_SETTING = String.raw`
--- walrus.parse_setting: the validation rules of each setting kind, shared by every setting.
+-- walrus.parse_setting: the validation rules of each setting kind, shared by every setting. Total: any text gives
+-- either a value that casts to the setting's type (see read_config) or an error naming the valid range.
 CREATE FUNCTION walrus.parse_setting(kind text, raw text, min_value numeric, max_value numeric, exclusive boolean,
                                      choices text[], OUT value text, OUT error text)
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE ${PINNED_SEARCH_PATH}
 AS $function$
 DECLARE
+  trimmed text := regexp_replace(raw, '^${WS}+|${WS}+$', '', 'g');
   parts text[];
+  digits text;
+  scale integer;
   number numeric;
   range_text text;
 BEGIN
@@ -66,15 +139,24 @@ BEGIN
     value := coalesce(raw, '');
     RETURN;
   END IF;
+  IF kind = 'conninfo' THEN
+    -- Placeholders are readable by every role and logged on reload: a password never belongs in one.
+    IF raw ~* ${quoteLiteral(PASSWORD_ASSIGNMENT)} OR raw ~* ${quoteLiteral(URI_PASSWORD)} THEN
+      error := ${quoteLiteral(CONNINFO_ERROR)};
+    ELSE
+      value := coalesce(raw, '');
+    END IF;
+    RETURN;
+  END IF;
   IF kind = 'enum' THEN
-    value := CASE WHEN lower(btrim(raw)) = ANY (choices) THEN lower(btrim(raw)) END;
+    value := CASE WHEN lower(trimmed) = ANY (choices) THEN lower(trimmed) END;
     IF value IS NULL THEN
       error := format('not one of the choices (valid: %s)', array_to_string(choices, ', '));
     END IF;
     RETURN;
   END IF;
   IF kind = 'bool' THEN
-    value := CASE lower(btrim(raw))
+    value := CASE lower(trimmed)
       WHEN 'on' THEN 'on' WHEN 'true' THEN 'on' WHEN 'yes' THEN 'on' WHEN '1' THEN 'on'
       WHEN 'off' THEN 'off' WHEN 'false' THEN 'off' WHEN 'no' THEN 'off' WHEN '0' THEN 'off'
     END;
@@ -83,32 +165,76 @@ BEGIN
     END IF;
     RETURN;
   END IF;
+  -- Numbers: the shape is checked on the text, and digits are counted before anything is cast, so that no length or
+  -- exponent can overflow numeric or double precision.
   IF kind = 'memory' THEN
     range_text := format('valid: %s MB to %s MB; units B, kB, MB, GB, TB, a bare number is MB', min_value, max_value);
-    parts := regexp_match(raw, '^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|kB|MB|GB|TB)?\s*$');
+    parts := regexp_match(trimmed, '^([0-9]+)(?:\.([0-9]+))?${WS}*(B|kB|MB|GB|TB)?$');
     IF parts IS NULL THEN
       error := format('not a memory size (%s)', range_text);
       RETURN;
     END IF;
-    number := round(parts[1]::numeric * CASE coalesce(parts[2], 'MB')
-      WHEN 'B' THEN 1.0 / 1048576 WHEN 'kB' THEN 1.0 / 1024 WHEN 'MB' THEN 1 WHEN 'GB' THEN 1024 ELSE 1048576 END);
+    digits := ltrim(parts[1], '0');
+    IF length(digits) > ${MEMORY_DIGITS} THEN
+      error := format('out of range (%s)', range_text);
+      RETURN;
+    END IF;
+    number := round((coalesce(nullif(digits, ''), '0') || '.' || left(coalesce(parts[2], '0'), ${MEMORY_FRACTION_DIGITS}))::numeric
+      * CASE coalesce(parts[3], 'MB')
+          WHEN 'B' THEN 1.0 / 1048576 WHEN 'kB' THEN 1.0 / 1024 WHEN 'MB' THEN 1 WHEN 'GB' THEN 1024 ELSE 1048576 END);
   ELSIF kind = 'int' THEN
     range_text := format('valid: %s to %s', min_value, max_value);
-    IF raw !~ '^\s*[-+]?[0-9]{1,30}\s*$' THEN
+    parts := regexp_match(trimmed, '^([-+]?)([0-9]+)$');
+    IF parts IS NULL THEN
       error := format('not an integer (%s)', range_text);
       RETURN;
     END IF;
-    number := btrim(raw)::numeric;
+    digits := ltrim(parts[2], '0');
+    IF length(digits) > ${INT_DIGITS} THEN
+      error := format('out of range (%s)', range_text);
+      RETURN;
+    END IF;
+    number := (parts[1] || coalesce(nullif(digits, ''), '0'))::numeric;
   ELSE
     range_text := format(CASE WHEN exclusive THEN 'valid: strictly between %s and %s' ELSE 'valid: %s to %s' END,
                          min_value, max_value);
-    IF raw !~ '^\s*[-+]?([0-9]{1,30}(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$' THEN
+    -- sign, integer digits, fraction digits, exponent
+    parts := regexp_match(trimmed, '^([-+]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?)([0-9]+))?$');
+    IF parts IS NULL OR parts[2] || coalesce(parts[3], '') = '' THEN
       error := format('not a number (%s)', range_text);
       RETURN;
     END IF;
-    number := btrim(raw)::numeric;
+    digits := parts[2] || coalesce(parts[3], '');
+    -- The decimal exponent of the first significant digit, from the digit counts alone.
+    scale := length(parts[2]) - (length(digits) - length(ltrim(digits, '0'))) - 1;
+    digits := rtrim(ltrim(digits, '0'), '0');
+    IF digits = '' THEN
+      number := 0;
+    ELSE
+      IF length(ltrim(coalesce(parts[5], '0'), '0')) > 6 THEN
+        scale := scale + CASE WHEN parts[4] = '-' THEN -1000000 ELSE 1000000 END;
+      ELSE
+        scale := scale + CASE WHEN parts[4] = '-' THEN -1 ELSE 1 END * coalesce(nullif(ltrim(parts[5], '0'), ''), '0')::integer;
+      END IF;
+      IF scale > ${REAL_EXPONENT_LIMIT} THEN
+        error := format('out of range (%s)', range_text);
+        RETURN;
+      END IF;
+      IF scale < -${REAL_EXPONENT_LIMIT} THEN
+        error := format('out of range (%s, and not below 1e-${REAL_EXPONENT_LIMIT} in magnitude)', range_text);
+        RETURN;
+      END IF;
+      IF length(digits) > ${REAL_DIGITS} THEN
+        error := format('not a number (%s; at most ${REAL_DIGITS} significant digits)', range_text);
+        RETURN;
+      END IF;
+      number := trim_scale((parts[1] || '0.' || digits || 'e' || (scale + 1))::numeric);
+    END IF;
   END IF;
-  IF number < min_value OR number > max_value OR (exclusive AND (number = min_value OR number = max_value)) THEN
+  -- An exclusive bound holds for the double precision the value becomes, too: 0.99999999999999999 is 1 there.
+  IF number < min_value OR number > max_value
+     OR (exclusive AND (number::double precision <= min_value::double precision
+                        OR number::double precision >= max_value::double precision)) THEN
     error := format('out of range (%s)', range_text);
     RETURN;
   END IF;
@@ -116,42 +242,86 @@ BEGIN
 END;
 $function$;
 COMMENT ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) IS
-  'Validates one walrus.* value of the given kind: the normalised value, or NULL and an error naming the valid range.';
+  'Validates one walrus.* value of the given kind: the normalised value, or NULL and an error naming the valid range. Never raises an error.';
 
 -- walrus.setting_mb: a server memory setting in MB, the unit pg_walrus sizes in.
 CREATE FUNCTION walrus.setting_mb(name text) RETURNS integer
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE ${PINNED_SEARCH_PATH}
 AS $$
-  SELECT (pg_catalog.pg_size_bytes(current_setting(name)) / 1048576)::integer
+  SELECT (pg_catalog.pg_size_bytes(pg_catalog.current_setting(name)) / 1048576)::integer
 $$;
 COMMENT ON FUNCTION walrus.setting_mb(text) IS 'A server memory setting (max_wal_size, wal_segment_size, ...) in MB.';
 
--- walrus.mask_conninfo: what may be shown of a connection string: everything but its password.
+-- walrus.mask_conninfo: what may be shown of a connection string, or of a message that may quote one: everything but
+-- its passwords (key=value, quoted or with backslash escapes; URI user information; URI query parameters).
 CREATE FUNCTION walrus.mask_conninfo(conninfo text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE ${PINNED_SEARCH_PATH}
 AS $$
-  SELECT regexp_replace(regexp_replace(conninfo,
-    '(password\s*=\s*)(''([^''\\]|\\.)*''|\S+)', '\1********', 'gi'),
-    '(://[^:/@]*:)[^@]*@', '\1********@', 'g')
+  SELECT pg_catalog.regexp_replace(pg_catalog.regexp_replace(conninfo,
+    ${quoteLiteral(`(${PASSWORD_KEYWORD}${WS}*=${WS}*)${CONNINFO_VALUE}`)}, '\1********', 'gi'),
+    ${quoteLiteral(URI_PASSWORD)}, '\1********@', 'g')
 $$;
-COMMENT ON FUNCTION walrus.mask_conninfo(text) IS 'A connection string with any password replaced by ********.';
+COMMENT ON FUNCTION walrus.mask_conninfo(text) IS 'A connection string, or a message, with any password replaced by ********.';
+
+-- walrus.quote_value: a value as a message shows it, quoted, and cut short when long.
+CREATE FUNCTION walrus.quote_value(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE ${PINNED_SEARCH_PATH}
+AS $$
+  SELECT CASE WHEN pg_catalog.length(value) <= ${SHOWN_VALUE_LIMIT} THEN pg_catalog.quote_nullable(value)
+    ELSE pg_catalog.quote_literal(pg_catalog."left"(value, ${SHOWN_VALUE_CHARACTERS}))
+         || pg_catalog.format('... (%s characters)', pg_catalog.length(value)) END
+$$;
+COMMENT ON FUNCTION walrus.quote_value(text) IS
+  'A value quoted for a message; one longer than ${SHOWN_VALUE_LIMIT} characters is cut to its first ${SHOWN_VALUE_CHARACTERS}, followed by its length.';
+
+-- walrus.server_setting: a parameter as a fresh session of the current user in this database sees it, whatever this
+-- session did (SET, connection options): the precedence PostgreSQL applies at connection time.
+CREATE FUNCTION walrus.server_setting(name text) RETURNS text
+LANGUAGE sql STABLE ${PINNED_SEARCH_PATH}
+AS $$
+  SELECT v.value FROM (
+    -- ALTER ROLE r IN DATABASE d SET > ALTER ROLE r SET > ALTER DATABASE d SET > ALTER ROLE ALL SET
+    SELECT CASE WHEN s.setdatabase <> 0 AND s.setrole <> 0 THEN 1 WHEN s.setrole <> 0 THEN 2
+                WHEN s.setdatabase <> 0 THEN 3 ELSE 4 END AS rank,
+           c.position AS seq, pg_catalog.substr(c.entry, pg_catalog.strpos(c.entry, '=') + 1) AS value
+      FROM pg_catalog.pg_db_role_setting s
+      CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) WITH ORDINALITY AS c(entry, position)
+     WHERE s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
+       AND s.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user))
+       AND pg_catalog.lower(pg_catalog.split_part(c.entry, '=', 1)) = pg_catalog.lower(server_setting.name)
+    UNION ALL
+    -- postgresql.conf, its includes and postgresql.auto.conf (ALTER SYSTEM): the last line that applies wins.
+    SELECT 5, f.seqno, f.setting
+      FROM pg_catalog.pg_file_settings f
+     WHERE f.applied AND f.error IS NULL AND pg_catalog.lower(f.name) = pg_catalog.lower(server_setting.name)
+  ) AS v
+  ORDER BY v.rank, v.seq DESC
+  LIMIT 1
+$$;
+COMMENT ON FUNCTION walrus.server_setting(text) IS
+  'A parameter as a new session of the current user in this database would see it, ignoring SET and connection options: ALTER ROLE IN DATABASE, ALTER ROLE, ALTER DATABASE, ALTER ROLE ALL, then the configuration files (NULL: not set). Reads pg_file_settings, so it needs a superuser.';
 `.trim();
 
-/** The functions settingsSql() creates; all are read-only and safe for monitoring roles. */
-export const SETTINGS_FUNCTION_SIGNATURES = [
-  'walrus.parse_setting(text, text, numeric, numeric, boolean, text[])',
-  'walrus.mask_conninfo(text)',
-  'walrus.setting_mb(text)',
-  'walrus.setting_report()',
-  'walrus.read_config(boolean)',
+/** The functions settingsSql() creates, and who may run them (nobody else can). */
+export const SETTINGS_FUNCTIONS: readonly { readonly signature: string; readonly audience: 'admin' | 'monitor' }[] = [
+  { signature: 'walrus.parse_setting(text, text, numeric, numeric, boolean, text[])', audience: 'monitor' },
+  { signature: 'walrus.mask_conninfo(text)', audience: 'monitor' },
+  { signature: 'walrus.quote_value(text)', audience: 'monitor' },
+  { signature: 'walrus.setting_mb(text)', audience: 'monitor' },
+  // Monitoring roles read the session's values; the server's (session_values = false) need server_setting().
+  { signature: 'walrus.setting_report(boolean)', audience: 'monitor' },
+  { signature: 'walrus.read_config(boolean, boolean)', audience: 'monitor' },
+  // pg_file_settings is for superusers only.
+  { signature: 'walrus.server_setting(text)', audience: 'admin' },
 ];
 
 export function settingsSql(settings: readonly Setting[]): string[] {
-  const rows = settings.map((s) => {
+  const rows = settings.map((s, i) => {
     const { min, max } = bounds(s);
     return `(${[
+      String(i + 1),
       lit(s.name),
-      lit(s.kind),
+      lit(parseKind(s)),
       lit(defaultText(s)),
       lit(s.kind === 'memory' ? 'MB' : s.kind === 'int' ? (s.unit ?? null) : null),
       min === null ? 'NULL' : min,
@@ -163,33 +333,49 @@ export function settingsSql(settings: readonly Setting[]): string[] {
       lit(s.description),
     ].join(', ')})`;
   });
+  const names = `ARRAY[${settings.map((s) => lit(`walrus.${s.name}`)).join(', ')}]`;
 
   const report = `
 -- walrus.setting_report: every walrus.* setting with its raw and effective value; generated from src/settings.ts.
-CREATE FUNCTION walrus.setting_report()
+-- session_values: the values this session sees (SET included); false: those a new session of the current user would
+-- see (walrus.server_setting), which no SET in a calling session can forge.
+CREATE FUNCTION walrus.setting_report(session_values boolean DEFAULT true)
 RETURNS TABLE (name text, raw_value text, effective_value text, default_value text, unit text,
                min_value numeric, max_value numeric, valid boolean, error text, description text)
-LANGUAGE sql STABLE
-AS $$
-  SELECT 'walrus.' || d.name,
+LANGUAGE plpgsql STABLE ${PINNED_SEARCH_PATH}
+AS $function$
+DECLARE
+  names CONSTANT text[] := ${names};
+  raw_values text[];
+BEGIN
+  -- Two statements, not one CASE: a role without walrus.server_setting() may still read the session's values.
+  IF session_values THEN
+    raw_values := ARRAY(SELECT pg_catalog.current_setting(u.n, true) FROM pg_catalog.unnest(names) WITH ORDINALITY AS u(n, i) ORDER BY u.i);
+  ELSE
+    raw_values := ARRAY(SELECT walrus.server_setting(u.n) FROM pg_catalog.unnest(names) WITH ORDINALITY AS u(n, i) ORDER BY u.i);
+  END IF;
+  RETURN QUERY
+  SELECT 'walrus.' || d.setting,
          CASE WHEN d.secret THEN walrus.mask_conninfo(r.raw) ELSE r.raw END,
          CASE WHEN d.secret THEN walrus.mask_conninfo(coalesce(p.value, q.value)) ELSE coalesce(p.value, q.value) END,
-         d.default_value, d.unit, b.min_value, d.max_value, p.error IS NULL, p.error, d.description
+         d.default_text, d.unit_text, b.low::numeric, d.high::numeric, p.error IS NULL, p.error, d.doc
   FROM (VALUES
     ${rows.join(',\n    ')}
-  ) AS d(name, kind, default_value, unit, min_value, max_value, exclusive, two_segments, secret, choices, description)
+  ) AS d(ord, setting, kind, default_text, unit_text, low, high, exclusive, two_segments, secret, choices, doc)
   -- An empty value is what RESET leaves behind for a placeholder: it means "not set".
-  CROSS JOIN LATERAL (SELECT nullif(current_setting('walrus.' || d.name, true), '') AS raw) AS r
+  CROSS JOIN LATERAL (SELECT nullif(raw_values[d.ord], '') AS raw) AS r
   -- Below two WAL segments the server would refuse to start, whatever the declared minimum says.
   CROSS JOIN LATERAL (SELECT CASE WHEN d.two_segments
-      THEN greatest(d.min_value, 2 * walrus.setting_mb('wal_segment_size'))
-      ELSE d.min_value END AS min_value) AS b
-  CROSS JOIN LATERAL walrus.parse_setting(d.kind, coalesce(r.raw, d.default_value), b.min_value, d.max_value,
+      THEN greatest(d.low, 2 * walrus.setting_mb('wal_segment_size'))
+      ELSE d.low END AS low) AS b
+  CROSS JOIN LATERAL walrus.parse_setting(d.kind, coalesce(r.raw, d.default_text), b.low, d.high,
                                           d.exclusive, d.choices) AS p
-  CROSS JOIN LATERAL walrus.parse_setting(d.kind, d.default_value, NULL, NULL, false, d.choices) AS q
-$$;
-COMMENT ON FUNCTION walrus.setting_report() IS
-  'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error.';`.trim();
+  CROSS JOIN LATERAL walrus.parse_setting(d.kind, d.default_text, NULL, NULL, false, d.choices) AS q
+  ORDER BY d.ord;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.setting_report(boolean) IS
+  'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error. session_values => false: the values a new session of the current user would see, ignoring SET (needs walrus.server_setting).';`.trim();
 
   const fields = settings.map(configField);
   const configType = `
@@ -200,28 +386,26 @@ ${fields.map((f) => `  ${quoteIdent(f.name)} ${f.type}`).join(',\n')}
 
   const readConfigSql = `
 -- walrus.read_config: the effective settings, warning once about each invalid value; generated from src/settings.ts.
-CREATE FUNCTION walrus.read_config(warn boolean DEFAULT true)
+CREATE FUNCTION walrus.read_config(warn boolean DEFAULT true, session_values boolean DEFAULT true)
 RETURNS walrus.config
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE ${PINNED_SEARCH_PATH}
 AS $function$
 DECLARE
   cfg walrus.config;
   setting record;
 BEGIN
-  FOR setting IN SELECT * FROM walrus.setting_report() LOOP
+  FOR setting IN SELECT * FROM walrus.setting_report(session_values) LOOP
     IF NOT setting.valid AND warn THEN
-      -- raw_value comes masked from setting_report(), so no password can reach the log.
+      -- raw_value comes masked from setting_report(), so no password can reach the log; long values are cut short.
       RAISE WARNING 'pg_walrus: invalid value % for %: %; using the default %',
-        quote_literal(setting.raw_value), setting.name, setting.error, setting.default_value;
+        walrus.quote_value(setting.raw_value), setting.name, setting.error, quote_literal(setting.default_value);
     END IF;
+    -- Every effective value casts: parse_setting() only calls valid what does (a valid conninfo has no password to mask).
     CASE setting.name
 ${settings
   .map((s) => {
     const f = configField(s);
-    const cast = CASTS[s.kind];
-    const source = s.kind === 'text' && s.secret ? `nullif(current_setting(${lit(`walrus.${s.name}`)}, true), '')` : 'setting.effective_value';
-    const value = s.kind === 'text' && s.secret ? `coalesce(${source}, ${lit(s.default)})` : `${source}${cast}`;
-    return `      WHEN ${lit(`walrus.${s.name}`)} THEN cfg.${quoteIdent(f.name)} := ${value};`;
+    return `      WHEN ${lit(`walrus.${s.name}`)} THEN cfg.${quoteIdent(f.name)} := setting.effective_value${CASTS[s.kind]};`;
   })
   .join('\n')}
     END CASE;
@@ -229,12 +413,11 @@ ${settings
   RETURN cfg;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.read_config(boolean) IS
-  'The effective walrus.* settings as one typed value; invalid values raise a WARNING and fall back to the default.';`.trim();
+COMMENT ON FUNCTION walrus.read_config(boolean, boolean) IS
+  'The effective walrus.* settings as one typed value; invalid values raise a WARNING (when warn) and fall back to the default. session_values => false reads the values a new session of the current user would see, ignoring SET.';`.trim();
 
   return [PARSE_SETTING, report, configType, readConfigSql];
 }
-
 /** The README's settings table, between markers, so documentation cannot drift from the declarations. */
 export function settingsMarkdown(settings: readonly Setting[]): string {
   const range = (s: Setting): string => {
