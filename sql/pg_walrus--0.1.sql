@@ -1799,7 +1799,7 @@ BEGIN
       'reason', nullif(walrus.rate_limit_reason(input), '')),
     'cron_job', walrus.job_info(),
     'apply', walrus.apply_check(),
-    'invalid_settings', coalesce((SELECT jsonb_agg(jsonb_build_object('name', s.name, 'value', s.raw_value,
+    'invalid_settings', coalesce((SELECT jsonb_agg(jsonb_build_object('name', s.name, 'value', walrus.quote_value(s.raw_value),
                                                                        'error', s.error) ORDER BY s.name)
                                     FROM walrus.setting_report() s WHERE NOT s.valid), '[]'::jsonb));
 END;

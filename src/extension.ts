@@ -1,3 +1,4 @@
+import packageJson from '../package.json';
 import { ADMIN_FUNCTIONS } from './api/admin';
 import { ANALYZE_FUNCTIONS } from './api/analyze';
 import { APPLY_FUNCTIONS } from './api/apply';
@@ -10,9 +11,13 @@ import { SETTINGS } from './settings';
 /** The whole extension, as codegen assembles it into sql/pg_walrus--<version>.sql. */
 export const EXTENSION = {
   name: 'pg_walrus',
-  version: '0.1',
+  /** major.minor of package.json's version: the control file's default_version and the script's file name. */
+  version: packageJson.version.split('.').slice(0, 2).join('.'),
   /** Decision logic compiled from TypeScript to PL/pgSQL, in this order. */
   logicFiles: [
+    'src/logic/history.ts',
+    'src/logic/quiet.ts',
+    'src/logic/interval.ts',
     'src/logic/growth.ts',
     'src/logic/pressure.ts',
     'src/logic/shrink.ts',

@@ -1,7 +1,10 @@
 import { sqlBlock } from './sqlapi';
 
-/** The history actions that count as a change for the rate limits (a dry-run decision counts like a change). */
-export const CHANGE_ACTIONS = "('increase', 'decrease', 'capped', 'dry_run')";
+/**
+ * The rate limits' filter on walrus.history, compiled from src/logic/history.ts. Queries must spell it exactly so to
+ * use the partial index below.
+ */
+export const COUNTS_AS_CHANGE = 'walrus.counts_as_change(action)';
 
 /** The extension's tables, all registered with pg_extension_config_dump so pg_dump keeps their rows. */
 export const TABLES = [
@@ -33,7 +36,7 @@ CREATE TABLE walrus.history (
   id bigserial PRIMARY KEY,
   "timestamp" timestamptz NOT NULL DEFAULT clock_timestamp(),
   action text NOT NULL
-    CHECK (action IN ('increase', 'decrease', 'capped', 'dry_run', 'skipped', 'error', 'no_change')),
+    CHECK (action IN ('increase', 'decrease', 'capped', 'dry_run', 'skipped', 'error', 'no_change', 'external_change')),
   old_size_mb integer NOT NULL CHECK (old_size_mb > 0),
   new_size_mb integer NOT NULL CHECK (new_size_mb > 0),
   forced_checkpoints integer NOT NULL CHECK (forced_checkpoints >= 0),
@@ -43,7 +46,7 @@ CREATE TABLE walrus.history (
 );
 CREATE INDEX history_timestamp_idx ON walrus.history ("timestamp");
 -- The rate limits look up recent changes every cycle; most rows are no_change, so they get their own small index.
-CREATE INDEX history_changes_idx ON walrus.history ("timestamp") WHERE action IN ${CHANGE_ACTIONS};
+CREATE INDEX history_changes_idx ON walrus.history ("timestamp") WHERE ${COUNTS_AS_CHANGE};
 COMMENT ON TABLE walrus.history IS 'Every pg_walrus decision: action, sizes in MB, forced checkpoints of the interval, reason.';
 SELECT pg_catalog.pg_extension_config_dump('walrus.history', '');
 SELECT pg_catalog.pg_extension_config_dump('walrus.history_id_seq', '');`,
@@ -54,6 +57,8 @@ SELECT pg_catalog.pg_extension_config_dump('walrus.history_id_seq', '');`,
 CREATE TABLE walrus.state (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   quiet_intervals integer NOT NULL DEFAULT 0 CHECK (quiet_intervals >= 0),
+  -- Quiet seconds towards the next whole interval: quiet time is measured, not counted in calls.
+  quiet_carry_sec double precision NOT NULL DEFAULT 0 CHECK (quiet_carry_sec >= 0),
   cycles bigint NOT NULL DEFAULT 0,
   increases bigint NOT NULL DEFAULT 0,
   decreases bigint NOT NULL DEFAULT 0,

@@ -47,3 +47,29 @@ export interface SqlBlock {
 export function sqlBlock(title: string, sql: string): SqlBlock {
   return { title, sql: sql.trim() };
 }
+
+/** A composite value that glue builds in SQL: the interface it stands for and the SQL expression of each field. */
+export interface CompositeRow {
+  readonly iface: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+const rows: CompositeRow[] = [];
+
+/** The rows that bodies refer to, for codegen to expand. */
+export function compositeRows(): readonly CompositeRow[] {
+  return rows;
+}
+
+/** The placeholder a body holds for rows()[index] until codegen expands it. */
+export const rowMarker = (index: number): string => `/*walrus:row:${index}*/`;
+
+/**
+ * `ROW(...)::walrus.x` for a TypeScript interface, by field name instead of by position. The type parameter makes a
+ * missing or extra field a TypeScript error; codegen puts the fields in the interface's declared order and fails on
+ * any mismatch with the compiled type, so a field added to the interface cannot shift the others.
+ */
+export function row<T>(iface: string, fields: { readonly [K in keyof T]-?: string }): string {
+  rows.push({ iface, fields: fields as Readonly<Record<string, string>> });
+  return rowMarker(rows.length - 1);
+}

@@ -8,6 +8,7 @@ import { clusterInfo, createDatabase } from './helpers/db';
 import {
   alterSystem,
   analyze,
+  analyzeAfterInterval,
   collectNotices,
   connect,
   forceCheckpoints,
@@ -50,8 +51,8 @@ describe('auto-shrink', () => {
   });
 
   it('shrinks after exactly shrink_intervals quiet intervals, and the count survives a restart', async () => {
-    const first = await analyze(client);
-    const second = await analyze(client);
+    const first = await analyzeAfterInterval(client);
+    const second = await analyzeAfterInterval(client);
     expect([first.decision?.action, second.decision?.action]).toEqual(['no_change', 'no_change']);
     expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(2);
 
@@ -61,28 +62,38 @@ describe('auto-shrink', () => {
     await setSession({ 'walrus.shrink_intervals': '3', 'walrus.min_size': '32MB', 'walrus.cooldown_sec': '0' });
 
     // Comparable counters across the restart need the statistics to survive it, which a clean shutdown ensures.
-    const third = await analyze(client);
+    const third = await analyzeAfterInterval(client);
     expect(third.decision).toMatchObject({ action: 'decrease', old_size_mb: 256, new_size_mb: 192 });
     expect(await freshMaxWalSizeMb()).toBe(192);
     // The shrink restarted the quiet count.
     expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(0);
-    expect((await analyze(client)).decision?.action).toBe('no_change');
+    expect((await analyzeAfterInterval(client)).decision?.action).toBe('no_change');
+  });
+
+  it('counts quiet time, not calls: five cycles within a second are no quiet interval at all', async () => {
+    await setSession({ 'walrus.shrink_intervals': '1' });
+    for (let i = 0; i < 5; i++) expect((await analyze(client)).decision?.action).toBe('no_change');
+    expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(0);
+    expect(await freshMaxWalSizeMb()).toBe(256);
+    // The time they spanned still counts towards the interval that a later cycle completes.
+    const later = await analyzeAfterInterval(client);
+    expect(later.decision).toMatchObject({ action: 'decrease', new_size_mb: 192 });
   });
 
   it('stops at walrus.min_size and reports that it is at the floor', async () => {
     await alterSystem({ max_wal_size: '40MB' });
     await setSession({ 'walrus.shrink_intervals': '1' });
-    const shrunk = await analyze(client);
+    const shrunk = await analyzeAfterInterval(client);
     // 40 x 0.75 = 30 MB would be below the 32 MB floor.
     expect(shrunk.decision).toMatchObject({ action: 'decrease', new_size_mb: 32 });
-    const atFloor = await analyze(client);
+    const atFloor = await analyzeAfterInterval(client);
     expect(atFloor.decision).toMatchObject({ action: 'no_change', new_size_mb: 32 });
     expect(atFloor.decision!.reason).toContain('already at the shrink floor of 32 MB');
   });
 
   it('restarts the quiet count when max_wal_size grows', async () => {
     await alterSystem({ max_wal_size: '32MB' });
-    await analyze(client);
+    await analyzeAfterInterval(client);
     expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(1);
     await forceCheckpoints(client, 2);
     expect((await analyze(client)).decision?.action).toBe('increase');
@@ -91,7 +102,7 @@ describe('auto-shrink', () => {
 
   it('does nothing when walrus.shrink_enable is off', async () => {
     await setSession({ 'walrus.shrink_intervals': '1', 'walrus.shrink_enable': 'off' });
-    expect((await analyze(client)).decision?.action).toBe('no_change');
+    expect((await analyzeAfterInterval(client)).decision?.action).toBe('no_change');
     expect(await freshMaxWalSizeMb()).toBe(256);
   });
 });
@@ -256,10 +267,30 @@ describe('walrus_status() and walrus_history()', () => {
       rate_limit: { cooldown_sec: 600, changes_last_hour: 1, limit_reached: true },
       cron_job: { scheduled: true, schedule: '* * * * *', active: false },
       apply: { possible: true, dblink_installed: true, role_allowed: true },
-      invalid_settings: [{ name: 'walrus.shrink_factor', value: '1.5' }],
+      invalid_settings: [{ name: 'walrus.shrink_factor', value: "'1.5'" }],
     });
     expect((status['rate_limit'] as { cooldown_remaining_sec: number }).cooldown_remaining_sec).toBeGreaterThan(590);
     expect(status['last_adjustment_time']).not.toBeNull();
+  });
+
+  it('says what the decision says: the cooldown with its slack, the ceiling with the floor', async () => {
+    await setSession({ 'walrus.cooldown_sec': '100' });
+    await forceCheckpoints(client, 2);
+    await analyze(client);
+    // 96 s after the change the 5% slack lets a change through: status must not claim 4 s are left.
+    await client.query(`UPDATE walrus.history SET "timestamp" = "timestamp" - interval '96 seconds'`);
+    const cooled = await scalar<{ rate_limit: { cooldown_remaining_sec: number; limit_reached: boolean } }>(client, 'SELECT walrus_status()');
+    expect(cooled.rate_limit).toMatchObject({ cooldown_remaining_sec: 0, limit_reached: false });
+
+    // walrus.max below min_wal_size: the cap is the floor, and growth still has room up to it.
+    await alterSystem({ max_wal_size: '48MB', min_wal_size: '128MB' });
+    await setSession({ 'walrus.max': '32MB', 'walrus.cooldown_sec': '0' });
+    const status = await scalar<{ at_ceiling: boolean }>(client, 'SELECT walrus_status()');
+    expect(status.at_ceiling).toBe(false);
+    await forceCheckpoints(client, 2);
+    expect((await analyze(client)).decision).toMatchObject({ action: 'capped', new_size_mb: 128 });
+    const after = await scalar<{ at_ceiling: boolean }>(client, 'SELECT walrus_status()');
+    expect(after.at_ceiling, JSON.stringify(after)).toBe(true);
   });
 
   it('walrus_history() returns the newest rows first, bounded and filtered', async () => {
@@ -338,7 +369,10 @@ describe('privileges', () => {
         expect(await as('walrus_monitor', sql)).toMatch(/permission denied/);
       }
       expect(await as('walrus_operator', 'SELECT walrus_analyze()')).toBe('ok');
-      expect(await as('walrus_operator', 'SELECT walrus.cleanup_history()')).toBe('ok');
+      // Deleting history is the owner's: an operator may not rewrite the audit trail (test/security has the rest).
+      for (const sql of ['SELECT walrus_reset()', 'SELECT walrus.cleanup_history()', 'DELETE FROM walrus.history']) {
+        expect(await as('walrus_operator', sql)).toMatch(/permission denied/);
+      }
       // The monitor sees the superuser's pg_cron job through walrus_status, despite pg_cron's row-level security.
       await client.query('SET ROLE walrus_monitor');
       const status = await scalar<{ cron_job: { scheduled: boolean } }>(client, 'SELECT walrus_status()');
@@ -350,6 +384,26 @@ describe('privileges', () => {
       await client.query('DROP OWNED BY walrus_operator');
       for (const r of roles) await client.query(`DROP ROLE ${r}`);
     }
+  });
+});
+
+describe('samples', () => {
+  it('keeps exactly enough for the largest walrus.sample_window, whatever gaps the id sequence has', async () => {
+    // Rows with gaps between their ids, as rolled-back inserts leave them.
+    await client.query(`
+      INSERT INTO walrus.sample (id, taken_at, requested_checkpoints, timed_checkpoints, wal_lsn, checkpoint_timeout_sec,
+                                 checkpoint_completion_target, max_wal_size_mb, min_wal_size_mb, wal_segment_mb)
+      SELECT 1000000 + 3 * g, now() - (3000 - g) * interval '30 seconds', 0, 0, ('0/' || to_hex(g * 16))::pg_lsn, 30,
+             0.9, 32, 32, 16
+        FROM generate_series(1, 2500) g`);
+    await client.query("SELECT setval('walrus.sample_id_seq', 2000000)");
+    await client.query('SELECT walrus.take_sample()');
+    expect(await scalar(client, 'SELECT count(*)::int FROM walrus.sample')).toBe(2001);
+    const intervals = await scalar<number>(
+      client,
+      "SELECT cardinality(walrus.wal_window((SELECT s FROM walrus.sample s ORDER BY id DESC LIMIT 1), 2000))",
+    );
+    expect(intervals).toBe(2000);
   });
 });
 

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectTo, createStandby, readServerLog, restartCluster } from './cluster/local';
-import { clusterInfo, createDatabase, cronDatabase } from './helpers/db';
+import { configureCluster, connectTo, createStandby, readServerLog, restartCluster } from './cluster/local';
+import { checkpointStatsTarget, skipIf, withoutCron } from './helpers/capabilities';
+import { clusterInfo, createDatabase, cronDatabase, withClient } from './helpers/db';
 import {
   alterSystem,
   analyze,
@@ -63,9 +64,11 @@ beforeEach(async () => {
 });
 
 describe('the pg_cron job', () => {
+  beforeEach((ctx) => skipIf(ctx, withoutCron()));
+
   it('is scheduled by CREATE EXTENSION at a one-minute cadence for a 30 s checkpoint_timeout', async () => {
     const { rows } = await client.query("SELECT schedule, command FROM cron.job WHERE jobname = 'pg_walrus'");
-    expect(rows).toEqual([{ schedule: '* * * * *', command: 'SELECT walrus_analyze()' }]);
+    expect(rows).toEqual([{ schedule: '* * * * *', command: 'SELECT public.walrus_analyze()' }]);
   });
 
   it('grows max_wal_size on real forced checkpoints, notifies listeners, and the new size survives a restart', async () => {
@@ -130,6 +133,46 @@ describe('the pg_cron job', () => {
   });
 });
 
+describe('a cycle called directly, as any scheduler without pg_cron would (every major)', () => {
+  it('grows max_wal_size on real forced checkpoints, notifies listeners, and the new size survives a restart', async () => {
+    const listener = await connect();
+    const events: string[] = [];
+    listener.on('notification', (n) => events.push(n.payload ?? ''));
+    await listener.query('LISTEN walrus_events');
+    let result: Awaited<ReturnType<typeof analyze>>;
+    try {
+      expect(await analyze(client)).toMatchObject({ baseline: true });
+      expect(await forceCheckpoints(client, 4)).toBeGreaterThanOrEqual(4);
+      result = await analyze(client);
+      // Notifications reach other sessions at commit; wait for this one before the listener goes.
+      await expect.poll(() => events.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    } finally {
+      await listener.end();
+    }
+    const rows = await history(client);
+    expect(rows[0]).toMatchObject({ action: 'no_change', metadata: { baseline: true } });
+    const decision = rows.at(-1)!;
+    const observed = decision.metadata['observed'] as { requested_delta: number; elapsed_sec: number };
+    expect(observed.requested_delta).toBeGreaterThanOrEqual(4);
+    // Called within a second of the baseline: normalised to one checkpoint_timeout, delta x 30 / max(elapsed, 30).
+    const expectedForced = Math.round((observed.requested_delta * 30) / Math.max(observed.elapsed_sec, 30));
+    expect(decision).toMatchObject({ action: 'increase', old_size_mb: START_MB, forced_checkpoints: expectedForced });
+    expect(decision.new_size_mb).toBe(START_MB * (expectedForced + 1));
+    expect(result).toMatchObject({ applied: true, decision: { action: 'increase', new_size_mb: decision.new_size_mb } });
+    expect(await freshMaxWalSizeMb()).toBe(decision.new_size_mb);
+
+    const event = events.map((e) => JSON.parse(e) as Record<string, unknown>).find((e) => e['action'] === 'increase');
+    expect(event).toMatchObject({ event: 'resize', old_size_mb: START_MB, new_size_mb: decision.new_size_mb, reason: decision.reason });
+    const log = await readServerLog(clusterInfo());
+    expect(log).toContain(`pg_walrus: resizing max_wal_size from ${START_MB} MB to ${decision.new_size_mb} MB`);
+
+    await client.end();
+    await restartCluster(clusterInfo());
+    client = await connect();
+    expect(await freshMaxWalSizeMb()).toBe(decision.new_size_mb);
+  });
+});
+
 describe('a cycle', () => {
   it('takes a baseline first and does not react to the cumulative counter', async () => {
     await forceCheckpoints(client, 3);
@@ -189,7 +232,7 @@ describe('a cycle', () => {
     expect(await freshMaxWalSizeMb()).toBe(64);
   });
 
-  it('never goes below min_wal_size or two WAL segments', async () => {
+  it('never goes below min_wal_size or two WAL segments, nor above walrus.max', async () => {
     await alterSystem({ min_wal_size: '256MB' });
     try {
       await analyze(client);
@@ -201,14 +244,17 @@ describe('a cycle', () => {
     } finally {
       await alterSystem({ min_wal_size: `${START_MB}MB` });
     }
-    await expect(client.query("SELECT walrus.apply_max_wal_size(16, '')")).rejects.toThrow(/below the floor of 32 MB/);
+    await expect(client.query("SELECT walrus.apply_max_wal_size(16, 4096, '')")).rejects.toThrow(/below the floor of 32 MB/);
+    // Nor above walrus.max, however the size was reached.
+    await expect(client.query("SELECT walrus.apply_max_wal_size(1500000000, 4096, '')")).rejects.toThrow(/above walrus.max = 4096 MB/);
     expect(await freshMaxWalSizeMb()).toBe(256);
   });
 
   it('re-baselines after pg_stat_reset_shared instead of reacting', async () => {
     await analyze(client);
     await forceCheckpoints(client, 3);
-    await client.query("SELECT pg_stat_reset_shared('bgwriter')");
+    // The counters live in pg_stat_checkpointer from PostgreSQL 17, which resets separately from pg_stat_bgwriter.
+    await client.query('SELECT pg_stat_reset_shared($1)', [checkpointStatsTarget()]);
     const result = await analyze(client);
     expect(result).toMatchObject({ baseline: true, applied: false });
     expect(await freshMaxWalSizeMb()).toBe(START_MB);
@@ -276,14 +322,60 @@ describe('a cycle', () => {
   });
 });
 
+describe('with allow_alter_system = off (PostgreSQL 17+)', () => {
+  /** allow_alter_system cannot be set with ALTER SYSTEM itself: only in postgresql.conf, then a reload. */
+  async function allowAlterSystem(on: boolean): Promise<void> {
+    await configureCluster(clusterInfo(), { allow_alter_system: on });
+    const setting = (): Promise<string> => withClient((c) => scalar<string>(c, "SELECT current_setting('allow_alter_system')"), 'postgres');
+    await expect.poll(setting, { timeout: 10_000 }).toBe(on ? 'on' : 'off');
+  }
+
+  beforeEach((ctx) => {
+    const { major } = clusterInfo();
+    skipIf(ctx, major < 17 ? `allow_alter_system exists from PostgreSQL 17 (this is PostgreSQL ${major})` : undefined);
+  });
+
+  it('reports that applying is not possible, and cycles record their decision and why they did not apply', async () => {
+    const notices = collectNotices(client);
+    await allowAlterSystem(false);
+    try {
+      // A fresh session: walrus_status reads the setting as the reload left it.
+      const apply = await withClient((c) => scalar<{ possible: boolean; reason: string; alter_system_allowed: boolean }>(c, "SELECT walrus_status() -> 'apply'"));
+      expect(apply).toMatchObject({ possible: false, alter_system_allowed: false });
+      expect(apply.reason).toContain('allow_alter_system is off');
+
+      await client.query("SELECT set_config('walrus.cooldown_sec', '0', false)");
+      await analyze(client);
+      const made = await forceCheckpoints(client, 2);
+      const result = await analyze(client);
+      expect(result).toMatchObject({ analyzed: true, applied: false });
+      expect(result.error).toContain('allow_alter_system is off');
+      const row = (await history(client)).at(-1)!;
+      expect(row).toMatchObject({ action: 'error', old_size_mb: START_MB, new_size_mb: START_MB });
+      expect(row.reason).toContain('allow_alter_system is off');
+      expect(row.metadata['intended_size_mb']).toBe(START_MB * (made + 1));
+      expect(notices.some((n) => n.startsWith('WARNING') && n.includes('allow_alter_system is off'))).toBe(true);
+      expect(await freshMaxWalSizeMb()).toBe(START_MB);
+    } finally {
+      await allowAlterSystem(true);
+    }
+    const apply = await scalar<{ possible: boolean }>(client, "SELECT walrus_status() -> 'apply'");
+    expect(apply.possible).toBe(true);
+  });
+});
+
 describe('on a streaming standby', () => {
-  it('does nothing and says why', async () => {
+  it('does nothing, says why, and does not claim it could apply', async () => {
     const standby = await createStandby(clusterInfo());
     try {
       const result = await withStandby(standby.info, (c) => analyze(c));
       expect(result).toMatchObject({ analyzed: false, skipped: true });
       expect(result.reason).toContain('standby');
       expect(await withStandby(standby.info, (c) => scalar(c, 'SELECT count(*)::int FROM walrus.sample'))).toBe(0);
+      // Nor does it claim it could: ALTER SYSTEM on a standby changes nothing the primary uses.
+      const apply = await withStandby(standby.info, (c) => scalar<{ possible: boolean; reason: string }>(c, "SELECT walrus_status() -> 'apply'"));
+      expect(apply).toMatchObject({ possible: false, standby: true });
+      expect(apply.reason).toContain('standby');
     } finally {
       await standby.stop();
     }
@@ -328,10 +420,13 @@ describe('installation', () => {
       await client.query('DROP SCHEMA IF EXISTS walrus_dbo_ext CASCADE');
       await client.query(`REVOKE CREATE ON DATABASE ${db} FROM walrus_dbo; DROP ROLE walrus_dbo`);
     }
-    expect(await scalar(client, "SELECT count(*)::int FROM cron.job WHERE jobname = 'pg_walrus'")).toBe(1);
+    if (clusterInfo().hasCron) {
+      expect(await scalar(client, "SELECT count(*)::int FROM cron.job WHERE jobname = 'pg_walrus'")).toBe(1);
+    }
   });
 
-  it('DROP EXTENSION removes the job, and a failed DROP keeps it', async () => {
+  it('DROP EXTENSION removes the job, and a failed DROP keeps it', async (ctx) => {
+    skipIf(ctx, withoutCron());
     const jobs = async (): Promise<number> => scalar<number>(client, "SELECT count(*)::int FROM cron.job WHERE jobname = 'pg_walrus'");
     expect(await jobs()).toBe(1);
     await client.query('BEGIN');

@@ -83,6 +83,21 @@ const intervalWalMb = fc.oneof(
   float8({ noNaN: true, noInfinity: true, maxAbs: 1e7, minAbs: 1e-6 }).map(Math.abs),
 );
 
+/** Seconds between two samples: usually about one timeout, sometimes milliseconds, days, or slightly negative. */
+const elapsedSec = fc.oneof(
+  fc.constantFrom(0, 0.07, 29.5, 30, 285, 299.9, 300, 600, 86400),
+  fc.double({ min: -60, max: 1e7, noNaN: true }),
+);
+
+/** checkpoint_timeout in seconds: 30 s to a day. */
+const timeoutSec = fc.oneof(fc.constantFrom(30, 60, 300, 3600, 86400), fc.integer({ min: 30, max: 86400 }));
+
+/** A walrus.history action: the real ones, and any text. */
+const action = fc.oneof(
+  fc.constantFrom('increase', 'decrease', 'capped', 'dry_run', 'skipped', 'error', 'no_change', 'external_change'),
+  fc.string(),
+);
+
 const segmentMb = fc.oneof(fc.constantFrom(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024), fc.integer({ min: 1, max: 1024 }));
 
 /**
@@ -105,7 +120,9 @@ const FIELD_DOMAINS: Readonly<Record<string, Readonly<Record<string, fc.Arbitrar
     dry_run: fc.boolean(),
     cooldown_sec: fc.integer({ min: 0, max: 86400 }),
     max_changes_per_hour: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 1000 })),
-    quiet_intervals: fc.oneof(fc.integer({ min: 0, max: 100 }), int4({ min: 0, max: 1_000_000 }), fc.constant(INT4_MAX - 1)),
+    quiet: 'its interface',
+    elapsed_sec: elapsedSec,
+    timeout_sec: timeoutSec,
     changes_last_hour: fc.oneof(fc.integer({ min: 0, max: 20 }), int4({ min: 0, max: 100_000 })),
     // A difference of timestamps: null before the first change, slightly negative when the clock steps back.
     seconds_since_change: fc.option(
@@ -119,6 +136,11 @@ const FIELD_DOMAINS: Readonly<Record<string, Readonly<Record<string, fc.Arbitrar
     headroom: headroom,
     proactive: fc.boolean(),
     wal: 'its interface',
+  },
+  // What walrus.state holds: at most a million intervals, and less than a timeout of carry (or a forged value).
+  QuietCount: {
+    intervals: fc.oneof(fc.integer({ min: 0, max: 100 }), int4({ min: 0, max: 1_000_000 })),
+    carry_sec: fc.oneof(fc.constantFrom(0, 29.999, 285, 300), fc.double({ min: 0, max: 1e7, noNaN: true })),
   },
   // WAL written per checkpoint_timeout: up to 10 TB, beyond any server.
   WalStats: { current_mb: intervalWalMb, ema_mb: intervalWalMb, percentile_mb: intervalWalMb, recent_peak_mb: intervalWalMb },
@@ -222,6 +244,15 @@ const OPTIONS: Readonly<Record<string, DifferentialOptions>> = {
       elapsed_sec: [0, -0, -1, 0.5, 29.999, 30, 300.001, 1e9, Infinity, -Infinity],
     },
   },
+  countQuiet: { arbitraries: { elapsed_sec: elapsedSec, timeout_sec: timeoutSec } },
+  walPerIntervalMb: {
+    // WAL between two samples: up to 10 TB, or negative when the position went backwards (a restored backup).
+    arbitraries: { wal_mb: fc.oneof(intervalWalMb, fc.double({ min: -1e7, max: 0, noNaN: true })), elapsed_sec: elapsedSec, timeout_sec: timeoutSec },
+  },
+  clampSize: { arbitraries: { size_mb: sizeMb, floor_mb: sizeMb, max_mb: sizeMb } },
+  appliesSize: { arbitraries: { action } },
+  countsAsChange: { arbitraries: { action } },
+  sizeInForceAfter: { arbitraries: { action, old_size_mb: sizeMb, new_size_mb: sizeMb } },
   sizeFloorMb: {
     // Twice the segment size must fit the int4 result; real segments are 1 MB to 1 GB.
     arbitraries: { wal_segment_mb: int4({ min: -(2 ** 30), max: 2 ** 30 - 1 }) },

@@ -39,6 +39,13 @@ export function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/**
+ * Every function pg_walrus creates runs with this search_path, whoever calls it: the pg_cron job runs as a superuser,
+ * and an unpinned function would resolve an unqualified name (an aggregate, a function, an operator) through the
+ * caller's path, where a role that can CREATE in public could plant a better-matching one.
+ */
+export const PINNED_SEARCH_PATH = 'SET search_path = pg_catalog, pg_temp';
+
 export const SCHEMA = 'walrus';
 
 export function qualified(name: string): string {

@@ -5,12 +5,13 @@ import {
   circularType,
   diagnosticsOf,
   emptyFunction,
+  formatDiagnostic,
   internalError,
   sortDiagnostics,
   type Diagnostic,
   type Location,
 } from './diagnostics';
-import { qualified, quoteIdent } from './identifiers';
+import { PINNED_SEARCH_PATH, qualified, quoteIdent } from './identifiers';
 import { printCompositeType, printFunction, signature } from './printer';
 import type { FunctionInfo, InterfaceInfo, ProgramInfo } from './program';
 import { printRuntime, type RuntimeHelper } from './runtime';
@@ -75,7 +76,9 @@ export function compile(program: ProgramInfo): CompileResult {
     // A failed value must come from a reported problem; never let one through as SQL.
     diagnostics.push(internalError(program.files[0] ?? NOWHERE, 'a rejected construct was compiled without a diagnostic'));
   }
-  return diagnostics.length > 0 ? { diagnostics: sortDiagnostics(diagnostics) } : { diagnostics, output: output! };
+  if (diagnostics.length === 0) return { diagnostics, output: output! };
+  const unique = new Map(diagnostics.map((d) => [formatDiagnostic(d), d]));
+  return { diagnostics: sortDiagnostics([...unique.values()]) };
 }
 
 /** Like compile(), for callers that want an exception: a CompileError carrying every diagnostic. */
@@ -96,7 +99,7 @@ function compileFunction(ctx: FunctionContext, info: FunctionInfo): CompiledFunc
     returns: info.returns.type,
     // Pure logic: same inputs, same answer, no side effects. STRICT mirrors TypeScript, which forbids null for
     // non-nullable parameters, so SQL never runs the body with a null the JavaScript could not receive.
-    attributes: `IMMUTABLE${nullable ? '' : ' STRICT'} PARALLEL SAFE`,
+    attributes: `IMMUTABLE${nullable ? '' : ' STRICT'} PARALLEL SAFE ${PINNED_SEARCH_PATH}`,
     declarations: ctx.declarations,
     body,
     origin: `${info.origin} (${info.name})`,

@@ -1,10 +1,10 @@
-import { quoteLiteral } from './identifiers';
+import { PINNED_SEARCH_PATH, quoteLiteral } from './identifiers';
 
 /**
  * The runtime library: small SQL functions that give PL/pgSQL JavaScript's number semantics where the server's own
  * operators differ (division by zero, NaN ordering, signed zeros, Math.round's halves, sqrt and pow of awkward inputs)
- * and JavaScript's string order. Only the helpers a program uses are emitted. Each is LANGUAGE sql so the planner
- * can inline it.
+ * and JavaScript's string order. Only the helpers a program uses are emitted. Each pins its search_path like every
+ * pg_walrus function, which keeps the planner from inlining it: safety over a few microseconds per call.
  */
 export type RuntimeHelper =
   | 'js_div'
@@ -145,7 +145,7 @@ export function printRuntime(used: ReadonlySet<RuntimeHelper>, schema: string): 
       const signature = h.args.map(() => argType).join(', ');
       const sql = [
         `CREATE FUNCTION ${schema}.${name}(${params}) RETURNS ${h.returns}`,
-        'LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE',
+        `LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE ${PINNED_SEARCH_PATH}`,
         `AS $$\n  ${h.body}\n$$;`,
         `COMMENT ON FUNCTION ${schema}.${name}(${signature}) IS ${quoteLiteral(h.doc)};`,
       ].join('\n');

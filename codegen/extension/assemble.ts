@@ -1,7 +1,8 @@
 import { compileProgram, loadProgram } from '../compiler/index';
-import { quoteLiteral } from '../compiler/identifiers';
+import { PINNED_SEARCH_PATH, quoteLiteral } from '../compiler/identifiers';
 import type { SqlFunction } from '../../src/sqlapi';
 import { EXTENSION } from '../../src/extension';
+import { expandRows } from './rows';
 import { SETTINGS_FUNCTIONS, settingsSql } from './settings';
 
 const SCHEMA_ROLE_FOR_MONITORING = 'pg_monitor';
@@ -17,11 +18,7 @@ const section = (title: string): string => `-- ${'='.repeat(100)}\n-- ${title}\n
 function declaredFunction(f: SqlFunction): { sql: string; signature: string } {
   const args = (f.args ?? []).map((a) => `${a.name} ${a.type}${a.default ? ` DEFAULT ${a.default}` : ''}`).join(', ');
   const signature = `${f.name}(${(f.args ?? []).map((a) => a.type).join(', ')})`;
-  const attributes = [
-    f.volatility.toUpperCase(),
-    // A SECURITY DEFINER function resolves every name through a search_path callers cannot change.
-    ...(f.securityDefiner ? ['SECURITY DEFINER', 'SET search_path = pg_catalog, pg_temp'] : []),
-  ].join(' ');
+  const attributes = [f.volatility.toUpperCase(), ...(f.securityDefiner ? ['SECURITY DEFINER'] : []), PINNED_SEARCH_PATH].join(' ');
   const quote = f.language === 'plpgsql' ? '$function$' : '$$';
   const sql = [
     `CREATE FUNCTION ${f.name}(${args})`,
@@ -50,8 +47,12 @@ function privileges(emitted: readonly Emitted[]): string {
 
 /** The complete extension script, byte-identical for the same sources. */
 export function extensionScript(tsconfig = 'tsconfig.json'): string {
-  const program = compileProgram(loadProgram(tsconfig, EXTENSION.logicFiles));
-  const declared = EXTENSION.functions.map((f) => ({ ...declaredFunction(f), audience: f.audience }));
+  const logic = loadProgram(tsconfig, EXTENSION.logicFiles);
+  const program = compileProgram(logic);
+  const declared = EXTENSION.functions.map((f) => ({
+    ...declaredFunction({ ...f, body: expandRows(f.name, f.body, logic) }),
+    audience: f.audience,
+  }));
   const settingBlocks = settingsSql(EXTENSION.settings);
   // Pure functions (compiled logic, runtime helpers, setting parsers) are harmless to read-only monitoring roles.
   const emitted: Emitted[] = [

@@ -4,17 +4,20 @@ import { sqlFunction } from '../sqlapi';
 export const ADMIN_FUNCTIONS = [
   sqlFunction({
     name: 'walrus.cleanup_history',
+    args: [{ name: 'retention_days', type: 'integer', default: 'NULL' }],
     returns: 'bigint',
     language: 'plpgsql',
     volatility: 'volatile',
     audience: 'admin',
-    doc: 'Deletes walrus.history rows older than walrus.history_retention_days (0 keeps everything); returns the count.',
+    doc:
+      'Deletes walrus.history rows older than retention_days, by default walrus.history_retention_days (0 keeps ' +
+      'everything); returns the count.',
     body: `
 DECLARE
-  days integer := (walrus.read_config(false)).history_retention_days;
+  days integer := coalesce(retention_days, (walrus.read_config(false)).history_retention_days);
   deleted bigint;
 BEGIN
-  IF days = 0 THEN
+  IF days <= 0 THEN
     RETURN 0;
   END IF;
   DELETE FROM walrus.history WHERE "timestamp" < now() - make_interval(days => days);
@@ -48,20 +51,30 @@ END;`,
     volatility: 'volatile',
     audience: 'admin',
     doc:
-      'Lets a role run cycles (walrus_analyze, walrus_reset, walrus.cleanup_history): EXECUTE on the functions and ' +
-      'write access to the tables. Applying still needs superuser or ALTER SYSTEM on max_wal_size for that role.',
+      'Lets a role run cycles: EXECUTE on walrus_analyze() (which runs the owner\'s cycle with the server\'s settings) ' +
+      'and everything pg_monitor may read. Never write access to the tables, never the admin functions ' +
+      '(walrus_reset, walrus.grant_operator, walrus.schedule_job), never PUBLIC.',
     body: `
 DECLARE
   fn regprocedure;
 BEGIN
+  IF grantee IS NULL OR lower(grantee) = 'public' THEN
+    RAISE EXCEPTION 'pg_walrus: walrus.grant_operator needs a role, not %', coalesce(quote_literal(grantee), 'NULL')
+      USING HINT = 'Operators run cycles with the owner''s rights; that is never for PUBLIC.';
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = grantee) THEN
+    RAISE EXCEPTION 'pg_walrus: role % does not exist', quote_ident(grantee);
+  END IF;
   EXECUTE format('GRANT USAGE ON SCHEMA walrus TO %I', grantee);
-  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA walrus TO %I', grantee);
-  EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA walrus TO %I', grantee);
+  EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA walrus TO %I', grantee);
+  -- What pg_monitor may execute (read-only), plus the cycle itself.
   FOR fn IN
     SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
       JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_walrus'
-     WHERE p.prokind = 'f' AND p.prorettype <> 'pg_catalog.event_trigger'::regtype
+     WHERE p.prokind = 'f'
+       AND (p.oid = '@extschema@.walrus_analyze()'::regprocedure
+            OR pg_catalog.has_function_privilege('pg_monitor', p.oid, 'EXECUTE'))
   LOOP
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', fn, grantee);
   END LOOP;

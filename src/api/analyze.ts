@@ -1,11 +1,25 @@
-import { CHANGE_ACTIONS } from '../schema';
-import { sqlFunction } from '../sqlapi';
+import { COUNTS_AS_CHANGE } from '../schema';
+import type { CycleInput } from '../logic/cycle';
+import type { QuietCount } from '../logic/quiet';
+import { SETTINGS } from '../settings';
+import { row, sqlFunction } from '../sqlapi';
+import { JOB_NAME } from './schedule';
 
 /** A fixed advisory-lock key ("walrus" in ASCII) so concurrent cycles exclude each other cluster-wide. */
 export const CYCLE_LOCK_KEY = 0x77616c727573;
 
-/** How many samples to keep: enough for rate statistics over days, small enough never to matter. */
-export const SAMPLES_KEPT = 2000;
+/**
+ * How many samples to keep: a window of walrus.sample_window intervals needs one sample more than it has intervals,
+ * so the largest window the setting allows is always full. Enough for rate statistics over days, small enough never
+ * to matter.
+ */
+export const SAMPLES_KEPT = largestSampleWindow() + 1;
+
+function largestSampleWindow(): number {
+  const setting = SETTINGS.find((s) => s.name === 'sample_window');
+  if (setting?.kind !== 'int') throw new Error('src/settings.ts declares no int setting sample_window');
+  return setting.max;
+}
 
 
 export const ANALYZE_FUNCTIONS = [
@@ -21,6 +35,9 @@ DECLARE
   s walrus.sample;
 BEGIN
   -- pg_stat_checkpointer replaced the pg_stat_bgwriter columns in PostgreSQL 17; look the view up at run time.
+  -- On every major the requested counter counts each request, also one the checkpointer then skips because an
+  -- earlier checkpoint already covered its WAL. PostgreSQL 18's num_done counts completed checkpoints, timed and
+  -- requested together, so it cannot tell which requests were skipped: num_requested stays the measure on 17 and 18.
   IF to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL THEN
     EXECUTE 'SELECT num_requested, num_timed, stats_reset FROM pg_catalog.pg_stat_checkpointer'
       INTO s.requested_checkpoints, s.timed_checkpoints, s.stats_reset;
@@ -34,13 +51,12 @@ BEGIN
   -- current_setting() is much cheaper than scanning pg_settings, and its values convert exactly.
   s.checkpoint_timeout_sec := extract(epoch FROM current_setting('checkpoint_timeout')::interval)::integer;
   s.checkpoint_completion_target := current_setting('checkpoint_completion_target')::double precision;
-  s.max_wal_size_mb := walrus.setting_mb('max_wal_size');
-  -- A session sees a reloaded setting only between commands, so one that applied a size itself (two calls of
-  -- walrus_analyze() in one psql session) would still read the old value: trust a change applied since it loaded.
-  s.max_wal_size_mb := coalesce((SELECT h.new_size_mb FROM walrus.history h
-                                  WHERE h.action IN ('increase', 'decrease', 'capped')
-                                    AND h."timestamp" > pg_catalog.pg_conf_load_time()
-                                  ORDER BY h.id DESC LIMIT 1), s.max_wal_size_mb);
+  SELECT walrus.size_in_force_now(walrus.setting_mb('max_wal_size'), h.new_size_mb, h."timestamp",
+                                   pg_catalog.pg_conf_load_time())
+    INTO s.max_wal_size_mb
+    FROM (SELECT NULL) AS nothing
+    LEFT JOIN LATERAL (SELECT new_size_mb, "timestamp" FROM walrus.history
+                        WHERE walrus.applies_size(action) ORDER BY id DESC LIMIT 1) AS h ON true;
   s.min_wal_size_mb := walrus.setting_mb('min_wal_size');
   s.wal_segment_mb := walrus.setting_mb('wal_segment_size');
   RETURN s;
@@ -66,7 +82,9 @@ BEGIN
   VALUES (s.taken_at, s.requested_checkpoints, s.timed_checkpoints, s.stats_reset, s.wal_lsn, s.checkpoint_timeout_sec,
           s.checkpoint_completion_target, s.max_wal_size_mb, s.min_wal_size_mb, s.wal_segment_mb)
   RETURNING * INTO s;
-  DELETE FROM walrus.sample WHERE id <= s.id - ${SAMPLES_KEPT};
+  -- By rank, not by id arithmetic: a rolled-back insert leaves a gap in the sequence.
+  DELETE FROM walrus.sample
+   WHERE id < (SELECT id FROM walrus.sample ORDER BY id DESC OFFSET ${SAMPLES_KEPT - 1} LIMIT 1);
   RETURN s;
 END;`,
   }),
@@ -84,10 +102,9 @@ END;`,
       'Whether the counters of two samples can be subtracted: a previous sample exists, the statistics were not ' +
       'reset in between, and no counter went backwards. Otherwise the newer sample is only a baseline.',
     body: `
-  SELECT prev.id IS NOT NULL
-     AND prev.stats_reset IS NOT DISTINCT FROM cur.stats_reset
-     AND cur.requested_checkpoints >= prev.requested_checkpoints
-     AND cur.timed_checkpoints >= prev.timed_checkpoints`,
+  SELECT walrus.comparable(prev.id IS NOT NULL, prev.stats_reset IS NOT DISTINCT FROM cur.stats_reset,
+                           coalesce(cur.requested_checkpoints - prev.requested_checkpoints, 0),
+                           coalesce(cur.timed_checkpoints - prev.timed_checkpoints, 0))`,
   }),
   sqlFunction({
     name: 'walrus.interval_pressure',
@@ -108,7 +125,7 @@ END;`,
     cur.requested_checkpoints - prev.requested_checkpoints,
     (floor(pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, '0/0') / (cur.wal_segment_mb::numeric * 1048576))
       - floor(pg_catalog.pg_wal_lsn_diff(prev.wal_lsn, '0/0') / (prev.wal_segment_mb::numeric * 1048576)))::bigint,
-    walrus.checkpoint_segments(least(prev.max_wal_size_mb, cur.max_wal_size_mb), cur.wal_segment_mb,
+    walrus.checkpoint_segments(walrus.size_in_force_during(prev.max_wal_size_mb, cur.max_wal_size_mb), cur.wal_segment_mb,
                                prev.checkpoint_completion_target),
     cur.checkpoint_timeout_sec,
     extract(epoch FROM cur.taken_at - prev.taken_at)::double precision)`,
@@ -139,11 +156,13 @@ END;`,
            extract(epoch FROM taken_at - lag(taken_at) OVER (ORDER BY taken_at)) AS secs
       FROM s
   ), recent AS (
-    SELECT taken_at, (bytes / 1048576 * checkpoint_timeout_sec / greatest(secs, checkpoint_timeout_sec))::double precision AS mb
-      FROM d WHERE secs > 0 AND bytes >= 0
-     ORDER BY taken_at DESC LIMIT greatest(intervals, 1)
+    SELECT taken_at, walrus.wal_per_interval_mb((bytes / 1048576)::double precision, secs::double precision,
+                                                checkpoint_timeout_sec) AS mb
+      FROM d WHERE bytes IS NOT NULL
+  ), measured AS (
+    SELECT taken_at, mb FROM recent WHERE mb IS NOT NULL ORDER BY taken_at DESC LIMIT greatest(intervals, 1)
   )
-  SELECT coalesce(array_agg(mb ORDER BY taken_at), '{}') FROM recent`,
+  SELECT coalesce(array_agg(mb ORDER BY taken_at), '{}') FROM measured`,
   }),
   sqlFunction({
     name: 'walrus.cycle_wal_stats',
@@ -166,6 +185,7 @@ END;`,
       { name: 'cfg', type: 'walrus.config' },
       { name: 'cur', type: 'walrus.sample' },
       { name: 'forced', type: 'integer' },
+      { name: 'elapsed', type: 'double precision' },
     ],
     returns: 'walrus.cycle_input',
     language: 'sql',
@@ -175,18 +195,35 @@ END;`,
       'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, the ' +
       'rate-limit window computed from persisted history (so limits survive restarts), and the WAL statistics.',
     body: `
-  SELECT ROW(
-    cur.max_wal_size_mb, forced, walrus.size_floor_mb(cur.wal_segment_mb, cur.min_wal_size_mb),
-    cfg.threshold, cfg.max_mb, cfg.shrink_enable, cfg.shrink_factor, cfg.shrink_intervals, cfg.min_size_mb,
-    cfg.dry_run, cfg.cooldown_sec, cfg.max_changes_per_hour,
-    coalesce((SELECT quiet_intervals FROM walrus.state), 0),
-    (SELECT count(*) FROM walrus.history
-      WHERE action IN ${CHANGE_ACTIONS} AND "timestamp" > now() - interval '60 minutes')::integer,
-    (SELECT extract(epoch FROM now() - max("timestamp"))::double precision FROM walrus.history
-      WHERE action IN ${CHANGE_ACTIONS}),
-    cfg.algorithm, cfg.additive_increment_mb, cur.checkpoint_completion_target, cur.wal_segment_mb, cfg.headroom,
-    cfg.proactive, walrus.cycle_wal_stats(cfg, cur)
-  )::walrus.cycle_input`,
+  SELECT ${row<CycleInput>('CycleInput', {
+    current_mb: 'cur.max_wal_size_mb',
+    forced: 'forced',
+    floor_mb: 'walrus.size_floor_mb(cur.wal_segment_mb, cur.min_wal_size_mb)',
+    threshold: 'cfg.threshold',
+    max_mb: 'cfg.max_mb',
+    shrink_enable: 'cfg.shrink_enable',
+    shrink_factor: 'cfg.shrink_factor',
+    shrink_intervals: 'cfg.shrink_intervals',
+    min_size_mb: 'cfg.min_size_mb',
+    dry_run: 'cfg.dry_run',
+    cooldown_sec: 'cfg.cooldown_sec',
+    max_changes_per_hour: 'cfg.max_changes_per_hour',
+    quiet: `coalesce((SELECT ${row<QuietCount>('QuietCount', { intervals: 'quiet_intervals', carry_sec: 'quiet_carry_sec' })}
+                       FROM walrus.state), ${row<QuietCount>('QuietCount', { intervals: '0', carry_sec: '0' })})`,
+    elapsed_sec: 'elapsed',
+    timeout_sec: 'cur.checkpoint_timeout_sec',
+    changes_last_hour: `(SELECT count(*) FROM walrus.history
+      WHERE ${COUNTS_AS_CHANGE} AND "timestamp" > now() - make_interval(secs => walrus.rate_window_sec()))::integer`,
+    seconds_since_change: `(SELECT extract(epoch FROM clock_timestamp() - max("timestamp"))::double precision
+      FROM walrus.history WHERE ${COUNTS_AS_CHANGE})`,
+    algorithm: 'cfg.algorithm',
+    additive_increment_mb: 'cfg.additive_increment_mb',
+    completion_target: 'cur.checkpoint_completion_target',
+    segment_mb: 'cur.wal_segment_mb',
+    headroom: 'cfg.headroom',
+    proactive: 'cfg.proactive',
+    wal: 'walrus.cycle_wal_stats(cfg, cur)',
+  })}`,
   }),
   sqlFunction({
     name: 'walrus.record',
@@ -231,7 +268,7 @@ BEGIN
     RETURN;
   END IF;
   PERFORM pg_catalog.pg_notify(channel, jsonb_build_object(
-    'event', CASE WHEN action IN ('increase', 'decrease', 'capped') THEN 'resize' ELSE action END,
+    'event', walrus.notify_event(action),
     'action', action, 'old_size_mb', old_size_mb, 'new_size_mb', new_size_mb,
     'reason', left(reason, 1000), 'timestamp', now())::text);
 EXCEPTION WHEN OTHERS THEN
@@ -241,7 +278,7 @@ END;`,
   sqlFunction({
     name: 'walrus.save_state',
     args: [
-      { name: 'quiet', type: 'integer' },
+      { name: 'quiet', type: 'walrus.quiet_count' },
       { name: 'action', type: 'text' },
       { name: 'ema_wal_mb', type: 'double precision' },
     ],
@@ -251,12 +288,13 @@ END;`,
     audience: 'admin',
     doc: 'Updates walrus.state after a cycle: quiet intervals, counters and the time of the last adjustment.',
     body: `
-  INSERT INTO walrus.state AS s (quiet_intervals, cycles, increases, decreases, last_check_time, last_adjustment_time,
-                                 ema_wal_mb)
-  VALUES (quiet, 1, (action IN ('increase', 'capped'))::int, (action = 'decrease')::int, now(),
-          CASE WHEN action IN ('increase', 'capped', 'decrease') THEN now() END, ema_wal_mb)
+  INSERT INTO walrus.state AS s (quiet_intervals, quiet_carry_sec, cycles, increases, decreases, last_check_time,
+                                 last_adjustment_time, ema_wal_mb)
+  VALUES ((quiet).intervals, (quiet).carry_sec, 1, walrus.is_growth(action)::int, walrus.is_shrink(action)::int, now(),
+          CASE WHEN walrus.is_growth(action) OR walrus.is_shrink(action) THEN now() END, ema_wal_mb)
   ON CONFLICT (singleton) DO UPDATE SET
     quiet_intervals = excluded.quiet_intervals,
+    quiet_carry_sec = excluded.quiet_carry_sec,
     cycles = s.cycles + 1,
     increases = s.increases + excluded.increases,
     decreases = s.decreases + excluded.decreases,
@@ -270,6 +308,10 @@ END;`,
     language: 'plpgsql',
     volatility: 'volatile',
     audience: 'admin',
+    // Operators (walrus.grant_operator) run the owner's cycle without any write access to the tables, so the audit
+    // trail and the state the job reads can only be written by this function. Their session's SET walrus.* values
+    // are ignored: a cycle they start acts on the server's settings, exactly as the job would.
+    securityDefiner: true,
     doc:
       'Runs one pg_walrus cycle now, exactly as the pg_cron job does: samples the checkpoint counters, decides ' +
       '(growth, shrink, rate limits, dry-run), records the decision in walrus.history, applies it and sends a ' +
@@ -286,7 +328,10 @@ DECLARE
   observed jsonb;
   history_id bigint;
   failure text;
+  failure_detail text;
   recorded_size integer;
+  recorded_in_force integer;
+  job_missing boolean;
 BEGIN
   IF NOT pg_catalog.pg_try_advisory_xact_lock(${CYCLE_LOCK_KEY}) THEN
     RETURN jsonb_build_object('analyzed', false, 'skipped', true,
@@ -296,14 +341,34 @@ BEGIN
     RETURN jsonb_build_object('analyzed', false, 'skipped', true,
       'reason', 'this server is a standby (in recovery); max_wal_size is managed on the primary');
   END IF;
-  cfg := walrus.read_config(true);
-  PERFORM walrus.cleanup_history();
+  -- Only a superuser's own session may steer a cycle with SET walrus.*; anyone else gets the server's settings.
+  cfg := walrus.read_config(true, coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false));
+  PERFORM walrus.cleanup_history(cfg.history_retention_days);
   PERFORM walrus.ensure_schedule();
+  job_missing := walrus.cron_installed() AND NOT (walrus.job_info() ->> 'scheduled')::boolean;
+  IF job_missing THEN
+    RAISE WARNING 'pg_walrus: the pg_cron job ${JOB_NAME} is missing, so no cycle runs on schedule'
+      USING HINT = 'SELECT walrus.schedule_job() creates it again.';
+  END IF;
   cur := walrus.take_sample();
   SELECT * INTO prev FROM walrus.sample WHERE id < cur.id ORDER BY id DESC LIMIT 1;
   observed := jsonb_build_object('requested_checkpoints', cur.requested_checkpoints,
     'timed_checkpoints', cur.timed_checkpoints, 'max_wal_size_mb', cur.max_wal_size_mb,
     'checkpoint_timeout_sec', cur.checkpoint_timeout_sec, 'wal_lsn', cur.wal_lsn::text);
+
+  -- A size in force that no row explains was changed by hand, or applied by a cycle that died before it committed
+  -- its row: recorded now, so the rate limits count it and the history stays a true account.
+  SELECT walrus.size_in_force_after(h.action, h.old_size_mb, h.new_size_mb) INTO recorded_in_force
+    FROM walrus.history h ORDER BY h.id DESC LIMIT 1;
+  IF recorded_in_force IS DISTINCT FROM cur.max_wal_size_mb AND recorded_in_force IS NOT NULL THEN
+    PERFORM walrus.record('external_change', recorded_in_force, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
+      format('max_wal_size is %s MB, but the last recorded decision left %s MB: changed outside pg_walrus (ALTER SYSTEM, '
+             'a configuration file) or by a cycle that ended before recording it; counted as a change',
+             cur.max_wal_size_mb, recorded_in_force),
+      jsonb_build_object('observed', observed));
+    RAISE LOG 'pg_walrus: max_wal_size changed from % MB to % MB outside any recorded decision',
+      recorded_in_force, cur.max_wal_size_mb;
+  END IF;
 
   IF NOT cfg.enable THEN
     PERFORM walrus.record('skipped', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
@@ -330,15 +395,14 @@ BEGIN
     RAISE LOG 'pg_walrus: %', pressure.reason;
   END IF;
 
-  input := walrus.cycle_input(cfg, cur, pressure.forced);
+  input := walrus.cycle_input(cfg, cur, pressure.forced, elapsed);
   decision := walrus.decide_cycle(input);
-  -- A dry-run row shows the size live mode would apply; a skipped row keeps the size it did not change.
-  recorded_size := CASE WHEN decision.action = 'skipped' THEN decision.old_size_mb ELSE decision.new_size_mb END;
+  recorded_size := walrus.recorded_new_size(decision.action, decision.old_size_mb, decision.new_size_mb);
   -- Recorded before anything is applied: the dblink change commits on its own and survives a rollback here.
   history_id := walrus.record(decision.action, decision.old_size_mb, recorded_size, pressure.forced,
     cur.checkpoint_timeout_sec, decision.reason,
     jsonb_build_object('observed', observed, 'proposed', decision.proposed, 'proposed_size_mb', decision.new_size_mb,
-                       'quiet_intervals', decision.quiet_intervals, 'algorithm', cfg.algorithm,
+                       'quiet_intervals', (decision.quiet).intervals, 'algorithm', cfg.algorithm,
                        'wal_mb_per_interval', to_jsonb(input.wal)));
   IF decision.action = 'capped' THEN
     RAISE WARNING 'pg_walrus: %', decision.reason;
@@ -348,9 +412,11 @@ BEGIN
   IF decision.apply THEN
     RAISE LOG 'pg_walrus: resizing max_wal_size from % MB to % MB', decision.old_size_mb, decision.new_size_mb;
     BEGIN
-      PERFORM walrus.apply_max_wal_size(decision.new_size_mb, cfg.conninfo);
+      PERFORM walrus.apply_max_wal_size(decision.new_size_mb, cfg.max_mb, cfg.conninfo);
     EXCEPTION WHEN OTHERS THEN
-      failure := walrus.mask_conninfo(SQLERRM);
+      -- libpq's own words (wrong password, no such socket, pg_hba rejection) are in the detail; keep them.
+      GET STACKED DIAGNOSTICS failure_detail = PG_EXCEPTION_DETAIL;
+      failure := walrus.mask_conninfo(SQLERRM || coalesce(': ' || nullif(btrim(failure_detail), ''), ''));
     END;
   END IF;
   IF failure IS NOT NULL THEN
@@ -362,17 +428,17 @@ BEGIN
     RAISE WARNING 'pg_walrus: could not apply max_wal_size = % MB: %', decision.new_size_mb, failure
       USING HINT = 'pg_walrus needs dblink and a password-less loopback connection as a superuser (see walrus.conninfo); the next cycle tries again.';
   END IF;
-  IF decision.action <> 'no_change' THEN
+  IF walrus.is_notified(decision.action) THEN
     PERFORM walrus.notify(cfg.notify_channel, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
       decision.old_size_mb, CASE WHEN failure IS NULL THEN recorded_size ELSE decision.old_size_mb END,
       coalesce(failure, decision.reason));
   END IF;
-  -- A failed change leaves the quiet count where decide_cycle put it; the next cycle decides again from scratch.
-  PERFORM walrus.save_state(decision.quiet_intervals, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
-                            (input.wal).ema_mb);
+  PERFORM walrus.save_state(CASE WHEN failure IS NULL THEN decision.quiet ELSE decision.quiet_if_unapplied END,
+                            CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END, (input.wal).ema_mb);
   RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'decision', to_jsonb(decision),
     'applied', decision.apply AND failure IS NULL)
-    || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END;
+    || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END
+    || CASE WHEN job_missing THEN jsonb_build_object('job_missing', true) ELSE '{}'::jsonb END;
 END;`,
   }),
 ];

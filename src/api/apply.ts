@@ -33,6 +33,7 @@ export const APPLY_FUNCTIONS = [
     name: 'walrus.apply_max_wal_size',
     args: [
       { name: 'size_mb', type: 'integer' },
+      { name: 'max_mb', type: 'integer' },
       { name: 'conninfo', type: 'text' },
     ],
     returns: 'void',
@@ -41,7 +42,7 @@ export const APPLY_FUNCTIONS = [
     audience: 'admin',
     doc:
       'Runs ALTER SYSTEM SET max_wal_size over a loopback dblink connection, then reloads the configuration. ' +
-      'Raises an error (never a password) when it cannot.',
+      'Refuses a size outside [floor, walrus.max]; raises an error (never a password) when it cannot apply.',
     body: `
 DECLARE
   dblink_schema name;
@@ -51,6 +52,15 @@ BEGIN
   floor_mb := walrus.size_floor_mb(walrus.setting_mb('wal_segment_size'), walrus.setting_mb('min_wal_size'));
   IF size_mb IS NULL OR size_mb < floor_mb THEN
     RAISE EXCEPTION 'pg_walrus: refusing to set max_wal_size to % MB, below the floor of % MB', size_mb, floor_mb;
+  END IF;
+  -- And above: no decision, however it was reached, writes more than walrus.max.
+  IF size_mb > greatest(max_mb, floor_mb) THEN
+    RAISE EXCEPTION 'pg_walrus: refusing to set max_wal_size to % MB, above walrus.max = % MB', size_mb, max_mb;
+  END IF;
+  -- PostgreSQL 17+: the DBA forbade ALTER SYSTEM; trying over dblink would only fail with a vaguer message.
+  IF pg_catalog.current_setting('allow_alter_system', true) = 'off' THEN
+    RAISE EXCEPTION 'allow_alter_system is off, so ALTER SYSTEM SET max_wal_size cannot run on this server'
+      USING HINT = 'Set max_wal_size in postgresql.conf (or your configuration management), or turn allow_alter_system on.';
   END IF;
   SELECT n.nspname INTO dblink_schema
     FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace

@@ -80,7 +80,7 @@ function metricsBody(): string {
   SELECT concat_ws(E'\\n',
     ${lines.join(',\n    ')}
   ) || E'\\n'
-  FROM walrus_status() AS s, walrus_wal_rate() AS r
+  FROM @extschema@.walrus_status() AS s, @extschema@.walrus_wal_rate() AS r
   LEFT JOIN walrus.state AS st ON true`;
 }
 

@@ -40,8 +40,9 @@ END;`,
     volatility: 'stable',
     audience: 'monitor',
     doc:
-      'Whether cycles can apply a size: dblink installed, and the role that runs them (the job owner, else the ' +
-      'current user) a superuser or granted ALTER SYSTEM on max_wal_size.',
+      'Whether cycles can apply a size: a primary, allow_alter_system not off (PostgreSQL 17+), dblink installed, ' +
+      'and the role that runs them (the job owner, else the current user) a superuser or granted ALTER SYSTEM on ' +
+      'max_wal_size.',
     body: `
   WITH runner AS (
     SELECT coalesce((walrus.job_info() ->> 'username'), current_user) AS name
@@ -49,12 +50,18 @@ END;`,
     SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'dblink') AS dblink,
            coalesce((SELECT r.rolsuper OR pg_catalog.has_parameter_privilege(r.oid, 'max_wal_size', 'ALTER SYSTEM')
                        FROM pg_catalog.pg_roles r WHERE r.rolname = runner.name), false) AS role_allowed,
-           runner.name AS role
+           runner.name AS role,
+           pg_catalog.pg_is_in_recovery() AS standby,
+           -- allow_alter_system exists from PostgreSQL 17 (NULL before: always allowed).
+           pg_catalog.current_setting('allow_alter_system', true) IS DISTINCT FROM 'off' AS alter_system
       FROM runner
   )
-  SELECT jsonb_build_object('possible', dblink AND role_allowed, 'dblink_installed', dblink, 'role', role,
-    'role_allowed', role_allowed,
-    'reason', CASE WHEN NOT dblink THEN 'dblink is not installed: CREATE EXTENSION dblink'
+  SELECT jsonb_build_object('possible', dblink AND role_allowed AND NOT standby AND alter_system,
+    'dblink_installed', dblink, 'role', role, 'role_allowed', role_allowed, 'standby', standby,
+    'alter_system_allowed', alter_system,
+    'reason', CASE WHEN standby THEN 'this server is a standby: ALTER SYSTEM here is not replicated, and cycles act only on the primary'
+                   WHEN NOT alter_system THEN 'allow_alter_system is off: ALTER SYSTEM is disabled on this server, so cycles only record what they would apply'
+                   WHEN NOT dblink THEN 'dblink is not installed: CREATE EXTENSION dblink'
                    WHEN NOT role_allowed THEN format('role %s may not ALTER SYSTEM SET max_wal_size', role)
                    ELSE 'ok' END)
   FROM facts`,
@@ -72,12 +79,10 @@ END;`,
 DECLARE
   cfg walrus.config := walrus.read_config(false);
   now_counters walrus.sample := walrus.read_counters();
-  input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0);
+  input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0, 0);
   st walrus.state;
-  cooldown_left integer;
 BEGIN
   SELECT * INTO st FROM walrus.state;
-  cooldown_left := greatest(0, ceil(cfg.cooldown_sec - coalesce(input.seconds_since_change, cfg.cooldown_sec)))::integer;
   RETURN jsonb_build_object(
     'enabled', cfg.enable,
     'dry_run', cfg.dry_run,
@@ -96,17 +101,17 @@ BEGIN
     'total_increases', coalesce(st.increases, 0),
     'total_decreases', coalesce(st.decreases, 0),
     'cycles', coalesce(st.cycles, 0),
-    'at_ceiling', now_counters.max_wal_size_mb >= cfg.max_mb,
+    'at_ceiling', walrus.at_ceiling(now_counters.max_wal_size_mb, cfg.max_mb, input.floor_mb),
     'rate_limit', jsonb_build_object(
       'cooldown_sec', cfg.cooldown_sec,
-      'cooldown_remaining_sec', cooldown_left,
+      'cooldown_remaining_sec', walrus.cooldown_remaining_sec(cfg.cooldown_sec, input.seconds_since_change),
       'changes_last_hour', input.changes_last_hour,
       'max_changes_per_hour', cfg.max_changes_per_hour,
       'limit_reached', walrus.rate_limit_reason(input) <> '',
       'reason', nullif(walrus.rate_limit_reason(input), '')),
     'cron_job', walrus.job_info(),
     'apply', walrus.apply_check(),
-    'invalid_settings', coalesce((SELECT jsonb_agg(jsonb_build_object('name', s.name, 'value', s.raw_value,
+    'invalid_settings', coalesce((SELECT jsonb_agg(jsonb_build_object('name', s.name, 'value', walrus.quote_value(s.raw_value),
                                                                        'error', s.error) ORDER BY s.name)
                                     FROM walrus.setting_report() s WHERE NOT s.valid), '[]'::jsonb));
 END;`,
@@ -161,7 +166,7 @@ BEGIN
   END IF;
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
   pressure := walrus.interval_pressure(prev, cur);
-  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced));
+  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced, elapsed));
   RETURN jsonb_build_object(
     'current_size_mb', cur.max_wal_size_mb,
     'recommended_size_mb', decision.new_size_mb,

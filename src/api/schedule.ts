@@ -1,7 +1,10 @@
 import { sqlFunction } from '../sqlapi';
 
 export const JOB_NAME = 'pg_walrus';
-export const JOB_COMMAND = 'SELECT walrus_analyze()';
+/** Qualified: the job runs with its owner's default search_path, where another role might have planted a namesake. */
+export const JOB_COMMAND = 'SELECT public.walrus_analyze()';
+/** Where the drop hook keeps the job between ddl_command_start and ddl_command_end of one DROP EXTENSION. */
+const JOB_STASH = 'pg_walrus.job_being_dropped';
 
 /** The pg_cron job. Every reference to the cron schema is dynamic, so these compile where pg_cron is absent. */
 export const SCHEDULE_FUNCTIONS = [
@@ -82,18 +85,51 @@ END;`,
     volatility: 'volatile',
     audience: 'admin',
     // It fires for every role's DROP EXTENSION (a database owner dropping a trusted extension, say), and such a role
-    // may not use schema walrus or read cron.job; it only ever deletes the pg_walrus job.
+    // may not use schema walrus or read cron.job; it only ever moves the pg_walrus job aside.
     securityDefiner: true,
     doc:
-      'Event trigger: removes the pg_walrus cron job when DROP EXTENSION pg_walrus starts. sql_drop triggers that ' +
-      'belong to an extension do not fire for its own drop, so this runs at ddl_command_start; the removal is ' +
-      'transactional and comes back if the DROP fails.',
+      'Event trigger at ddl_command_start of DROP EXTENSION: sets the pg_walrus cron job aside, since the command ' +
+      'may drop pg_walrus. sql_drop triggers of an extension do not fire for its own drop, and the start trigger cannot ' +
+      'see which extensions the command drops, so walrus.restore_job_after_drop() puts the job back when pg_walrus ' +
+      'survived the command; a failed DROP rolls the removal back.',
     body: `
+DECLARE
+  job jsonb;
 BEGIN
-  IF current_query() ~* '\\mdrop\\s+extension\\s+(if\\s+exists\\s+)?([^;]*[\\s,"])?pg_walrus\\M'
-     AND walrus.cron_installed() THEN
-    EXECUTE 'DELETE FROM cron.job WHERE jobname = $1 AND command = $2' USING '${JOB_NAME}', '${JOB_COMMAND}';
+  -- No guess from the command text: a DROP run by a function, or one naming pg_walrus only in a comment, would fool it.
+  IF NOT walrus.cron_installed() THEN
+    RETURN;
   END IF;
+  EXECUTE 'SELECT to_jsonb(j) FROM cron.job j WHERE jobname = $1 AND command = $2 ORDER BY jobid LIMIT 1'
+    INTO job USING '${JOB_NAME}', '${JOB_COMMAND}';
+  IF job IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM pg_catalog.set_config('${JOB_STASH}', job::text, true);
+  EXECUTE 'DELETE FROM cron.job WHERE jobid = $1' USING (job ->> 'jobid')::bigint;
+END;`,
+  }),
+  sqlFunction({
+    name: 'walrus.restore_job_after_drop',
+    returns: 'event_trigger',
+    language: 'plpgsql',
+    volatility: 'volatile',
+    audience: 'admin',
+    securityDefiner: true,
+    doc:
+      'Event trigger at ddl_command_end of DROP EXTENSION. It only fires when pg_walrus still exists after the ' +
+      'command (a dropped extension takes its triggers with it), so the job set aside by walrus.unschedule_on_drop() ' +
+      'for a command that dropped another extension (or none) is put back as it was, with its job id.',
+    body: `
+DECLARE
+  job text := nullif(pg_catalog.current_setting('${JOB_STASH}', true), '');
+BEGIN
+  PERFORM pg_catalog.set_config('${JOB_STASH}', '', true);
+  -- The command may have dropped pg_cron itself, and the job with it.
+  IF job IS NULL OR NOT walrus.cron_installed() THEN
+    RETURN;
+  END IF;
+  EXECUTE 'INSERT INTO cron.job SELECT * FROM jsonb_populate_record(NULL::cron.job, $1::jsonb)' USING job;
 END;`,
   }),
 ];
@@ -102,6 +138,8 @@ END;`,
 export const INSTALL_STEPS = `
 CREATE EVENT TRIGGER walrus_unschedule_on_drop ON ddl_command_start
   WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.unschedule_on_drop();
+CREATE EVENT TRIGGER walrus_restore_job_after_drop ON ddl_command_end
+  WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.restore_job_after_drop();
 
 DO $install$
 BEGIN

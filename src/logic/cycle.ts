@@ -1,5 +1,6 @@
 import type { float8, int } from '../sqltypes';
 import { decideGrowth, type GrowthDecision } from './growth';
+import { countQuiet, type QuietCount } from './quiet';
 import { shrinkTarget } from './shrink';
 import { sizeForWal, triggerUsage, type WalStats } from './sizing';
 
@@ -20,8 +21,11 @@ export interface CycleInput {
   dry_run: boolean;
   cooldown_sec: int;
   max_changes_per_hour: int;
-  /** Consecutive quiet intervals before this one. */
-  quiet_intervals: int;
+  /** Consecutive quiet time before this interval (walrus.state). */
+  quiet: QuietCount;
+  /** Seconds since the previous sample: how long this interval was. */
+  elapsed_sec: float8;
+  timeout_sec: int;
   /** Changes (dry-run decisions included) in the rolling 60 minutes before now. */
   changes_last_hour: int;
   /** Seconds since the last change, or null when there has been none. */
@@ -44,20 +48,41 @@ export interface CycleDecision {
   old_size_mb: int;
   new_size_mb: int;
   apply: boolean;
-  quiet_intervals: int;
+  /** The quiet count to keep when the decision takes effect. */
+  quiet: QuietCount;
+  /**
+   * The quiet count to keep when the change does not take effect (applying failed): a shrink keeps its count so
+   * the next cycle retries it at once instead of waiting walrus.shrink_intervals again.
+   */
+  quiet_if_unapplied: QuietCount;
   reason: string;
 }
 
-function outcome(input: CycleInput, action: CycleAction, proposed: CycleAction, new_size_mb: int, quiet: int, reason: string): CycleDecision {
+function noQuiet(): QuietCount {
+  return { intervals: 0, carry_sec: 0 };
+}
+
+function outcome(input: CycleInput, action: CycleAction, proposed: CycleAction, new_size_mb: int, quiet: QuietCount, reason: string): CycleDecision {
+  const changes = action === 'increase' || action === 'decrease' || action === 'capped';
   return {
     action: action,
     proposed: proposed,
     old_size_mb: input.current_mb,
     new_size_mb: new_size_mb,
-    apply: action === 'increase' || action === 'decrease' || action === 'capped',
-    quiet_intervals: quiet,
+    apply: changes,
+    // A change restarts the count; one that could not be made leaves it as if nothing had been decided.
+    quiet: changes || action === 'dry_run' ? noQuiet() : quiet,
+    quiet_if_unapplied: proposed === 'decrease' ? quiet : noQuiet(),
     reason: reason,
   };
+}
+
+/**
+ * Any size a cycle proposes ends within [floor, cap]: whatever the statistics or a stored row said, pg_walrus never
+ * applies more than walrus.max (or the floor, if higher) nor less than what the server can start with.
+ */
+export function clampSize(size_mb: int, floor_mb: int, max_mb: int): int {
+  return Math.min(Math.max(size_mb, floor_mb), Math.max(max_mb, floor_mb));
 }
 
 /**
@@ -71,14 +96,34 @@ export function rateLimitReason(input: CycleInput): string {
   if (input.changes_last_hour >= input.max_changes_per_hour) {
     return `hourly limit reached: ${input.changes_last_hour} changes in the last 60 minutes (walrus.max_changes_per_hour = ${input.max_changes_per_hour})`;
   }
-  const since = input.seconds_since_change;
-  // 5% slack: with the default cooldown equal to the default checkpoint_timeout, a cycle that pg_cron starts a
-  // moment early must not be held back for a whole interval.
-  if (since !== null && since < input.cooldown_sec * 0.95) {
-    const left: int = Math.ceil(input.cooldown_sec - since);
+  const left = cooldownRemainingSec(input.cooldown_sec, input.seconds_since_change);
+  if (left > 0) {
     return `cooldown: ${left} s of walrus.cooldown_sec = ${input.cooldown_sec} s left since the last change`;
   }
   return '';
+}
+
+/**
+ * Seconds until the cooldown lets a change through, 0 when it does now. 5% slack: with the default cooldown equal to
+ * the default checkpoint_timeout, a cycle that pg_cron starts a moment early must not be held back a whole interval.
+ * A row written later in the same transaction, or a clock stepping back, can make `since` slightly negative: a
+ * cooldown of 0 still never holds anything back.
+ */
+export function cooldownRemainingSec(cooldown_sec: int, since: float8 | null): int {
+  if (since === null || cooldown_sec <= 0 || since >= cooldown_sec * 0.95) {
+    return 0;
+  }
+  if (!(since > 0)) {
+    // The last change was just now (or the clock went back): the whole cooldown is left.
+    return cooldown_sec;
+  }
+  const left: int = Math.ceil(cooldown_sec - since);
+  return Math.max(left, 1);
+}
+
+/** Whether growth has nowhere left to go: the cap is walrus.max, or the floor when that is higher. */
+export function atCeiling(current_mb: int, max_mb: int, floor_mb: int): boolean {
+  return current_mb >= Math.max(max_mb, floor_mb);
 }
 
 /**
@@ -87,17 +132,17 @@ export function rateLimitReason(input: CycleInput): string {
  * instead of applied; it counts against the rate limits like a change.
  */
 export function decideCycle(input: CycleInput): CycleDecision {
-  // Counting stops at a million quiet intervals (years), far past any walrus.shrink_intervals.
-  const quiet = input.forced < input.threshold ? Math.min(input.quiet_intervals + 1, 1000000) : 0;
+  const quietCount = countQuiet(input.quiet, input.forced < input.threshold, input.elapsed_sec, input.timeout_sec);
+  const quiet = quietCount.intervals;
   const growth = proposeGrowth(input);
   let proposed: CycleAction = 'no_change';
   let target = input.current_mb;
   let reason = growth.reason;
   if (growth.action !== 'no_change') {
     proposed = growth.action;
-    target = growth.new_size_mb;
+    target = clampSize(growth.new_size_mb, input.floor_mb, input.max_mb);
   } else if (input.shrink_enable && quiet >= input.shrink_intervals) {
-    const shrunk = proposeShrink(input);
+    const shrunk = clampSize(proposeShrink(input), input.floor_mb, input.max_mb);
     if (shrunk < input.current_mb) {
       proposed = 'decrease';
       target = shrunk;
@@ -110,18 +155,18 @@ export function decideCycle(input: CycleInput): CycleDecision {
   } else if (input.forced < input.threshold && input.shrink_enable) {
     reason = `${growth.reason}; quiet interval ${quiet} of ${input.shrink_intervals} before a shrink`;
   }
-  if (proposed === 'no_change') {
-    return outcome(input, 'no_change', 'no_change', input.current_mb, quiet, reason);
+  if (proposed === 'no_change' || target === input.current_mb) {
+    return outcome(input, 'no_change', 'no_change', input.current_mb, quietCount, reason);
   }
   const limited = rateLimitReason(input);
   if (limited !== '') {
     // A blocked shrink keeps its quiet count, so it happens as soon as the limit allows.
-    return outcome(input, 'skipped', proposed, target, proposed === 'decrease' ? quiet : 0, `${limited}; wanted: ${reason}`);
+    return outcome(input, 'skipped', proposed, target, proposed === 'decrease' ? quietCount : noQuiet(), `${limited}; wanted: ${reason}`);
   }
   if (input.dry_run) {
-    return outcome(input, 'dry_run', proposed, target, 0, `walrus.dry_run is on; would ${proposed === 'decrease' ? 'shrink' : 'grow'} to ${target} MB: ${reason}`);
+    return outcome(input, 'dry_run', proposed, target, quietCount, `walrus.dry_run is on; would ${proposed === 'decrease' ? 'shrink' : 'grow'} to ${target} MB: ${reason}`);
   }
-  return outcome(input, proposed, proposed, target, 0, reason);
+  return outcome(input, proposed, proposed, target, quietCount, reason);
 }
 
 /** The growth the selected algorithm proposes; all share the cap, the floor and the threshold on forced checkpoints. */

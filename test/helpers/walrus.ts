@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { connect, withClient } from './db';
+import { clusterInfo, connect, withClient } from './db';
 import { scalar, waitFor } from './sql';
 
 export { forceCheckpoints, requestedCheckpoints, scalar, waitFor } from './sql';
@@ -49,6 +49,23 @@ export async function analyze(client: pg.Client): Promise<CycleResult> {
   return scalar<CycleResult>(client, 'SELECT walrus_analyze()');
 }
 
+/**
+ * Moves every stored sample back by whole checkpoint_timeouts, so the next cycle measures that much more elapsed time:
+ * quiet intervals are time, not calls, and a test cannot wait minutes for them.
+ */
+export async function passIntervals(client: pg.Client, intervals = 1): Promise<void> {
+  await client.query(
+    "UPDATE walrus.sample SET taken_at = taken_at - $1::int * current_setting('checkpoint_timeout')::interval",
+    [intervals],
+  );
+}
+
+/** One cycle as if it came one checkpoint_timeout after the previous one. */
+export async function analyzeAfterInterval(client: pg.Client): Promise<CycleResult> {
+  await passIntervals(client);
+  return analyze(client);
+}
+
 /** Collects the WARNING/NOTICE messages a session receives, for asserting what a DBA would see. */
 export function collectNotices(client: pg.Client): string[] {
   const notices: string[] = [];
@@ -74,8 +91,9 @@ export async function history(client: pg.Client): Promise<HistoryRow[]> {
 
 export { connect, withClient };
 
-/** Pauses or resumes the extension's pg_cron job. */
+/** Pauses or resumes the extension's pg_cron job; without pg_cron (PostgreSQL 16-18 here) there is no job. */
 export async function setJobActive(client: pg.Client, active: boolean): Promise<void> {
+  if (!clusterInfo().hasCron) return;
   await client.query("SELECT cron.alter_job(jobid, active := $1) FROM cron.job WHERE jobname = 'pg_walrus'", [active]);
 }
 

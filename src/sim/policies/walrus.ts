@@ -1,21 +1,19 @@
-import { decideCycle, type CycleAction, type CycleInput } from '../../logic/cycle';
+import { decideCycle, type CycleInput } from '../../logic/cycle';
 import { sizeFloorMb } from '../../logic/growth';
+import { countsAsChange, rateWindowSec } from '../../logic/history';
+import { sizeInForceDuring, walPerIntervalMb } from '../../logic/interval';
 import { checkpointSegments, measurePressure } from '../../logic/pressure';
+import type { QuietCount } from '../../logic/quiet';
 import { walStats } from '../../logic/sizing';
 import type { PolicyDefinition } from '../policy';
 import { walrusDefaults, type WalrusSettings } from '../walrus-settings';
 
 /**
- * pg_walrus as the extension runs it: the one adapter from simulated samples to decideCycle's CycleInput, mirroring
- * walrus_analyze(), walrus.interval_pressure(), walrus.cycle_wal_stats() and walrus.cycle_input() in
- * src/api/analyze.ts. The state the extension persists (quiet intervals and the WAL moving average in walrus.state,
- * change times in walrus.history, WAL per interval in walrus.sample) lives in this closure.
+ * pg_walrus as the extension runs it. Every rule comes from src/logic, the same compiled functions the extension
+ * calls; this adapter only does what the SQL glue in src/api/analyze.ts does: it gathers the facts of each simulated
+ * sample and keeps the state the extension persists (quiet time and the WAL moving average in walrus.state, change
+ * times in walrus.history, WAL per interval from walrus.sample) in this closure.
  */
-
-/** History actions that count as changes for the rate limits, as in src/api/analyze.ts. */
-const CHANGE_ACTIONS: ReadonlySet<CycleAction> = new Set<CycleAction>(['increase', 'decrease', 'capped', 'dry_run']);
-const WINDOW_SEC = 3600;
-
 /** Which settings differ from the declared defaults, for the description. */
 function departures(settings: WalrusSettings): string {
   const defaults = walrusDefaults();
@@ -29,7 +27,7 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
     description: `pg_walrus decideCycle (walrus.algorithm = ${settings.algorithm}), settings from src/settings.ts: ${departures(settings)}`,
     create: (_initialMb, server) => {
       const floorMb = sizeFloorMb(server.segmentMb, server.minWalSizeMb);
-      let quiet = 0;
+      let quiet: QuietCount = { intervals: 0, carry_sec: 0 };
       let changes: number[] = [];
       // walrus.wal_window(): WAL per checkpoint_timeout of recent intervals; walrus.state.ema_wal_mb.
       let window: number[] = [];
@@ -41,7 +39,7 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
           // walrus.interval_pressure(): requests counted only as far as the finished WAL segments allow.
           const segmentBytes = server.segmentMb * 1048576;
           const segmentsFinished = Math.floor(o.walLsn / segmentBytes) - Math.floor((o.walLsn - o.walBytes) / segmentBytes);
-          const inForceMb = Math.min(previousSampleMb ?? o.currentMb, o.currentMb);
+          const inForceMb = sizeInForceDuring(previousSampleMb ?? o.currentMb, o.currentMb);
           const pressure = measurePressure(
             o.requestedDelta,
             segmentsFinished,
@@ -51,10 +49,11 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
           );
           previousSampleMb = o.currentMb;
           // walrus.history keeps a change's now(); the window test is `timestamp > now() - interval '60 minutes'`.
-          changes = changes.filter((t) => t > o.now - WINDOW_SEC);
+          changes = changes.filter((t) => t > o.now - rateWindowSec());
           const last = changes.at(-1);
           const timeout = server.checkpointTimeoutSec;
-          window = [...window, ((o.walBytes / 1048576) * timeout) / Math.max(o.elapsedSec, timeout)].slice(-settings.sample_window);
+          const measured = walPerIntervalMb(o.walBytes / 1048576, o.elapsedSec, timeout);
+          if (measured !== null) window = [...window, measured].slice(-settings.sample_window);
           const wal = walStats(window, ema, settings.ema_alpha, settings.target_percentile, settings.shrink_intervals);
           const input: CycleInput = {
             current_mb: o.currentMb,
@@ -69,7 +68,9 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
             dry_run: settings.dry_run,
             cooldown_sec: settings.cooldown_sec,
             max_changes_per_hour: settings.max_changes_per_hour,
-            quiet_intervals: quiet,
+            quiet,
+            elapsed_sec: o.elapsedSec,
+            timeout_sec: timeout,
             changes_last_hour: changes.length,
             seconds_since_change: last === undefined ? null : o.now - last,
             algorithm: settings.algorithm,
@@ -81,9 +82,9 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
             wal,
           };
           const decision = decideCycle(input);
-          quiet = decision.quiet_intervals;
+          quiet = decision.quiet;
           ema = wal.ema_mb;
-          if (CHANGE_ACTIONS.has(decision.action)) changes.push(o.now);
+          if (countsAsChange(decision.action)) changes.push(o.now);
           return { sizeMb: decision.apply ? decision.new_size_mb : o.currentMb, action: decision.action };
         },
       };

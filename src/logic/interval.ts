@@ -1,0 +1,43 @@
+import type { float8, int, int8, timestamptz } from '../sqltypes';
+
+/**
+ * What two consecutive samples say about the interval between them. The glue reads the facts (counters, LSNs,
+ * timestamps, settings); these rules turn them into what the decisions use, here and in the simulator alike.
+ */
+
+/**
+ * Whether the counters of two samples can be subtracted: a previous sample exists, the statistics were not reset in
+ * between, and no counter went backwards. Otherwise the newer sample is only a baseline.
+ */
+export function comparable(has_previous: boolean, same_stats_reset: boolean, requested_delta: int8, timed_delta: int8): boolean {
+  return has_previous && same_stats_reset && requested_delta >= 0 && timed_delta >= 0;
+}
+
+/**
+ * WAL written in an interval, normalised to one checkpoint_timeout: an interval shorter than the timeout counts as a
+ * whole one (as forced checkpoints do), a longer one is scaled down. Null when the interval cannot be measured: no
+ * time passed, or the WAL position went backwards.
+ */
+export function walPerIntervalMb(wal_mb: float8, elapsed_sec: float8, timeout_sec: int): float8 | null {
+  if (!(elapsed_sec > 0) || !(wal_mb >= 0) || timeout_sec <= 0) {
+    return null;
+  }
+  return (wal_mb * timeout_sec) / Math.max(elapsed_sec, timeout_sec);
+}
+
+/** The max_wal_size that was in force during an interval: a change applied in between took effect part way. */
+export function sizeInForceDuring(previous_mb: int, current_mb: int): int {
+  return Math.min(previous_mb, current_mb);
+}
+
+/**
+ * The max_wal_size in force now. A session sees a reloaded setting only between commands, so one that applied a size
+ * itself (two walrus_analyze() calls in one psql session) still reads the old value: a size pg_walrus applied after
+ * the configuration was last loaded is the one in force.
+ */
+export function sizeInForceNow(setting_mb: int, applied_mb: int | null, applied_at: timestamptz | null, config_loaded_at: timestamptz): int {
+  if (applied_mb !== null && applied_at !== null && applied_at > config_loaded_at) {
+    return applied_mb;
+  }
+  return setting_mb;
+}
