@@ -158,6 +158,9 @@ const CASES: readonly Case[] = [
   { title: 'call with an extra argument', code: D.wrongArgumentCount, source: `export function g(a: int): int {\n  return a;\n}\n${fn(`  return ${MARK}g(n, 2);`)}` },
   { title: 'call with a missing argument', code: D.wrongArgumentCount, source: `export function g(a: int, b: int): int {\n  return a + b;\n}\n${fn(`  return ${MARK}g(n);`)}` },
   { title: 'optional call', code: D.optionalChaining, source: `export function g(a: int): int {\n  return a;\n}\n${fn(`  return ${MARK}g?.(n);`)}` },
+  { title: 'array literal of arrays', code: D.unsupportedArrayElement, source: fn(`  const m = [${MARK}[1], [2]];\n  return m.length;`) },
+  { title: 'array literal with a nullable element', code: D.unsupportedArrayElement, source: fn(`  const a = [${MARK}m, 1];\n  return a.length;`, 'm: int | null') },
+  { title: 'unused type alias without a mapping', code: D.unmappedType, source: `type Pair = ${MARK}[int, int];\n${fn('  return 1;')}` },
   { title: 'interface member without a type', code: D.unsupportedInterfaceMember, source: `export interface A {\n  ${MARK}a;\n}\n` },
 ];
 

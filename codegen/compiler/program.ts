@@ -25,7 +25,7 @@ import {
   type Diagnostic,
 } from './diagnostics';
 import { snakeCase } from './identifiers';
-import { FAILED_TYPE, mapTypeNode, type DeclaredType, type TypeScope } from './types';
+import { FAILED_TYPE, isSqlTypeAlias, mapTypeNode, type DeclaredType, type TypeScope } from './types';
 
 export interface FieldInfo {
   readonly name: string;
@@ -107,6 +107,9 @@ export class ProgramInfo implements TypeScope {
     for (const [name, node] of this.interfaceNodes) {
       this.interfaces.set(name, this.readInterface(node));
     }
+    // Every alias must map, used or not: a logic file holds only the subset. (A use reports the same diagnostic
+    // again; compile() keeps one.)
+    for (const [name, target] of this.aliases) if (!isSqlTypeAlias(name)) this.declaredType(target);
     // Module-private helpers are compiled too: exported or not, a function is part of the logic it serves.
     const sqlNames = new Set<string>();
     for (const fn of functions) {

@@ -55,6 +55,9 @@ const ALIASES: Record<string, ScalarName> = {
   interval: 'interval',
 };
 
+/** True for the names of src/sqltypes.ts, which map by name and are never expanded. */
+export const isSqlTypeAlias = (name: string): boolean => Object.hasOwn(ALIASES, name);
+
 /** What the type mapper needs to know about the program: its interfaces and its own type aliases. */
 export interface TypeScope {
   hasInterface(name: string): boolean;

@@ -4,6 +4,7 @@ import type { Expr, FunctionContext } from '../context';
 import {
   fail,
   internalError,
+  unsupportedArrayElement,
   unsupportedArraySpread,
   unsupportedObjectProperty,
   unsupportedObjectSpread,
@@ -72,6 +73,10 @@ export function arrayLiteral(node: Expression, ctx: FunctionContext, expected?: 
       pieces.push(source.sql);
     } else {
       const value = ctx.expr(item as Expression, element);
+      if (!value.failed && (value.type.kind === 'array' || ctx.mayBeNull(item))) {
+        // `[[1], [2]]` would be a matrix in SQL and `[m]` an array with a NULL the element type does not admit.
+        fail(unsupportedArrayElement(item));
+      }
       element = element ? unify(element, value.type, item) : value.type;
       run.push(value.sql);
     }
