@@ -28,7 +28,29 @@ const SECTIONS: readonly Section[] = [
   },
 ];
 
-export const scriptPath = `sql/${EXTENSION.name}--${EXTENSION.version}.sql`;
+/** The extension version, major.minor of package.json's version (src/extension.ts derives it). */
+function extensionVersion(): string {
+  if (!/^\d+\.\d+$/.test(EXTENSION.version)) {
+    throw new Error(`extension version ${JSON.stringify(EXTENSION.version)} is not major.minor; check package.json's "version"`);
+  }
+  return EXTENSION.version;
+}
+
+export const scriptPath = `sql/${EXTENSION.name}--${extensionVersion()}.sql`;
+export const controlPath = `${EXTENSION.name}.control`;
+
+/** The control file: PostgreSQL reads default_version from it to pick the script CREATE EXTENSION runs. */
+export function controlFile(): string {
+  return [
+    `# ${EXTENSION.name} extension`,
+    "comment = 'Automatic max_wal_size management (TypeScript compiled to PL/pgSQL)'",
+    `default_version = '${extensionVersion()}'`,
+    'relocatable = false',
+    'schema = public',
+    'superuser = true',
+    '',
+  ].join('\n');
+}
 
 /**
  * `text` with what stands between the section's markers replaced by `content`. Markers that are missing (or out of
@@ -59,8 +81,8 @@ export function diagnosticsMarkdown(): string {
 }
 
 /**
- * Every generated file and its content: the extension script, and the Markdown files with their generated sections
- * replaced. Problems are collected, so one CompileError names all of them.
+ * Every generated file and its content: the extension script, the control file, and the Markdown files with their
+ * generated sections replaced. Problems are collected, so one CompileError names all of them.
  */
 export function generatedFiles(): Map<string, string> {
   const files = new Map<string, string>();
@@ -74,6 +96,7 @@ export function generatedFiles(): Map<string, string> {
     }
   };
   attempt(() => files.set(scriptPath, extensionScript()));
+  files.set(controlPath, controlFile());
   for (const section of SECTIONS) {
     attempt(() => {
       const text = files.get(section.file) ?? readFileSync(section.file, 'utf8');
