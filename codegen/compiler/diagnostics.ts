@@ -89,6 +89,48 @@ export function locate(at: Node | Location): Location {
   return { file: relativePath(source.getFilePath()), line, column };
 }
 
+const KIND_NAMES: Readonly<Record<string, string>> = {
+  ArrowFunction: 'an arrow function',
+  FunctionExpression: 'a function expression',
+  ClassExpression: 'a class expression',
+  TypeOfExpression: '`typeof`',
+  NewExpression: '`new`',
+  AsExpression: '`as`',
+  SatisfiesExpression: '`satisfies`',
+  TypeAssertionExpression: 'a type assertion',
+  VoidExpression: '`void`',
+  DeleteExpression: '`delete`',
+  AwaitExpression: '`await`',
+  YieldExpression: '`yield`',
+  RegularExpressionLiteral: 'a regular expression',
+  TaggedTemplateExpression: 'a tagged template',
+  BigIntLiteral: 'a bigint literal',
+  PostfixUnaryExpression: '`++`/`--` inside an expression',
+  SwitchStatement: '`switch`',
+  ThrowStatement: '`throw`',
+  TryStatement: '`try`',
+  DoStatement: '`do...while`',
+  ForInStatement: '`for...in`',
+  LabeledStatement: 'a labelled statement',
+  DebuggerStatement: '`debugger`',
+  EmptyStatement: 'an empty statement',
+  ClassDeclaration: 'a class',
+  FunctionDeclaration: 'a nested function',
+  EnumDeclaration: 'an enum',
+  ModuleDeclaration: 'a namespace',
+  VariableStatement: 'a variable',
+  ExpressionStatement: 'a statement',
+  ExportAssignment: '`export =` or `export default` of a value',
+  ImportEqualsDeclaration: '`import =`',
+};
+
+/** How a diagnostic names a kind of syntax: in words where it has some, else TypeScript's name for it. */
+export function describeNode(node: Node): string {
+  const kind = node.getKindName();
+  const words = KIND_NAMES[kind];
+  return words ? `${words} (${kind})` : kind;
+}
+
 export interface DiagnosticFactory<A extends unknown[] = []> {
   (at: Node | Location, ...args: A): Diagnostic;
   readonly code: number;
@@ -217,7 +259,8 @@ export const unsupportedTopLevel = createDiagnosticFactory(
   1015,
   'module-level variables, classes, enums, namespaces',
   'a logic file holds imports, interfaces, type aliases and functions; a constant can be a function returning it',
-  (kind: string) => `${kind} at module level is outside the subset; a logic file holds imports, interfaces, type aliases and functions`,
+  (what: string) =>
+    `${what} at module level is outside the subset: a logic file holds imports, interfaces, type aliases and functions (a constant can be a function returning it)`,
 );
 
 // Expressions

@@ -9,6 +9,7 @@ import {
   type TypeNode,
 } from 'ts-morph';
 import {
+  describeNode,
   diagnosticsOf,
   duplicateDeclaration,
   fail,
@@ -98,7 +99,7 @@ export class ProgramInfo implements TypeScope {
           } else if (!Node.isImportDeclaration(statement) && !Node.isExportDeclaration(statement) && !Node.isEmptyStatement(statement)) {
             this.rejected.add(statement);
             for (const d of Node.isVariableStatement(statement) ? statement.getDeclarations() : []) this.rejected.add(d);
-            fail(unsupportedTopLevel(statement, statement.getKindName()));
+            fail(unsupportedTopLevel(statement, describeNode(statement)));
           }
         });
       }

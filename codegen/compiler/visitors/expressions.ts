@@ -1,6 +1,6 @@
 import { SyntaxKind, type Expression } from 'ts-morph';
 import type { Expr, FunctionContext } from '../context';
-import { fail, unsupportedExpression } from '../diagnostics';
+import { describeNode, fail, unsupportedExpression } from '../diagnostics';
 import type { SqlType } from '../types';
 import { elementAccess, propertyAccess } from './access';
 import { callExpression } from './calls';
@@ -45,7 +45,7 @@ const VISITORS: Partial<Record<SyntaxKind, ExpressionVisitor>> = {
 export function compileExpression(node: Expression, ctx: FunctionContext, expected?: SqlType): Expr {
   const visitor = VISITORS[node.getKind()];
   if (!visitor) {
-    fail(unsupportedExpression(node, node.getKindName()));
+    fail(unsupportedExpression(node, describeNode(node)));
   }
   return visitor(node, ctx, expected);
 }

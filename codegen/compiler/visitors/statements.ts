@@ -2,6 +2,7 @@ import { Node, SyntaxKind, type Expression, type Statement, type VariableDeclara
 import { coerce } from '../coercion';
 import type { FunctionContext } from '../context';
 import {
+  describeNode,
   destructuring,
   fail,
   labelledJump,
@@ -235,7 +236,7 @@ const VISITORS: Partial<Record<SyntaxKind, StatementVisitor>> = {
 export function compileStatement(node: Statement, ctx: FunctionContext): string[] {
   const visitor = VISITORS[node.getKind()];
   if (!visitor) {
-    fail(unsupportedStatement(node, node.getKindName()));
+    fail(unsupportedStatement(node, describeNode(node)));
   }
   return visitor(node, ctx);
 }
