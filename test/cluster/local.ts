@@ -1,4 +1,5 @@
-import { appendFile, chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, chown, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,15 @@ export async function pgBinDir(): Promise<string> {
   return (await run(pgConfig(), ['--bindir'])).stdout.trim();
 }
 
-/** Copies the control file and committed scripts into the server's share dir, as users would. */
+/** The major version pg_config reports ("PostgreSQL 15.20 (Debian ...)" gives 15). */
+export async function pgConfigMajor(): Promise<number> {
+  const version = (await run(pgConfig(), ['--version'])).stdout;
+  const major = /PostgreSQL (\d+)/.exec(version)?.[1];
+  if (major === undefined) throw new Error(`cannot read a major version from pg_config --version: ${version}`);
+  return Number(major);
+}
+
+/** Copies the control file and committed scripts into the server's share dir with `make install`, as users would. */
 export async function installExtension(repoRoot: string): Promise<void> {
   try {
     await run('make', ['install'], { cwd: repoRoot });
@@ -48,6 +57,20 @@ export async function readServerLog(info: ClusterInfo): Promise<string> {
   return readFile(info.logFile, 'utf8');
 }
 
+/**
+ * Appends settings to postgresql.conf (later lines win) and reloads. For what ALTER SYSTEM cannot set, such as
+ * allow_alter_system; the caller waits until sessions see the new value.
+ */
+export async function configureCluster(info: ClusterInfo, settings: Readonly<Record<string, SettingValue>>): Promise<void> {
+  await appendSettings(info.dataDir, settings);
+  const client = await connectTo(info, 'postgres');
+  try {
+    await client.query('SELECT pg_reload_conf()');
+  } finally {
+    await client.end();
+  }
+}
+
 export async function restartCluster(info: ClusterInfo): Promise<void> {
   await pgCtl(info, ['-m', 'fast', 'restart']);
 }
@@ -61,7 +84,11 @@ export interface Standby {
   stop(): Promise<void>;
 }
 
-/** A streaming hot standby of the given primary, living in its own directory inside the run dir. */
+/**
+ * A streaming hot standby of the given primary, living in its own directory inside the run dir. pg_basebackup when
+ * a client of the server's major exists; otherwise (the npm builds ship none, and an older pg_basebackup refuses a
+ * newer server) the low-level backup API with a file copy, streaming from a replication slot that keeps the WAL.
+ */
 export async function createStandby(primary: ClusterInfo): Promise<Standby> {
   const root = await mkdtemp(join(primary.runDir, 'standby-'));
   await handToServerUser(root);
@@ -72,14 +99,20 @@ export async function createStandby(primary: ClusterInfo): Promise<Standby> {
   };
   await mkdir(info.host);
   await handToServerUser(info.host);
-  await runAsServerUser(join(info.binDir, 'pg_basebackup'), [
-    ...['-h', primary.host, '-p', String(primary.port), '-U', primary.user, '-D', info.dataDir],
-    // Fast checkpoint: the default spread one would take most of checkpoint_timeout.
-    ...['-R', '-X', 'stream', '--checkpoint=fast', '--no-sync'],
-  ]);
+  const slot = canBaseBackup(primary) ? undefined : `walrus_standby_${info.port}`;
+  if (slot === undefined) {
+    await runAsServerUser(join(primary.clientBinDir, 'pg_basebackup'), [
+      ...['-h', primary.host, '-p', String(primary.port), '-U', primary.user, '-D', info.dataDir],
+      // Fast checkpoint: the default spread one would take most of checkpoint_timeout.
+      ...['-R', '-X', 'stream', '--checkpoint=fast', '--no-sync'],
+    ]);
+  } else {
+    await copyBaseBackup(primary, info.dataDir, slot);
+  }
   await appendSettings(info.dataDir, { port: info.port, unix_socket_directories: info.host });
   const stop = async (): Promise<void> => {
     await stopCluster(info, 'fast');
+    if (slot !== undefined) await dropSlot(primary, slot);
     await rm(root, { recursive: true, force: true });
   };
   try {
@@ -92,39 +125,134 @@ export async function createStandby(primary: ClusterInfo): Promise<Standby> {
   return { info, stop };
 }
 
+function canBaseBackup(primary: ClusterInfo): boolean {
+  return primary.clientMajor >= primary.major && existsSync(join(primary.clientBinDir, 'pg_basebackup'));
+}
+
+/**
+ * What pg_basebackup leaves out: server-local state that a standby rebuilds (copied as empty directories), and the
+ * primary's WAL (pg_wal keeps its subdirectories, archive_status and summaries).
+ */
+const NOT_COPIED_FILES = new Set(['postmaster.pid', 'postmaster.opts', 'backup_label', 'tablespace_map']);
+const EMPTIED_DIRS = new Set(['pg_replslot', 'pg_dynshmem', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_stat_tmp', 'pg_subtrans']);
+
+/**
+ * pg_backup_start, a copy of the data directory, pg_backup_stop and its backup_label: what pg_basebackup does, for
+ * servers without one. The slot, reserved before the backup starts, keeps every WAL segment the standby needs.
+ */
+async function copyBaseBackup(primary: ClusterInfo, dataDir: string, slot: string): Promise<void> {
+  const client = await connectTo(primary, 'postgres');
+  try {
+    await client.query('SELECT pg_create_physical_replication_slot($1, true)', [slot]);
+    await client.query("SELECT pg_backup_start('pg_walrus standby', true)");
+    await copyTree(primary.dataDir, dataDir, 'all');
+    const { rows } = await client.query<{ labelfile: string }>('SELECT labelfile FROM pg_backup_stop(false)');
+    await writeFile(join(dataDir, 'backup_label'), rows[0]!.labelfile, { mode: 0o600 });
+    await handToServerUser(join(dataDir, 'backup_label'));
+  } finally {
+    await client.end();
+  }
+  await writeFile(join(dataDir, 'standby.signal'), '', { mode: 0o600 });
+  await handToServerUser(join(dataDir, 'standby.signal'));
+  const conninfo = `host=${primary.host} port=${primary.port} user=${primary.user}`;
+  await appendFile(
+    join(dataDir, 'postgresql.auto.conf'),
+    `primary_conninfo = '${conninfo.replaceAll("'", "''")}'\nprimary_slot_name = '${slot}'\n`,
+  );
+}
+
+/** Copies a live data directory; files that vanish while it runs (temporary ones, recycled WAL) are left out. */
+async function copyTree(from: string, to: string, what: 'all' | 'dirs' | 'nothing'): Promise<void> {
+  await mkdir(to, { mode: 0o700 });
+  await handToServerUser(to);
+  if (what === 'nothing') return;
+  const entries = await readdir(from, { withFileTypes: true }).catch(ignoreVanished([]));
+  for (const entry of entries) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) {
+      const inside = what === 'dirs' || entry.name === 'pg_wal' ? 'dirs' : EMPTIED_DIRS.has(entry.name) ? 'nothing' : 'all';
+      await copyTree(source, target, inside);
+    } else if (what === 'all' && entry.isFile() && !NOT_COPIED_FILES.has(entry.name)) {
+      const copied = await copyFile(source, target).then(() => true, ignoreVanished(false));
+      if (copied) await handToServerUser(target);
+    }
+  }
+}
+
+function ignoreVanished<T>(fallback: T): (error: unknown) => T {
+  return (error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
+    throw error;
+  };
+}
+
+async function dropSlot(primary: ClusterInfo, slot: string): Promise<void> {
+  const client = await connectTo(primary, 'postgres');
+  try {
+    await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  } finally {
+    await client.end();
+  }
+}
+
+/** What a provider knows about its server programs; startCluster does the rest the same way for every major. */
+export interface ServerSpec {
+  readonly provider: string;
+  readonly binDir: string;
+  readonly major: number;
+  readonly hasCron: boolean;
+  readonly clientBinDir: string;
+  readonly clientMajor: number;
+}
+
+/**
+ * A throwaway cluster: initdb as the server's OS user, a private socket directory, the cron database with dblink
+ * (and pg_cron when the spec has it). Removed by destroy(), on failure, and on process exit.
+ */
+export async function startCluster(spec: ServerSpec, options: ClusterOptions): Promise<Cluster> {
+  const { binDir } = spec;
+  // Short prefix: the socket path must stay under ~107 bytes, standby sockets are nested deeper.
+  const runDir = await mkdtemp(join(tmpdir(), 'walrus-'));
+  trackRunDir({ runDir, binDir });
+  try {
+    await handToServerUser(runDir);
+    const info: ClusterInfo = {
+      ...spec,
+      user: DB_USER,
+      database: options.cronDatabase,
+      runDir,
+      port: options.port ?? (await freePort()),
+      ...layout(runDir),
+    };
+    await mkdir(info.host);
+    await handToServerUser(info.host);
+    await initCluster(info, options);
+    await startServer(info);
+    await prepareDatabase(info);
+    return {
+      info,
+      restart: () => restartCluster(info),
+      stop: () => stopCluster(info),
+      destroy: async () => destroyRunDirSync(info),
+    };
+  } catch (error) {
+    destroyRunDirSync({ runDir, binDir });
+    throw error;
+  }
+}
+
+/** Debian's PostgreSQL (pg_config on PATH, or PG_CONFIG): 15 here, with pg_cron and every client program. */
 export const localProvider: ClusterProvider = {
   name: 'local',
+  major: 15,
+  installExtension,
   async start(options: ClusterOptions): Promise<Cluster> {
     const binDir = await pgBinDir();
-    // Short prefix: the socket path must stay under ~107 bytes, standby sockets are nested deeper.
-    const runDir = await mkdtemp(join(tmpdir(), 'walrus-'));
-    trackRunDir({ runDir, binDir });
-    try {
-      await handToServerUser(runDir);
-      const info: ClusterInfo = {
-        provider: 'local',
-        user: DB_USER,
-        database: options.cronDatabase,
-        binDir,
-        runDir,
-        port: options.port ?? (await freePort()),
-        ...layout(runDir),
-      };
-      await mkdir(info.host);
-      await handToServerUser(info.host);
-      await initCluster(info, options);
-      await startServer(info);
-      await installCron(info);
-      return {
-        info,
-        restart: () => restartCluster(info),
-        stop: () => stopCluster(info),
-        destroy: async () => destroyRunDirSync(info),
-      };
-    } catch (error) {
-      destroyRunDirSync({ runDir, binDir });
-      throw error;
-    }
+    const major = await pgConfigMajor();
+    const pkgLibDir = (await run(pgConfig(), ['--pkglibdir'])).stdout.trim();
+    const hasCron = existsSync(join(pkgLibDir, 'pg_cron.so'));
+    return startCluster({ provider: 'local', binDir, major, hasCron, clientBinDir: binDir, clientMajor: major }, options);
   },
 };
 
@@ -136,10 +264,14 @@ async function initCluster(info: ClusterInfo, options: ClusterOptions): Promise<
     port: info.port,
     listen_addresses: '',
     unix_socket_directories: info.host,
-    shared_preload_libraries: 'pg_cron',
-    'cron.database_name': options.cronDatabase,
-    // Jobs run in background workers, so no libpq connection (cron.host, pg_hba) is involved.
-    'cron.use_background_workers': true,
+    ...(info.hasCron
+      ? {
+          shared_preload_libraries: 'pg_cron',
+          'cron.database_name': options.cronDatabase,
+          // Jobs run in background workers, so no libpq connection (cron.host, pg_hba) is involved.
+          'cron.use_background_workers': true,
+        }
+      : {}),
     max_worker_processes: 32,
     checkpoint_timeout: '30s',
     fsync: false,
@@ -151,7 +283,8 @@ async function initCluster(info: ClusterInfo, options: ClusterOptions): Promise<
   });
 }
 
-async function installCron(info: ClusterInfo): Promise<void> {
+/** The cron database with dblink, and pg_cron when the server has it. */
+async function prepareDatabase(info: ClusterInfo): Promise<void> {
   if (info.database !== 'postgres') {
     const admin = await connectTo(info, 'postgres');
     try {
@@ -162,7 +295,7 @@ async function installCron(info: ClusterInfo): Promise<void> {
   }
   const client = await connectTo(info);
   try {
-    await client.query('CREATE EXTENSION pg_cron');
+    if (info.hasCron) await client.query('CREATE EXTENSION pg_cron');
     await client.query('CREATE EXTENSION dblink');
   } finally {
     await client.end();

@@ -4,6 +4,7 @@ import type { ClusterInfo } from '../cluster/provider';
 
 /*
  * pgbench against a cluster's socket, for the calibration test and the live benchmark. No test-runner dependency.
+ * The cluster's client programs: Debian's pgbench 15 also drives the npm builds of 16-18, which ship none.
  */
 
 function connectionArgs(info: ClusterInfo, database: string): string[] {
@@ -12,7 +13,7 @@ function connectionArgs(info: ClusterInfo, database: string): string[] {
 
 /** pgbench -i at a small scale: the standard TPC-B-like tables. */
 export async function pgbenchInit(info: ClusterInfo, database: string, scale: number): Promise<void> {
-  await run(join(info.binDir, 'pgbench'), ['-i', '-q', '-s', String(scale), ...connectionArgs(info, database)]);
+  await run(join(info.clientBinDir, 'pgbench'), ['-i', '-q', '-s', String(scale), ...connectionArgs(info, database)]);
 }
 
 export interface PgbenchRun {
@@ -34,7 +35,7 @@ export async function pgbench(info: ClusterInfo, database: string, load: Pgbench
     ...(load.rate === undefined ? [] : ['-R', String(load.rate)]),
     ...connectionArgs(info, database),
   ];
-  const { stdout } = await run(join(info.binDir, 'pgbench'), args);
+  const { stdout } = await run(join(info.clientBinDir, 'pgbench'), args);
   const transactions = /number of transactions actually processed: (\d+)/.exec(stdout);
   const tps = /tps = ([0-9.]+) \(without initial connection time\)/.exec(stdout);
   if (transactions === null || tps === null) throw new Error(`unexpected pgbench output:\n${stdout}`);
