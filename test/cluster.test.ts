@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { connectTo, createStandby, readServerLog, restartCluster } from './cluster/local';
+import { skipIf, withoutCron } from './helpers/capabilities';
 import { clusterInfo, conninfo, createDatabase, cronDatabase, withClient } from './helpers/db';
 
 async function value<T>(client: pg.Client, sql: string, params: unknown[] = []): Promise<T> {
@@ -16,17 +17,27 @@ function scalar<T>(sql: string, params: unknown[] = [], database?: string): Prom
 }
 
 describe('test cluster', () => {
-  it('runs PostgreSQL 15 or newer', async () => {
-    expect(Number(await scalar<string>('SHOW server_version_num'))).toBeGreaterThanOrEqual(150000);
+  it('runs PostgreSQL 15 or newer, the major WALRUS_PG asked for', async () => {
+    const version = Number(await scalar<string>('SHOW server_version_num'));
+    expect(version).toBeGreaterThanOrEqual(150000);
+    expect(Math.floor(version / 10000)).toBe(clusterInfo().major);
+    expect(clusterInfo().major).toBe(Number(process.env['WALRUS_PG'] || 15));
   });
 
-  it('preloads pg_cron and has it installed in the cron database', async () => {
+  it('has dblink in the cron database, and pg_cron exactly when the cluster says so', async () => {
+    const installed = "SELECT array_agg(extname::text ORDER BY extname) FROM pg_extension WHERE extname IN ('dblink', 'pg_cron')";
+    expect(await scalar<string[]>(installed)).toEqual(clusterInfo().hasCron ? ['dblink', 'pg_cron'] : ['dblink']);
+  });
+
+  it('preloads pg_cron and has it installed in the cron database', async (ctx) => {
+    skipIf(ctx, withoutCron());
     expect(cronDatabase()).toBe('walrus_test');
     expect(await scalar<string>('SHOW shared_preload_libraries')).toContain('pg_cron');
     expect(await scalar<string>("SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'")).toMatch(/^1\./);
   });
 
-  it('schedules cron jobs', async () => {
+  it('schedules cron jobs', async (ctx) => {
+    skipIf(ctx, withoutCron());
     await withClient(async (client) => {
       const id = await value<string>(client, "SELECT cron.schedule('walrus-harness', '* * * * *', 'SELECT 1')");
       try {

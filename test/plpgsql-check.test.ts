@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { compileProgram, loadProgram } from '../codegen/compiler/index';
+import { skipIf, withoutExtension } from './helpers/capabilities';
 import { connect, createDatabase, cronDatabase } from './helpers/db';
 import { installProgram } from './helpers/differential';
 
@@ -66,6 +67,8 @@ function assertNoErrors(label: string, findings: readonly Finding[]): void {
 }
 
 describe('plpgsql_check', () => {
+  beforeEach(async (ctx) => skipIf(ctx, await withoutExtension('plpgsql_check')));
+
   it('finds no errors in the extension (checked in the pg_cron database, rolled back)', async () => {
     // The cron database, because several functions run constant SQL against pg_cron's tables, which plpgsql_check
     // verifies; pg_cron can only exist there. A transaction that is rolled back leaves nothing for other tests.

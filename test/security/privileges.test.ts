@@ -14,6 +14,7 @@ import {
   setSession,
   waitFor,
 } from '../helpers/walrus';
+import { skipIf, withoutCron } from '../helpers/capabilities';
 import { clusterInfo, cronDatabase } from '../helpers/db';
 
 /** A session logged in as role itself: SET ROLE would leave session_user a superuser. */
@@ -195,6 +196,8 @@ describe('operators run cycles but cannot forge what the job reads', () => {
 });
 
 describe('the pg_cron job', () => {
+  beforeEach((ctx) => skipIf(ctx, withoutCron()));
+
   const job = async (): Promise<unknown[]> =>
     (await client.query("SELECT jobid, schedule, command, active FROM cron.job WHERE jobname = 'pg_walrus'")).rows;
 
