@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(postgresql-15 postgresql-15-cron postgresql-15-plpgsql-check postgresql-server-dev-15 make)
+# promtool (in prometheus) and the postgres_exporter, for test/prometheus.test.ts. Where systemd runs, the packages
+# also start their services: `systemctl disable --now prometheus prometheus-postgres-exporter` if they are unwanted.
+packages+=(prometheus prometheus-postgres-exporter)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1947,7 +1947,28 @@ AS $$
     format('%s %s', 'walrus_wal_bytes_per_interval{statistic="percentile"}', round((coalesce((r ->> 'percentile_mb_per_interval')::numeric, 0) * 1048576)::numeric)::text),
     format('# HELP %s %s', 'walrus_trigger_distance_bytes', 'WAL since the last checkpoint that forces the next one at the current max_wal_size.'),
     format('# TYPE %s %s', 'walrus_trigger_distance_bytes', 'gauge'),
-    format('%s %s', 'walrus_trigger_distance_bytes', round(((r ->> 'trigger_distance_mb')::bigint * 1048576)::numeric)::text)
+    format('%s %s', 'walrus_trigger_distance_bytes', round(((r ->> 'trigger_distance_mb')::bigint * 1048576)::numeric)::text),
+    format('# HELP %s %s', 'walrus_forced_checkpoint_threshold', 'walrus.threshold: forced checkpoints per interval that trigger growth.'),
+    format('# TYPE %s %s', 'walrus_forced_checkpoint_threshold', 'gauge'),
+    format('%s %s', 'walrus_forced_checkpoint_threshold', round(((s ->> 'threshold')::int)::numeric)::text),
+    format('# HELP %s %s', 'walrus_checkpoint_timeout_seconds', 'checkpoint_timeout, the interval between two cycles.'),
+    format('# TYPE %s %s', 'walrus_checkpoint_timeout_seconds', 'gauge'),
+    format('%s %s', 'walrus_checkpoint_timeout_seconds', round(((s ->> 'checkpoint_timeout_sec')::int)::numeric)::text),
+    format('# HELP %s %s', 'walrus_job_scheduled', 'Whether the pg_cron job pg_walrus exists and is active (0 without pg_cron).'),
+    format('# TYPE %s %s', 'walrus_job_scheduled', 'gauge'),
+    format('%s %s', 'walrus_job_scheduled', round((coalesce((s -> 'cron_job' ->> 'scheduled')::boolean AND (s -> 'cron_job' ->> 'active')::boolean, false)::int)::numeric)::text),
+    format('# HELP %s %s', 'walrus_job_last_run_failed', 'Whether the last run of the pg_cron job failed.'),
+    format('# TYPE %s %s', 'walrus_job_last_run_failed', 'gauge'),
+    format('%s %s', 'walrus_job_last_run_failed', round((coalesce((s -> 'cron_job' ->> 'last_run_status') = 'failed', false)::int)::numeric)::text),
+    format('# HELP %s %s', 'walrus_last_cycle_error', 'Whether the newest walrus.history row is an error (the last cycle could not apply its decision).'),
+    format('# TYPE %s %s', 'walrus_last_cycle_error', 'gauge'),
+    format('%s %s', 'walrus_last_cycle_error', round((coalesce((SELECT h.action = 'error' FROM walrus.history h ORDER BY h.id DESC LIMIT 1), false)::int)::numeric)::text),
+    format('# HELP %s %s', 'walrus_errors_last_hour', 'walrus.history rows with action error in the last hour.'),
+    format('# TYPE %s %s', 'walrus_errors_last_hour', 'gauge'),
+    format('%s %s', 'walrus_errors_last_hour', round(((SELECT count(*) FROM walrus.history h WHERE h."timestamp" > now() - interval '1 hour' AND h.action = 'error'))::numeric)::text),
+    format('# HELP %s %s', 'walrus_replication_slots_retained_wal_bytes', 'WAL kept for the replication slot with the oldest restart_lsn (0 without slots); checkpoints cannot recycle it.'),
+    format('# TYPE %s %s', 'walrus_replication_slots_retained_wal_bytes', 'gauge'),
+    format('%s %s', 'walrus_replication_slots_retained_wal_bytes', round(((SELECT coalesce(max(pg_catalog.pg_wal_lsn_diff(CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_lsn() END, sl.restart_lsn)), 0) FROM pg_catalog.pg_replication_slots sl WHERE sl.restart_lsn IS NOT NULL))::numeric)::text)
   ) || E'\n'
   FROM @extschema@.walrus_status() AS s, @extschema@.walrus_wal_rate() AS r
   LEFT JOIN walrus.state AS st ON true

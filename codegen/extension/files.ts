@@ -3,6 +3,7 @@ import * as diagnostics from '../compiler/diagnostics';
 import { CompileError, isDiagnosticFactory, missingGeneratedMarkers, type Diagnostic, type Location } from '../compiler/diagnostics';
 import { EXTENSION } from '../../src/extension';
 import { extensionScript } from './assemble';
+import { exporterQueriesPath, exporterQueriesYaml } from './monitoring';
 import { settingsMarkdown } from './settings';
 
 /** A section of a hand-written Markdown file that codegen owns: the text between its two markers. */
@@ -81,8 +82,9 @@ export function diagnosticsMarkdown(): string {
 }
 
 /**
- * Every generated file and its content: the extension script, the control file, and the Markdown files with their
- * generated sections replaced. Problems are collected, so one CompileError names all of them.
+ * Every generated file and its content: the extension script, the control file, the postgres_exporter query file, and
+ * the Markdown files with their generated sections replaced. Problems are collected, so one CompileError names all of
+ * them.
  */
 export function generatedFiles(): Map<string, string> {
   const files = new Map<string, string>();
@@ -97,6 +99,7 @@ export function generatedFiles(): Map<string, string> {
   };
   attempt(() => files.set(scriptPath, extensionScript()));
   files.set(controlPath, controlFile());
+  files.set(exporterQueriesPath, exporterQueriesYaml());
   for (const section of SECTIONS) {
     attempt(() => {
       const text = files.get(section.file) ?? readFileSync(section.file, 'utf8');

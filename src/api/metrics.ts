@@ -1,11 +1,15 @@
 import { sqlFunction } from '../sqlapi';
 
-interface Metric {
+export interface Metric {
   readonly name: string;
   readonly type: 'gauge' | 'counter';
   readonly help: string;
-  /** A SQL expression over `s` (walrus_status()), `st` (walrus.state) and `r` (walrus_wal_rate()). */
+  /**
+   * A read-only SQL expression over `s` (walrus_status()), `st` (walrus.state) and `r` (walrus_wal_rate()), with
+   * catalogs schema-qualified: walrus_metrics() and the postgres_exporter query file (monitoring/) both run it.
+   */
   readonly value: string;
+  /** Fixed labels of this series, e.g. `statistic="ema"`; every series of a family has the same label names. */
   readonly labels?: string;
 }
 
@@ -62,7 +66,48 @@ export const METRICS: readonly Metric[] = [
     help: 'WAL since the last checkpoint that forces the next one at the current max_wal_size.',
     value: "(r ->> 'trigger_distance_mb')::bigint * 1048576",
   },
+  { name: 'walrus_forced_checkpoint_threshold', type: 'gauge', help: 'walrus.threshold: forced checkpoints per interval that trigger growth.', value: "(s ->> 'threshold')::int" },
+  { name: 'walrus_checkpoint_timeout_seconds', type: 'gauge', help: 'checkpoint_timeout, the interval between two cycles.', value: "(s ->> 'checkpoint_timeout_sec')::int" },
+  {
+    name: 'walrus_job_scheduled',
+    type: 'gauge',
+    help: 'Whether the pg_cron job pg_walrus exists and is active (0 without pg_cron).',
+    value: "coalesce((s -> 'cron_job' ->> 'scheduled')::boolean AND (s -> 'cron_job' ->> 'active')::boolean, false)::int",
+  },
+  {
+    name: 'walrus_job_last_run_failed',
+    type: 'gauge',
+    help: 'Whether the last run of the pg_cron job failed.',
+    value: "coalesce((s -> 'cron_job' ->> 'last_run_status') = 'failed', false)::int",
+  },
+  {
+    name: 'walrus_last_cycle_error',
+    type: 'gauge',
+    help: 'Whether the newest walrus.history row is an error (the last cycle could not apply its decision).',
+    value: "coalesce((SELECT h.action = 'error' FROM walrus.history h ORDER BY h.id DESC LIMIT 1), false)::int",
+  },
+  {
+    name: 'walrus_errors_last_hour',
+    type: 'gauge',
+    help: 'walrus.history rows with action error in the last hour.',
+    value: `(SELECT count(*) FROM walrus.history h WHERE h."timestamp" > now() - interval '1 hour' AND h.action = 'error')`,
+  },
+  {
+    name: 'walrus_replication_slots_retained_wal_bytes',
+    type: 'gauge',
+    help: 'WAL kept for the replication slot with the oldest restart_lsn (0 without slots); checkpoints cannot recycle it.',
+    value:
+      '(SELECT coalesce(max(pg_catalog.pg_wal_lsn_diff(CASE WHEN pg_catalog.pg_is_in_recovery() ' +
+      'THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_lsn() END, sl.restart_lsn)), 0) ' +
+      'FROM pg_catalog.pg_replication_slots sl WHERE sl.restart_lsn IS NOT NULL)',
+  },
 ];
+
+/** Where the metric expressions read from: `s`, `r` and `st`, with the extension's functions in `schema`. */
+export function metricsSource(schema: string): string {
+  return `${schema}.walrus_status() AS s, ${schema}.walrus_wal_rate() AS r
+  LEFT JOIN walrus.state AS st ON true`;
+}
 
 function metricsBody(): string {
   const lines: string[] = [];
@@ -80,8 +125,7 @@ function metricsBody(): string {
   SELECT concat_ws(E'\\n',
     ${lines.join(',\n    ')}
   ) || E'\\n'
-  FROM @extschema@.walrus_status() AS s, @extschema@.walrus_wal_rate() AS r
-  LEFT JOIN walrus.state AS st ON true`;
+  FROM ${metricsSource('@extschema@')}`;
 }
 
 export const METRICS_FUNCTIONS = [
