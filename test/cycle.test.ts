@@ -11,6 +11,7 @@ import {
   forceCheckpoints,
   freshMaxWalSizeMb,
   history,
+  requestedCheckpoints,
   scalar,
   setJobActive,
 } from './helpers/walrus';
@@ -192,7 +193,10 @@ describe('a cycle', () => {
 
   it('does not count manual CHECKPOINT commands as WAL pressure', async () => {
     await analyze(client);
+    const before = await requestedCheckpoints(client);
     for (let i = 0; i < 10; i++) await client.query('CHECKPOINT');
+    // CHECKPOINT returns before the checkpointer reports its statistics: wait until the counter has all ten.
+    await expect.poll(() => requestedCheckpoints(client), { timeout: 5_000 }).toBeGreaterThanOrEqual(before + 10);
     const result = await analyze(client);
     expect(result.observed!['requested_delta']).toBeGreaterThanOrEqual(10);
     expect(result.decision).toMatchObject({ action: 'no_change', new_size_mb: START_MB });
