@@ -4,6 +4,7 @@ import { CompileError, isDiagnosticFactory, missingGeneratedMarkers, type Diagno
 import { EXTENSION } from '../../src/extension';
 import { extensionScript } from './assemble';
 import { exporterQueriesPath, exporterQueriesYaml } from './monitoring';
+import { metaJson, metaJsonPath, pgTleInstaller, pgTlePath } from './packaging';
 import { settingsMarkdown } from './settings';
 
 /** A section of a hand-written Markdown file that codegen owns: the text between its two markers. */
@@ -40,11 +41,14 @@ function extensionVersion(): string {
 export const scriptPath = `sql/${EXTENSION.name}--${extensionVersion()}.sql`;
 export const controlPath = `${EXTENSION.name}.control`;
 
+/** The extension's one-line description: the control file's comment, pg_tle's description, PGXN's abstract. */
+export const EXTENSION_COMMENT = 'Automatic max_wal_size management (TypeScript compiled to PL/pgSQL)';
+
 /** The control file: PostgreSQL reads default_version from it to pick the script CREATE EXTENSION runs. */
 export function controlFile(): string {
   return [
     `# ${EXTENSION.name} extension`,
-    "comment = 'Automatic max_wal_size management (TypeScript compiled to PL/pgSQL)'",
+    `comment = '${EXTENSION_COMMENT}'`,
     `default_version = '${extensionVersion()}'`,
     'relocatable = false',
     'schema = public',
@@ -82,9 +86,9 @@ export function diagnosticsMarkdown(): string {
 }
 
 /**
- * Every generated file and its content: the extension script, the control file, the postgres_exporter query file, and
- * the Markdown files with their generated sections replaced. Problems are collected, so one CompileError names all of
- * them.
+ * Every generated file and its content: the extension script, the control file, the pg_tle installer that wraps the
+ * script, META.json for PGXN, the postgres_exporter query file, and the Markdown files with their generated sections
+ * replaced. Problems are collected, so one CompileError names all of them.
  */
 export function generatedFiles(): Map<string, string> {
   const files = new Map<string, string>();
@@ -99,6 +103,9 @@ export function generatedFiles(): Map<string, string> {
   };
   attempt(() => files.set(scriptPath, extensionScript()));
   files.set(controlPath, controlFile());
+  const script = files.get(scriptPath);
+  if (script !== undefined) files.set(pgTlePath, pgTleInstaller(script, extensionVersion(), EXTENSION_COMMENT));
+  files.set(metaJsonPath, metaJson(scriptPath, EXTENSION_COMMENT));
   files.set(exporterQueriesPath, exporterQueriesYaml());
   for (const section of SECTIONS) {
     attempt(() => {
