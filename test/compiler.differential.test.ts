@@ -37,6 +37,49 @@ const POW_EXPONENTS = fc.oneof(
 );
 
 /**
+ * Strings heavy in what UTF-16 and PostgreSQL count differently: characters above U+FFFF (two code units, one
+ * character), U+E000 to U+FFFF (ordered below them in UTF-16, above in code points), U+D7FF, ASCII, Unicode spaces.
+ * Never a lone surrogate or NUL: PostgreSQL text cannot hold either.
+ */
+const unicode = fc.oneof(
+  text(),
+  fc.string({ unit: fc.constantFrom('a', 'Z', '0', '9', ' ', 'é', '\u00a0', '\u3000', '\ud7ff', '\ue000', '\uffff', '😀', '\u{10000}', '\u{10ffff}'), maxLength: 10 }),
+  fc.string({ unit: 'binary', maxLength: 16 }).map((s) => s.replaceAll('\0', '')),
+);
+
+/** An index near the ends of a short string, or anywhere. */
+const textIndex = fc.oneof(int4({ min: -12, max: 12 }), int4());
+
+/** What Number(s) may meet: JavaScript's numeric grammar in pieces, with whitespace and near misses. */
+const NUMBER_PIECES = [
+  '0', '1', '5', '9', '00', '.', 'e', 'E', '+', '-', 'x', 'X', 'o', 'O', 'b', 'B', 'a', 'f', 'F', '_', 'n',
+  'Infinity', 'infinity', 'inf', 'NaN', ' ', '\t', '\n', '\u00a0', '\u1680', '\u2000', '\u3000', '\u2028', '\ufeff',
+  '\u180e', '\u200b', '\u0665', '\uff15', '1e308', '1e-324', 'e400', 'e-400', '7976931348623157', '2470328229206232',
+];
+const numberText = fc.oneof(
+  fc.array(fc.constantFrom(...NUMBER_PIECES), { maxLength: 8 }).map((p) => p.join('')),
+  fc
+    .tuple(fc.double({ noNaN: true }), fc.integer({ min: 0, max: 20 }), fc.nat(3))
+    .map(([x, digits, style]) => [String(x), x.toExponential(digits), x.toFixed(Math.min(digits, 20)), x.toPrecision(digits + 1)][style]!),
+  fc.bigInt({ min: 0n, max: 2n ** 1100n }).chain((n) =>
+    fc.constantFrom(`0x${n.toString(16)}`, `0X${n.toString(16).toUpperCase()}`, `0o${n.toString(8)}`, `0b${n.toString(2)}`, n.toString()),
+  ),
+  fc.constantFrom(
+    '', ' ', '1.7976931348623157e308', '1.7976931348623158e308', '1.7976931348623159e308', '-1.8e308',
+    '2.4703282292062327e-324', '2.4703282292062328e-324', '4.9406564584124654e-324', '-1e-400', '0e99999999999',
+    `0.${'0'.repeat(400)}1`, `1${'0'.repeat(400)}`, '9'.repeat(1000), `1e${'9'.repeat(30)}`, '0x20000000000001',
+    '0x20000000000003', `0x${'f'.repeat(256)}`, `0x1${'0'.repeat(255)}`, `0x${'0'.repeat(300)}1`, `0o${'7'.repeat(342)}`,
+    `0b1${'0'.repeat(1023)}`, `0b${'1'.repeat(1024)}`, '-0', '+.5', '5.', '.e1', '1e', '- 1', '0x', '-0x10', '1__0',
+  ),
+);
+
+/** JavaScript cut a surrogate pair in half (text cannot hold the half); accepted only where it did. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const halfCharacterIsLoud = (sqlError: string, js: unknown): boolean =>
+  /cuts a character above U\+FFFF in half/.test(sqlError) &&
+  (Array.isArray(js) ? js : [js]).some((v) => typeof v === 'string' && LONE_SURROGATE.test(v));
+
+/**
  * Per-function narrowing. Every entry says why: the compiled function is right on the narrowed domain, and outside
  * it PostgreSQL raises an error where JavaScript would produce a number the declared SQL type cannot hold.
  */
@@ -72,6 +115,17 @@ const OPTIONS: Readonly<Record<string, DifferentialOptions>> = {
   mixedArithmetic: { arbitraries: { x: float8({ maxAbs: 1e290, minAbs: 1e-290 }) } },
   // A subnormal divided by 3 underflows to zero, which the server reports as an error.
   pickWhole: { arbitraries: { x: float8({ minAbs: 1e-300 }) } },
+  textLength: { arbitraries: { s: unicode, t: unicode } },
+  codeUnits: { arbitraries: { s: unicode, i: textIndex } },
+  allCodeUnits: { arbitraries: { s: unicode } },
+  textSlices: { arbitraries: { s: unicode, a: textIndex, b: textIndex }, loud: halfCharacterIsLoud },
+  characters: { arbitraries: { s: unicode } },
+  classifyCharacters: { arbitraries: { s: unicode } },
+  literalOrder: { arbitraries: { s: fc.oneof(unicode, fc.constantFrom('walrus', 'walrut', 'walru', '', '\u00e9t\u00e9', '\ud7ff', '\ue000', '😀', '\uffff')) } },
+  parseNumber: { arbitraries: { s: numberText } },
+  parseNumbers: { arbitraries: { s: numberText, t: numberText } },
+  arraySlices: { arbitraries: { xs: fc.array(int4(), { maxLength: 8 }), a: textIndex, b: textIndex } },
+  joins: { arbitraries: { words: fc.array(unicode, { maxLength: 6 }), separator: unicode, ns: fc.array(int8(), { maxLength: 6 }) } },
 };
 
 const functions = fixtures as unknown as Readonly<Record<string, unknown>>;

@@ -82,6 +82,9 @@ const INT_EXPR = [
   'Math.trunc(Number.MAX_SAFE_INTEGER / 1e9)',
   '(flag ? 1 : -1)',
   'Math.abs(n)',
+  'name.length',
+  '[...name].length',
+  'xs.slice(1, n).length',
 ];
 const FLOAT_EXPR = ['x', 'x * 2', 'n / 2', 'Math.sqrt(x)', 'x ** 2', '(s.ratio ?? 0.5)', 'NaN', 'Infinity', '-x', 'Math.pow(x, n)'];
 const BOOL_EXPR = [
@@ -96,6 +99,10 @@ const BOOL_EXPR = [
   'Number.isNaN(x)',
   "name < 'm'",
   's.ratio === null',
+  "name.slice(n) === 'us'",
+  'name.charCodeAt(n) >= 48',
+  'Number(name) > x',
+  "xs.join('-') === name",
 ];
 
 const validStatement = (i: number): fc.Arbitrary<string> =>
@@ -106,6 +113,7 @@ const validStatement = (i: number): fc.Arbitrary<string> =>
     fc.constant(`const t${i} = \`${i}: \${n} \${name} \${flag}\`;`),
     fc.constant(`let k${i}: int = 0;\n  while (k${i} < 3) {\n    k${i}++;\n  }`),
     fc.constant(`for (const v${i} of xs) {\n    if (v${i} > n) {\n      break;\n    }\n  }`),
+    fc.constant(`for (const ch${i} of name) {\n    if (ch${i} >= '0' && ch${i} <= '9') {\n      n++;\n    }\n  }`),
     fc.constant(`for (let j${i}: int = 0; j${i} < 2; j${i}++) {\n    if (flag) {\n      continue;\n    }\n  }`),
     fc.constant(`const a${i}: int[] = [];\n  a${i}.push(n);`),
     fc.constant(`const o${i} = [...xs].sort((a, b) => b - a);`),
@@ -149,7 +157,7 @@ const BAD_STATEMENTS = [
   'const e = missing + 1;',
   'const e = undefined;',
   'const e = s?.count;',
-  'const e = name.length;',
+  'const e = name.codePointAt(0);',
   'const e = name[0];',
   'const e = xs[x];',
   'const e = `${x}`;',
@@ -160,7 +168,8 @@ const BAD_STATEMENTS = [
   'const e = typeof n;',
   'const e = new Date();',
   'const e = n as int;',
-  'const e = [...name];',
+  'const e = [...name.toLowerCase()];',
+  'const e = Number(x);',
   'const e = [];',
   'const e = [[1, 2], [3]];',
   'const e = /re/;',
@@ -180,7 +189,9 @@ const BAD_STATEMENTS = [
   'const e = JSON.stringify(s);',
   'const e = name.toUpperCase();',
   'const e = xs.map((v) => v + 1);',
-  'const e = xs.slice(1);',
+  'const e = xs.slice(x);',
+  'const e = name.charCodeAt(x);',
+  "const e = [x].join(',');",
   'const e = xs.includes(1, 2);',
   'const e = xs.push(1);',
   'const e = xs.sort((a, b) => a - b);',
@@ -210,7 +221,7 @@ const BAD_STATEMENTS = [
   'const e = xs.slice();\n  e.push(1);',
   'const e: int[] = [];\n  e.push(1);\n  const e2 = e;',
   'for (const { count } of [s]) {\n    n = count;\n  }',
-  'for (const c of name) {\n    n = 1;\n  }',
+  'for (const c of name.trim()) {\n    n = 1;\n  }',
   'let i: int = 0;\n  for (i = 0; i < 3; i++) {\n    n = i;\n  }',
   'break;',
   'continue;',

@@ -93,12 +93,16 @@ describe('plpgsql_check', () => {
     const db = await createDatabase('plpgsql_check_fixtures');
     const client = await connect(db.name);
     try {
-      await installProgram(client, compileProgram(program));
+      const compiled = compileProgram(program);
+      await installProgram(client, compiled);
       await client.query('CREATE EXTENSION plpgsql_check');
       const functions = `SELECT p.oid FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
                          WHERE l.lanname = 'plpgsql' AND p.pronamespace = 'walrus'::regnamespace`;
       const { checked, findings } = await check(client, functions);
-      expect(checked).toHaveLength(program.functions.size);
+      // Every compiled function, and the runtime helpers written in PL/pgSQL.
+      const helpers = compiled.runtime.filter((r) => r.sql.includes('LANGUAGE plpgsql')).length;
+      expect(helpers).toBeGreaterThan(0);
+      expect(checked).toHaveLength(program.functions.size + helpers);
       assertNoErrors('the compiled fixtures', findings);
     } finally {
       await client.end();

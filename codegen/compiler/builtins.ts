@@ -1,6 +1,6 @@
-import type { Node } from 'ts-morph';
+import { Node } from 'ts-morph';
 import type { Expr, FunctionContext } from './context';
-import { fail, nonNumericArgument, wrongArgumentCount } from './diagnostics';
+import { fail, nonNumericArgument, unsupportedNumberConversion, wrongArgumentCount } from './diagnostics';
 import { BIGINT, BOOLEAN, DOUBLE, INTEGER, isDouble, isInteger, isNumber, isScalar, sqlTypeName } from './types';
 import { power } from './visitors/operators';
 
@@ -80,6 +80,21 @@ export const MATH: Record<string, Builtin> = {
       sql: isDouble(x.type) ? `(${x.sql} <> 'NaN'::double precision AND abs(${x.sql}) <> 'Infinity'::double precision)` : 'true',
       type: BOOLEAN,
     };
+  },
+};
+
+/** Global functions (not shadowed by a local of the same name). */
+export const GLOBAL_FUNCTIONS: Record<string, Builtin> = {
+  // Number(s) of a string parses it as JavaScript does (js_number); of anything else it is not needed or not exact.
+  Number: (args, node, ctx) => {
+    if (args.length !== 1) fail(wrongArgumentCount(node, 'Number()', '1 argument', args.length));
+    const [s] = args as [Expr];
+    if (s.failed) return s;
+    if (!isScalar(s.type, 'text')) fail(unsupportedNumberConversion(node, sqlTypeName(s.type)));
+    // Number(null) is 0 in JavaScript and the helper's NULL in SQL.
+    const argument = Node.isCallExpression(node) ? node.getArguments()[0] : undefined;
+    if (argument && ctx.mayBeNull(argument)) fail(unsupportedNumberConversion(node, 'a nullable string'));
+    return { sql: `${ctx.helper('js_number')}(${s.sql})`, type: DOUBLE };
   },
 };
 

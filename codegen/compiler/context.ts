@@ -15,6 +15,8 @@ export interface Expr {
   readonly fresh?: boolean;
   /** The numeric value of a literal, for constant checks such as a non-zero divisor. */
   readonly constant?: number;
+  /** The value of a string literal, for comparisons that need no UTF-16 key (see operators.ts). */
+  readonly literal?: string;
   /** Stands for an expression that was rejected with a diagnostic, or that uses a rejected declaration. */
   readonly failed?: boolean;
 }

@@ -289,21 +289,21 @@ export const optionalChaining = createDiagnosticFactory(
 
 export const unsupportedPropertyAccess = createDiagnosticFactory(
   1105,
-  'properties other than interface fields, `.length` of arrays and `Number` constants',
-  'no SQL mapping (`s.length` counts UTF-16 units in JavaScript, characters in SQL)',
+  'properties other than interface fields, `.length` of arrays and strings, and `Number` constants',
+  'no SQL mapping',
   (name: string, type: string) => `\`.${name}\` of ${type} is outside the subset`,
 );
 
 export const unsupportedElementAccess = createDiagnosticFactory(
   1106,
-  'indexing anything but an array',
-  'strings index by UTF-16 unit in JavaScript, objects by key',
+  'indexing anything but an array (`s[i]`, `o[key]`)',
+  'objects index by key; for a string use `.charCodeAt(i)`, `.slice(i, i + 1)` or the characters of `[...s]`',
 );
 
 export const nonIntegerIndex = createDiagnosticFactory(
   1107,
-  'array indexes that are not `int` or `int8`',
-  'a fractional index is undefined in JavaScript and rounded by SQL',
+  'indexes (`a[i]`, `.charCodeAt(i)`, `.slice(a, b)`) that are not `int` or `int8`',
+  'a fractional index is undefined or truncated in JavaScript and rounded by SQL',
 );
 
 export const doubleInTemplate = createDiagnosticFactory(
@@ -345,8 +345,8 @@ export const unsupportedObjectProperty = createDiagnosticFactory(
 
 export const unsupportedArraySpread = createDiagnosticFactory(
   1114,
-  'spreading a non-array into an array',
-  'strings spread into characters in JavaScript',
+  'spreading anything but an array or a string into an array',
+  'only arrays and strings (into their characters) are iterable in both worlds',
 );
 
 export const untypedEmptyArray = createDiagnosticFactory(
@@ -444,7 +444,7 @@ export const noCommonType = createDiagnosticFactory(
 export const unknownFunction = createDiagnosticFactory(
   1301,
   'calls of anything but a builtin or a compiled function',
-  'only `Math.*`/`Number.*` builtins and the functions of the compiled files exist in SQL',
+  'only `Math.*`/`Number.*` builtins, `Number(s)` and the functions of the compiled files exist in SQL',
   (callee: string) => `\`${callee}\` is not a builtin or a compiled function`,
 );
 
@@ -464,8 +464,10 @@ export const nonNumericArgument = createDiagnosticFactory(
 
 export const unsupportedMethod = createDiagnosticFactory(
   1304,
-  'methods outside the subset (string methods, `.map`, `.slice(i)`...)',
-  'arrays support `.length`, `.includes(v)`, `.slice()`, `.push(v)` as a statement and numeric sorts of a copy',
+  'methods outside the subset (`.toLowerCase()`, `.trim()`, `.indexOf()`, `.map`...)',
+  'strings support `.charCodeAt(i)` and `.slice(a, b)` (UTF-16 indexes); arrays `.includes(v)`, `.slice(a, b)`, ' +
+    '`.join(sep)`, `.push(v)` as a statement and numeric sorts of a copy. Case mapping and whitespace are Unicode-wide ' +
+    "in JavaScript and the locale's in SQL",
   (method: string, on: string) => `.${method}() on ${on} is outside the subset`,
 );
 
@@ -491,6 +493,20 @@ export const unsupportedComparator = createDiagnosticFactory(
   1308,
   'comparators other than `(a, b) => a - b` and `(a, b) => b - a`',
   'the comparator becomes ORDER BY',
+);
+
+export const unsupportedNumberConversion = createDiagnosticFactory(
+  1309,
+  '`Number(x)` of anything but a non-null string',
+  'Number(s) parses text as JavaScript does; numbers need no conversion, and null and booleans convert by rules SQL does not share',
+  (what: string) => `Number() of ${what} is outside the subset`,
+);
+
+export const unsupportedJoin = createDiagnosticFactory(
+  1310,
+  '`.join()` of arrays of doubles, booleans or composites, or with a non-text separator',
+  'only text and integers print the same in both worlds (`1e-7` vs `1e-07`, `true` vs `t`)',
+  (what: string) => `.join() of ${what} is outside the subset`,
 );
 
 // Statements
@@ -530,8 +546,8 @@ export const pushOnSharedArray = createDiagnosticFactory(
 
 export const unsupportedForOf = createDiagnosticFactory(
   1407,
-  '`for...of` over a non-array, with destructuring or `await`',
-  'FOREACH iterates arrays into one variable: `for (const x of xs)`',
+  '`for...of` over anything but an array or a string, with destructuring or `await`',
+  'FOREACH iterates arrays (and the characters of a string) into one variable: `for (const x of xs)`',
 );
 
 export const unsupportedForInitializer = createDiagnosticFactory(

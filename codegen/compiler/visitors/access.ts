@@ -9,10 +9,10 @@ import {
   unsupportedPropertyAccess,
 } from '../diagnostics';
 import { quoteIdent } from '../identifiers';
-import { INTEGER, isInteger, sqlTypeName } from '../types';
+import { INTEGER, isInteger, isScalar, sqlTypeName } from '../types';
 import { builtinConstant } from '../builtins';
 
-/** `o.field` on composites, `a.length` on arrays, and constants such as Number.MAX_SAFE_INTEGER. */
+/** `o.field` on composites, `.length` of arrays and strings, and constants such as Number.MAX_SAFE_INTEGER. */
 export function propertyAccess(node: Expression, ctx: FunctionContext): Expr {
   if (!Node.isPropertyAccessExpression(node)) fail(internalError(node, 'expected a property access'));
   if (node.hasQuestionDotToken()) {
@@ -24,6 +24,10 @@ export function propertyAccess(node: Expression, ctx: FunctionContext): Expr {
   const target = ctx.expr(node.getExpression());
   if (target.type.kind === 'array' && name === 'length') {
     return { sql: `cardinality(${target.sql})`, type: INTEGER };
+  }
+  if (isScalar(target.type, 'text') && name === 'length') {
+    // UTF-16 code units, as in JavaScript: a character above U+FFFF counts twice.
+    return { sql: `${ctx.helper('js_length')}(${target.sql})`, type: INTEGER };
   }
   if (target.type.kind === 'composite') {
     const field = ctx.program.interfaces.get(target.type.name)?.fields.find((f) => f.name === name);

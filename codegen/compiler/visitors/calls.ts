@@ -1,34 +1,37 @@
 import { Node, type ArrowFunction, type CallExpression, type Expression } from 'ts-morph';
-import { MATH } from '../builtins';
+import { GLOBAL_FUNCTIONS, MATH } from '../builtins';
 import { coerce } from '../coercion';
 import type { Expr, FunctionContext } from '../context';
 import {
   fail,
   internalError,
+  nonIntegerIndex,
   optionalChaining,
   pushAsValue,
   sortInPlace,
   unknownFunction,
   unsupportedComparator,
   unsupportedExpression,
+  unsupportedJoin,
   unsupportedMethod,
   unsupportedSort,
   wrongArgumentCount,
 } from '../diagnostics';
 import { qualified } from '../identifiers';
-import { BOOLEAN, isNumber, sqlTypeName } from '../types';
+import { BOOLEAN, DOUBLE, TEXT, isInteger, isNumber, isScalar, sqlTypeName } from '../types';
+import { isGlobal } from './literals';
 
 export function callExpression(node: Expression, ctx: FunctionContext): Expr {
   if (!Node.isCallExpression(node)) fail(internalError(node, 'expected a call'));
   const callee = node.getExpression();
   if (node.hasQuestionDotToken()) fail(optionalChaining(node));
   if (node.getTypeArguments().length > 0) fail(unsupportedExpression(node, 'a call with type arguments'));
-  const builtin = MATH[callee.getText()];
+  const builtin = MATH[callee.getText()] ?? (isGlobal(callee, callee.getText()) ? GLOBAL_FUNCTIONS[callee.getText()] : undefined);
   if (builtin) {
     return builtin(node.getArguments().map((a) => ctx.expr(a as Expression)), node, ctx);
   }
   if (Node.isPropertyAccessExpression(callee)) {
-    return arrayMethod(node, callee.getName(), callee.getExpression(), ctx);
+    return method(node, callee.getName(), callee.getExpression(), ctx);
   }
   if (Node.isIdentifier(callee)) {
     return compiledCall(node, ctx);
@@ -62,16 +65,71 @@ function compiledCall(node: CallExpression, ctx: FunctionContext): Expr {
   return { sql: `${qualified(info.sqlName)}(${values.join(', ')})`, type: info.returns.type, failed: info.returns.failed };
 }
 
-function arrayMethod(node: CallExpression, method: string, receiverNode: Expression, ctx: FunctionContext): Expr {
+/** The largest index both worlds hold exactly: `.slice(a)` is `.slice(a, this)`, clamped to the length. */
+const TO_THE_END = '9007199254740991';
+
+/** Method calls: on strings and on arrays. */
+function method(node: CallExpression, name: string, receiverNode: Expression, ctx: FunctionContext): Expr {
   const receiver = ctx.expr(receiverNode);
+  if (isScalar(receiver.type, 'text')) return stringMethod(node, name, receiver, ctx);
   if (receiver.type.kind !== 'array') {
-    fail(unsupportedMethod(node, method, receiver.failed ? 'a rejected value' : sqlTypeName(receiver.type)));
+    fail(unsupportedMethod(node, name, receiver.failed ? 'a rejected value' : sqlTypeName(receiver.type)));
   }
+  return arrayMethod(node, name, receiver, ctx);
+}
+
+/** The index arguments of charCodeAt and slice: integers, as fractional indexes are truncated in JavaScript only. */
+function indexes(node: CallExpression, name: string, ctx: FunctionContext, min: number, max: number): string[] {
+  const args = node.getArguments() as Expression[];
+  if (args.length < min || args.length > max) {
+    const expected = min === max ? `${min} argument${min === 1 ? '' : 's'}` : `${min} to ${max} arguments`;
+    fail(wrongArgumentCount(node, `.${name}()`, expected, args.length));
+  }
+  return args.map((a) => {
+    const value = ctx.expr(a);
+    if (!value.failed && !isInteger(value.type)) fail(nonIntegerIndex(a));
+    return value.sql;
+  });
+}
+
+/**
+ * Strings are sequences of UTF-16 code units in JavaScript and of characters (code points) in PostgreSQL: the runtime
+ * helpers count a character above U+FFFF as two units, as JavaScript does.
+ */
+function stringMethod(node: CallExpression, name: string, receiver: Expr, ctx: FunctionContext): Expr {
+  switch (name) {
+    case 'charCodeAt': {
+      const [i] = indexes(node, name, ctx, 1, 1);
+      return { sql: `${ctx.helper('js_char_code_at')}(${receiver.sql}, ${i})`, type: DOUBLE };
+    }
+    case 'slice': {
+      const [a, b] = indexes(node, name, ctx, 0, 2);
+      if (a === undefined) return receiver;
+      return { sql: `${ctx.helper('js_slice')}(${receiver.sql}, ${a}, ${b ?? TO_THE_END})`, type: TEXT };
+    }
+    default:
+      fail(unsupportedMethod(node, name, 'text'));
+  }
+}
+
+function arrayMethod(node: CallExpression, method: string, receiver: Expr, ctx: FunctionContext): Expr {
+  if (receiver.type.kind !== 'array') fail(internalError(node, 'expected an array'));
   const args = node.getArguments() as Expression[];
   switch (method) {
-    case 'slice':
-      if (args.length > 0) fail(unsupportedMethod(node, 'slice', 'arrays with arguments (only the copying form `.slice()`)'));
-      return { ...receiver, fresh: true };
+    case 'slice': {
+      const [a, b] = indexes(node, method, ctx, 0, 2);
+      if (a === undefined) return { ...receiver, fresh: true };
+      return { sql: `${ctx.helper('js_array_slice')}(${receiver.sql}, ${a}, ${b ?? TO_THE_END})`, type: receiver.type, fresh: true };
+    }
+    case 'join': {
+      if (args.length > 1) fail(wrongArgumentCount(node, '.join()', '0 or 1 arguments', args.length));
+      const element = receiver.type.element;
+      // Text and integers print the same in both worlds; doubles and booleans do not (1e-7 vs 1e-07, true vs t).
+      if (!isScalar(element, 'text') && !isInteger(element)) fail(unsupportedJoin(node, sqlTypeName(element)));
+      const separator = args[0] ? ctx.expr(args[0], TEXT) : { sql: "','", type: TEXT };
+      if (!separator.failed && !isScalar(separator.type, 'text')) fail(unsupportedJoin(args[0]!, `a ${sqlTypeName(separator.type)} separator`));
+      return { sql: `array_to_string(${receiver.sql}, ${separator.sql})`, type: TEXT };
+    }
     case 'includes': {
       if (args.length !== 1) fail(wrongArgumentCount(node, '.includes()', 'one argument', args.length));
       const value = ctx.expr(args[0]!, receiver.type.element);

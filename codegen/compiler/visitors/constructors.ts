@@ -12,7 +12,7 @@ import {
   untypedObjectLiteral,
 } from '../diagnostics';
 import { quoteIdent } from '../identifiers';
-import { sqlTypeName, type SqlType } from '../types';
+import { TEXT, isScalar, sqlTypeName, type SqlType } from '../types';
 
 /**
  * Object literals build composite values, so they need an interface as their contextual type; fields come out in the
@@ -54,7 +54,10 @@ function interfaceName(type: Type | undefined): string | undefined {
   return type?.getSymbol()?.getName() ?? type?.getAliasSymbol()?.getName();
 }
 
-/** Array literals, with spreads of other arrays; an empty literal takes its type from the declaration. */
+/**
+ * Array literals, with spreads of other arrays and of strings (into their characters: code points in both worlds);
+ * an empty literal takes its type from the declaration.
+ */
 export function arrayLiteral(node: Expression, ctx: FunctionContext, expected?: SqlType): Expr {
   if (!Node.isArrayLiteralExpression(node)) fail(internalError(node, 'expected an array literal'));
   const pieces: string[] = [];
@@ -67,6 +70,12 @@ export function arrayLiteral(node: Expression, ctx: FunctionContext, expected?: 
   for (const item of node.getElements()) {
     if (Node.isSpreadElement(item)) {
       const source = ctx.expr(item.getExpression());
+      if (isScalar(source.type, 'text')) {
+        element = element ? unify(element, TEXT, item) : TEXT;
+        flush();
+        pieces.push(`string_to_array(${source.sql}, NULL)`);
+        continue;
+      }
       if (source.type.kind !== 'array') fail(unsupportedArraySpread(item));
       element = element ? unify(element, source.type.element, item) : source.type.element;
       flush();

@@ -36,7 +36,8 @@ export function formatDouble(value: number): string {
 
 export function stringLiteral(node: Expression): Expr {
   if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) {
-    return { sql: quoteLiteral(node.getLiteralValue()), type: TEXT };
+    const value = node.getLiteralValue();
+    return { sql: quoteLiteral(value), type: TEXT, literal: value };
   }
   fail(internalError(node, 'expected a string'));
 }
@@ -86,7 +87,7 @@ export function identifier(node: Expression, ctx: FunctionContext): Expr {
 }
 
 /** The global of that name, not a local that shadows it. */
-function isGlobal(node: Node, name: string): boolean {
+export function isGlobal(node: Node, name: string): boolean {
   if (node.getText() !== name) return false;
   const declaration = node.getSymbol()?.getDeclarations()[0];
   return !declaration || declaration.getSourceFile().isDeclarationFile();

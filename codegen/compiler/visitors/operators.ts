@@ -129,8 +129,12 @@ function ordering(node: Node, operator: string, left: Expr, right: Expr, ctx: Fu
     return { sql: `(${left.sql} ${op} ${right.sql})`, type: BOOLEAN };
   }
   if (isScalar(left.type, 'text') && isScalar(right.type, 'text')) {
-    // JavaScript orders strings by UTF-16 code unit, whatever the database's collation says; byte order (COLLATE
-    // "C") differs from it for characters above U+FFFF against U+E000 to U+FFFF, so both sides become code-unit keys.
+    // JavaScript orders strings by UTF-16 code unit, whatever the database's collation says. Byte order (COLLATE "C")
+    // is code point order, which differs from it only where a character above U+FFFF meets one of U+E000 to U+FFFF:
+    // against a literal below U+D800 (`c >= '0'`) the two agree, otherwise both sides become code-unit keys.
+    if (belowSurrogates(left.literal) || belowSurrogates(right.literal)) {
+      return { sql: `(${left.sql} ${op} ${right.sql} COLLATE "C")`, type: BOOLEAN };
+    }
     const key = ctx.helper('js_text_key');
     return { sql: `(${key}(${left.sql}) ${op} ${key}(${right.sql}))`, type: BOOLEAN };
   }
@@ -138,6 +142,15 @@ function ordering(node: Node, operator: string, left: Expr, right: Expr, ctx: Fu
     return { sql: `(${left.sql} ${op} ${right.sql})`, type: BOOLEAN };
   }
   fail(unorderedTypes(node, operator, sqlTypeName(left.type), sqlTypeName(right.type)));
+}
+
+/**
+ * A literal whose every code unit is below U+D800. Wherever another string first differs from it, the literal's
+ * character is below both a surrogate (UTF-16) and any character from U+D800 up (code points), so code-unit order
+ * and byte order agree on the comparison, prefixes included.
+ */
+function belowSurrogates(literal: string | undefined): boolean {
+  return literal !== undefined && [...literal].every((c) => c.charCodeAt(0) < 0xd800);
 }
 
 /** Types whose === means something else in JavaScript than = in SQL. */

@@ -16,7 +16,7 @@ import {
   unsupportedStatement,
   untypedVariable,
 } from '../diagnostics';
-import { FAILED_TYPE, mapTypeNode, isScalar, type DeclaredType } from '../types';
+import { FAILED_TYPE, TEXT, mapTypeNode, isScalar, type DeclaredType } from '../types';
 import { binaryOperation } from './operators';
 
 type StatementVisitor = (node: Statement, ctx: FunctionContext) => string[];
@@ -163,12 +163,16 @@ const forOfStatement: StatementVisitor = (node, ctx) => {
   if (decl.length !== 1 || !Node.isIdentifier(decl[0]!.getNameNode()) || node.isAwaited()) {
     fail(unsupportedForOf(node));
   }
-  const array = ctx.expr(node.getExpression());
-  if (array.type.kind !== 'array' && !array.failed) fail(unsupportedForOf(node.getExpression()));
-  const element: DeclaredType = array.type.kind === 'array' ? { type: array.type.element, nullable: false } : FAILED_TYPE;
+  const iterated = ctx.expr(node.getExpression());
+  // A string iterates by character (code point) in JavaScript, as string_to_array(s, NULL) splits it.
+  const text = isScalar(iterated.type, 'text');
+  if (iterated.type.kind !== 'array' && !text && !iterated.failed) fail(unsupportedForOf(node.getExpression()));
+  const element: DeclaredType =
+    iterated.type.kind === 'array' ? { type: iterated.type.element, nullable: false } : text ? { type: TEXT, nullable: false } : FAILED_TYPE;
+  const array = text ? `string_to_array(${iterated.sql}, NULL)` : iterated.sql;
   const variable = ctx.declare(decl[0]!, decl[0]!.getName(), element, false);
   const inner = ctx.inLoop({}, () => body(node.getStatement(), ctx));
-  return [`FOREACH ${variable.sqlName} IN ARRAY ${array.sql} LOOP`, ...indent(inner), 'END LOOP;'];
+  return [`FOREACH ${variable.sqlName} IN ARRAY ${array} LOOP`, ...indent(inner), 'END LOOP;'];
 };
 
 /** C-style for: the body sits in a labelled block so `continue` can leave it and still run the incrementor. */
