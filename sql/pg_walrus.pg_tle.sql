@@ -352,7 +352,68 @@ $$;
 COMMENT ON FUNCTION walrus.server_setting(text) IS
   'A parameter as a new session of the current user in this database would see it, ignoring SET and connection options: ALTER ROLE IN DATABASE, ALTER ROLE, ALTER DATABASE, ALTER ROLE ALL, then the configuration files (NULL: not set). Reads pg_file_settings, so it needs a superuser.';
 
--- walrus.setting_report: every walrus.* setting with its raw and effective value; generated from src/settings.ts.
+-- walrus.setting_declaration: one walrus.* setting as src/settings.ts declares it; min_value already includes the
+-- two-WAL-segment floor where it applies.
+CREATE TYPE walrus.setting_declaration AS (
+  ord integer, name text, kind text, vartype text, default_value text, unit text, min_value numeric,
+  max_value numeric, exclusive boolean, secret boolean, choices text[], description text
+);
+
+-- walrus.setting_declarations: every walrus.* setting, in declaration order; generated from src/settings.ts.
+CREATE FUNCTION walrus.setting_declarations() RETURNS SETOF walrus.setting_declaration
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT d.ord, 'walrus.' || d.setting, d.kind, d.vartype, d.default_text, d.unit_text,
+         -- Below two WAL segments the server would refuse to start, whatever the declared minimum says.
+         (CASE WHEN d.two_segments THEN greatest(d.low, 2 * walrus.setting_mb('wal_segment_size'))
+               ELSE d.low END)::numeric,
+         d.high::numeric, d.exclusive, d.secret, d.choices, d.doc
+  FROM (VALUES
+    (1, 'enable', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
+    (2, 'max', 'memory', 'integer', '4GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
+    (3, 'threshold', 'int', 'integer', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
+    (4, 'shrink_enable', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
+    (5, 'shrink_factor', 'real', 'real', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'multiplicative and additive: a shrink multiplies max_wal_size by this factor (never below what the quiet intervals needed); adaptive and percentile shrink only when that saves at least this step.'),
+    (6, 'shrink_intervals', 'int', 'integer', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
+    (7, 'min_size', 'memory', 'integer', '1GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
+    (8, 'dry_run', 'bool', 'bool', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
+    (9, 'cooldown_sec', 'int', 'integer', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle started a moment early by the scheduler is not held back.'),
+    (10, 'max_changes_per_hour', 'int', 'integer', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
+    (11, 'history_retention_days', 'int', 'integer', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
+    (12, 'notify_channel', 'text', 'string', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
+    (13, 'algorithm', 'enum', 'enum', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval) or percentile (walrus.target_percentile of WAL per interval over walrus.sample_window).'),
+    (14, 'additive_increment', 'memory', 'integer', '512MB', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
+    (15, 'ema_alpha', 'real', 'real', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
+    (16, 'target_percentile', 'real', 'real', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
+    (17, 'sample_window', 'int', 'integer', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
+    (18, 'headroom', 'real', 'real', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
+    (19, 'proactive', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
+    (20, 'conninfo', 'conninfo', 'string', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user. Never a password: a value with one is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).')
+  ) AS d(ord, setting, kind, vartype, default_text, unit_text, low, high, exclusive, two_segments, secret, choices, doc)
+  ORDER BY d.ord
+$$;
+COMMENT ON FUNCTION walrus.setting_declarations() IS
+  'Every walrus.* setting as declared in src/settings.ts: kind, pg_settings vartype, default, unit, range (with the two-WAL-segment floor), choices, description.';
+
+-- walrus.evaluate_setting: one raw value of a setting as every reader sees it: the rules of walrus.parse_setting(),
+-- an empty value meaning the default (RESET leaves a placeholder empty), connection strings masked.
+CREATE FUNCTION walrus.evaluate_setting(setting walrus.setting_declaration, raw text,
+                                        OUT shown text, OUT value text, OUT error text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN setting.secret THEN walrus.mask_conninfo(r.raw) ELSE r.raw END,
+         CASE WHEN setting.secret THEN walrus.mask_conninfo(coalesce(p.value, q.value))
+              ELSE coalesce(p.value, q.value) END,
+         p.error
+  FROM (SELECT nullif(raw, '') AS raw) AS r
+  CROSS JOIN LATERAL walrus.parse_setting(setting.kind, coalesce(r.raw, setting.default_value),
+                                          setting.min_value, setting.max_value, setting.exclusive, setting.choices) AS p
+  CROSS JOIN LATERAL walrus.parse_setting(setting.kind, setting.default_value, NULL, NULL, false, setting.choices) AS q
+$$;
+COMMENT ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) IS
+  'One raw value of a walrus.* setting: as shown (connection strings masked), the effective value (the default when empty or invalid) and the error, by the rules of walrus.parse_setting(). Never raises an error.';
+
+-- walrus.setting_report: every walrus.* setting with its raw and effective value.
 -- session_values: the values this session sees (SET included); false: those a new session of the current user would
 -- see (walrus.server_setting), which no SET in a calling session can forge.
 CREATE FUNCTION walrus.setting_report(session_values boolean DEFAULT true)
@@ -361,56 +422,108 @@ RETURNS TABLE (name text, raw_value text, effective_value text, default_value te
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  names CONSTANT text[] := ARRAY['walrus.enable', 'walrus.max', 'walrus.threshold', 'walrus.shrink_enable', 'walrus.shrink_factor', 'walrus.shrink_intervals', 'walrus.min_size', 'walrus.dry_run', 'walrus.cooldown_sec', 'walrus.max_changes_per_hour', 'walrus.history_retention_days', 'walrus.notify_channel', 'walrus.algorithm', 'walrus.additive_increment', 'walrus.ema_alpha', 'walrus.target_percentile', 'walrus.sample_window', 'walrus.headroom', 'walrus.proactive', 'walrus.conninfo'];
   raw_values text[];
 BEGIN
   -- Two statements, not one CASE: a role without walrus.server_setting() may still read the session's values.
   IF session_values THEN
-    raw_values := ARRAY(SELECT pg_catalog.current_setting(u.n, true) FROM pg_catalog.unnest(names) WITH ORDINALITY AS u(n, i) ORDER BY u.i);
+    raw_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
   ELSE
-    raw_values := ARRAY(SELECT walrus.server_setting(u.n) FROM pg_catalog.unnest(names) WITH ORDINALITY AS u(n, i) ORDER BY u.i);
+    raw_values := ARRAY(SELECT walrus.server_setting(d.name) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
   END IF;
   RETURN QUERY
-  SELECT 'walrus.' || d.setting,
-         CASE WHEN d.secret THEN walrus.mask_conninfo(r.raw) ELSE r.raw END,
-         CASE WHEN d.secret THEN walrus.mask_conninfo(coalesce(p.value, q.value)) ELSE coalesce(p.value, q.value) END,
-         d.default_text, d.unit_text, b.low::numeric, d.high::numeric, p.error IS NULL, p.error, d.doc
-  FROM (VALUES
-    (1, 'enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
-    (2, 'max', 'memory', '4GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
-    (3, 'threshold', 'int', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
-    (4, 'shrink_enable', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
-    (5, 'shrink_factor', 'real', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'multiplicative and additive: a shrink multiplies max_wal_size by this factor (never below what the quiet intervals needed); adaptive and percentile shrink only when that saves at least this step.'),
-    (6, 'shrink_intervals', 'int', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
-    (7, 'min_size', 'memory', '1GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
-    (8, 'dry_run', 'bool', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
-    (9, 'cooldown_sec', 'int', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle started a moment early by the scheduler is not held back.'),
-    (10, 'max_changes_per_hour', 'int', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
-    (11, 'history_retention_days', 'int', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
-    (12, 'notify_channel', 'text', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
-    (13, 'algorithm', 'enum', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval) or percentile (walrus.target_percentile of WAL per interval over walrus.sample_window).'),
-    (14, 'additive_increment', 'memory', '512MB', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
-    (15, 'ema_alpha', 'real', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
-    (16, 'target_percentile', 'real', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
-    (17, 'sample_window', 'int', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
-    (18, 'headroom', 'real', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
-    (19, 'proactive', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
-    (20, 'conninfo', 'conninfo', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user. Never a password: a value with one is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).')
-  ) AS d(ord, setting, kind, default_text, unit_text, low, high, exclusive, two_segments, secret, choices, doc)
-  -- An empty value is what RESET leaves behind for a placeholder: it means "not set".
-  CROSS JOIN LATERAL (SELECT nullif(raw_values[d.ord], '') AS raw) AS r
-  -- Below two WAL segments the server would refuse to start, whatever the declared minimum says.
-  CROSS JOIN LATERAL (SELECT CASE WHEN d.two_segments
-      THEN greatest(d.low, 2 * walrus.setting_mb('wal_segment_size'))
-      ELSE d.low END AS low) AS b
-  CROSS JOIN LATERAL walrus.parse_setting(d.kind, coalesce(r.raw, d.default_text), b.low, d.high,
-                                          d.exclusive, d.choices) AS p
-  CROSS JOIN LATERAL walrus.parse_setting(d.kind, d.default_text, NULL, NULL, false, d.choices) AS q
+  SELECT d.name, e.shown, e.value, d.default_value, d.unit, d.min_value, d.max_value, e.error IS NULL, e.error,
+         d.description
+  FROM walrus.setting_declarations() AS d
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, raw_values[d.ord]) AS e
   ORDER BY d.ord;
 END;
 $function$;
 COMMENT ON FUNCTION walrus.setting_report(boolean) IS
   'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error. session_values => false: the values a new session of the current user would see, ignoring SET (needs walrus.server_setting).';
+
+-- walrus.config_file_has: whether the configuration files (postgresql.conf, its includes, postgresql.auto.conf) give a
+-- walrus.* setting exactly this value. SECURITY DEFINER because pg_file_settings is for superusers; it answers only
+-- for walrus.* names, whose values every role can read with SHOW anyway, and only yes or no.
+CREATE FUNCTION walrus.config_file_has(name text, value text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((
+    SELECT f.setting = config_file_has.value
+      FROM pg_catalog.pg_file_settings AS f
+     WHERE f.applied AND f.error IS NULL
+       AND pg_catalog.lower(f.name) = pg_catalog.lower(config_file_has.name)
+       AND pg_catalog.starts_with(pg_catalog.lower(config_file_has.name), 'walrus.')
+     ORDER BY f.seqno DESC
+     LIMIT 1), false)
+$$;
+COMMENT ON FUNCTION walrus.config_file_has(text, text) IS
+  'Whether the last line of the configuration files that sets this walrus.* parameter gives it exactly this value (false for any other name).';
+
+-- walrus.current_settings: the rows of the walrus.settings view, in pg_settings' terms.
+CREATE FUNCTION walrus.current_settings()
+RETURNS TABLE (name text, setting text, unit text, vartype text, source text, min_val text, max_val text,
+               enumvals text[], boot_val text, reset_val text, short_desc text, valid boolean, error text,
+               raw_value text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  current_values text[];
+  reset_values text[];
+  setting_name text;
+BEGIN
+  current_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
+  -- What RESET would give: the value this session started with (configuration files as last reloaded, ALTER DATABASE,
+  -- ALTER ROLE, connection options). Read after a RESET in a subtransaction that is then rolled back, so the
+  -- session keeps its own values: PostgreSQL keeps no other record of a placeholder's source.
+  BEGIN
+    FOR setting_name IN SELECT d.name FROM walrus.setting_declarations() AS d ORDER BY d.ord LOOP
+      -- A name this session has never seen stays unknown to it: RESET would define it.
+      IF pg_catalog.current_setting(setting_name, true) IS NOT NULL THEN
+        EXECUTE pg_catalog.format('RESET %I', setting_name);
+      END IF;
+    END LOOP;
+    reset_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
+    RAISE EXCEPTION USING ERRCODE = 'WR001';
+  EXCEPTION WHEN SQLSTATE 'WR001' THEN
+    NULL;
+  END;
+  RETURN QUERY
+  SELECT d.name, cur.value, d.unit, d.vartype,
+         CASE WHEN c.raw IS DISTINCT FROM r.raw THEN 'session'
+              WHEN nullif(r.raw, '') IS NULL THEN 'default'
+              -- The value a session starts with comes from the most specific place that sets it: ALTER ROLE ... IN
+              -- DATABASE, ALTER ROLE, ALTER DATABASE, ALTER ROLE ALL, the configuration files. Anything else set it
+              -- at connection (options=-c, PGOPTIONS) or on the server's command line: 'client'.
+              ELSE coalesce(
+                (SELECT s.source FROM (
+                   SELECT CASE WHEN g.setdatabase <> 0 AND g.setrole <> 0 THEN 1 WHEN g.setrole <> 0 THEN 2
+                               WHEN g.setdatabase <> 0 THEN 3 ELSE 4 END AS rank,
+                          CASE WHEN g.setdatabase <> 0 AND g.setrole <> 0 THEN 'database user'
+                               WHEN g.setrole <> 0 THEN 'user' WHEN g.setdatabase <> 0 THEN 'database'
+                               ELSE 'global' END AS source,
+                          pg_catalog.substr(e.entry, pg_catalog.strpos(e.entry, '=') + 1) AS value
+                     FROM pg_catalog.pg_db_role_setting AS g
+                     CROSS JOIN LATERAL pg_catalog.unnest(g.setconfig) AS e(entry)
+                    WHERE g.setdatabase IN (0, (SELECT b.oid FROM pg_catalog.pg_database AS b
+                                                 WHERE b.datname = pg_catalog.current_database()))
+                      AND g.setrole IN (0, (SELECT o.oid FROM pg_catalog.pg_roles AS o WHERE o.rolname = session_user))
+                      AND pg_catalog.lower(pg_catalog.split_part(e.entry, '=', 1)) = pg_catalog.lower(d.name)
+                 ) AS s WHERE s.value = r.raw ORDER BY s.rank LIMIT 1),
+                CASE WHEN walrus.config_file_has(d.name, r.raw) THEN 'configuration file' END,
+                'client') END,
+         d.min_value::text, d.max_value::text, d.choices, dflt.value, rst.value, d.description,
+         cur.error IS NULL, cur.error, cur.shown
+  FROM walrus.setting_declarations() AS d
+  CROSS JOIN LATERAL (SELECT current_values[d.ord] AS raw) AS c
+  CROSS JOIN LATERAL (SELECT reset_values[d.ord] AS raw) AS r
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, c.raw) AS cur
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, r.raw) AS rst
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, NULL) AS dflt
+  ORDER BY d.ord;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.current_settings() IS
+  'Every walrus.* setting in pg_settings'' terms (name, setting, unit, vartype, source, min_val, max_val, enumvals, boot_val, reset_val, short_desc) plus valid, error and the raw value (masked); the rows of the walrus.settings view.';
 
 -- walrus.config: the effective settings, typed; generated from src/settings.ts.
 CREATE TYPE walrus.config AS (
@@ -1209,10 +1322,10 @@ COMMENT ON TABLE walrus.state IS 'pg_walrus counters and the consecutive quiet i
 -- No row is inserted here: a restored dump brings its own, and a default row would collide with it.
 SELECT pg_catalog.pg_extension_config_dump('walrus.state', '');
 
--- walrus.settings: the settings report as a view, for psql and monitoring
-CREATE VIEW walrus.settings AS SELECT * FROM walrus.setting_report();
+-- walrus.settings: every setting in the terms of pg_settings, for psql, monitoring and tools built on pg_settings
+CREATE VIEW walrus.settings AS SELECT * FROM walrus.current_settings();
 COMMENT ON VIEW walrus.settings IS
-  'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error.';
+  'Every walrus.* setting with pg_settings'' columns (name, setting, unit, vartype, source, min_val, max_val, enumvals, boot_val, reset_val, short_desc), and valid, error, raw_value: setting is the effective value a cycle uses, raw_value what SHOW gives (masked).';
 
 -- ====================================================================================================
 -- Functions declared in src/api
@@ -1238,12 +1351,58 @@ AS $$
 $$;
 COMMENT ON FUNCTION walrus.conninfo_quote(text) IS 'A value quoted for a libpq key=value connection string.';
 
-CREATE FUNCTION walrus.apply_max_wal_size(size_mb integer, max_mb integer, conninfo text)
+CREATE FUNCTION walrus.alter_system(parameter text, value text, conninfo text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   dblink_schema name;
+  connection CONSTANT text := 'pg_walrus_alter_system';
+BEGIN
+  -- PostgreSQL 17+: the DBA forbade ALTER SYSTEM; trying over dblink would only fail with a vaguer message.
+  IF pg_catalog.current_setting('allow_alter_system', true) = 'off' THEN
+    RAISE EXCEPTION 'allow_alter_system is off, so ALTER SYSTEM SET % cannot run on this server', parameter
+      USING HINT = format('Set %s in postgresql.conf (or your configuration management), or turn allow_alter_system on.', parameter);
+  END IF;
+  SELECT n.nspname INTO dblink_schema
+    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+   WHERE e.extname = 'dblink';
+  IF dblink_schema IS NULL THEN
+    RAISE EXCEPTION 'dblink is not installed in database %', current_database()
+      USING HINT = 'CREATE EXTENSION dblink lets pg_walrus run ALTER SYSTEM; until then cycles only record their decisions.';
+  END IF;
+  -- A named connection, because a placeholder needs two statements in one session; one left open by an earlier
+  -- failure in this session is closed first.
+  EXECUTE format('SELECT %1$I.dblink_disconnect($1) FROM %1$I.dblink_get_connections() AS c(names) WHERE $1 = ANY (c.names)',
+                 dblink_schema) USING connection;
+  EXECUTE format('SELECT %I.dblink_connect($1, $2)', dblink_schema)
+    USING connection, coalesce(nullif(conninfo, ''), walrus.loopback_conninfo());
+  BEGIN
+    -- PostgreSQL 15 accepts ALTER SYSTEM SET (and RESET) of a placeholder such as walrus.max only once the session
+    -- knows the name: set it in that session first.
+    IF strpos(parameter, '.') > 0 THEN
+      EXECUTE format('SELECT %I.dblink_exec($1, $2)', dblink_schema)
+        USING connection, format('SET %I = %L', parameter, coalesce(value, ''));
+    END IF;
+    EXECUTE format('SELECT %I.dblink_exec($1, $2)', dblink_schema)
+      USING connection, CASE WHEN value IS NULL THEN format('ALTER SYSTEM RESET %I', parameter)
+                             ELSE format('ALTER SYSTEM SET %I = %L', parameter, value) END;
+  EXCEPTION WHEN OTHERS THEN
+    -- dblink connections outlive the transaction: close this one, then report the error as it came.
+    EXECUTE format('SELECT %I.dblink_disconnect($1)', dblink_schema) USING connection;
+    RAISE;
+  END;
+  EXECUTE format('SELECT %I.dblink_disconnect($1)', dblink_schema) USING connection;
+  PERFORM pg_catalog.pg_reload_conf();
+END;
+$function$;
+COMMENT ON FUNCTION walrus.alter_system(text, text, text) IS 'Runs ALTER SYSTEM SET parameter = value (RESET when value is NULL) over a loopback dblink connection, then reloads the configuration. The only way pg_walrus writes postgresql.auto.conf: ALTER SYSTEM cannot run inside a function. Not transactional: the change survives a rollback of the caller. The caller validates the value.';
+
+CREATE FUNCTION walrus.apply_max_wal_size(size_mb integer, max_mb integer, conninfo text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
   floor_mb integer;
 BEGIN
   -- The last line of defence: below two WAL segments the server would refuse to start after a restart.
@@ -1255,25 +1414,10 @@ BEGIN
   IF size_mb > greatest(max_mb, floor_mb) THEN
     RAISE EXCEPTION 'pg_walrus: refusing to set max_wal_size to % MB, above walrus.max = % MB', size_mb, max_mb;
   END IF;
-  -- PostgreSQL 17+: the DBA forbade ALTER SYSTEM; trying over dblink would only fail with a vaguer message.
-  IF pg_catalog.current_setting('allow_alter_system', true) = 'off' THEN
-    RAISE EXCEPTION 'allow_alter_system is off, so ALTER SYSTEM SET max_wal_size cannot run on this server'
-      USING HINT = 'Set max_wal_size in postgresql.conf (or your configuration management), or turn allow_alter_system on.';
-  END IF;
-  SELECT n.nspname INTO dblink_schema
-    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
-   WHERE e.extname = 'dblink';
-  IF dblink_schema IS NULL THEN
-    RAISE EXCEPTION 'dblink is not installed in database %', current_database()
-      USING HINT = 'CREATE EXTENSION dblink lets pg_walrus apply sizes; until then it only records its decisions.';
-  END IF;
-  EXECUTE format('SELECT %I.dblink_exec($1, $2)', dblink_schema)
-    USING coalesce(nullif(conninfo, ''), walrus.loopback_conninfo()),
-          format('ALTER SYSTEM SET max_wal_size = %L', format('%sMB', size_mb));
-  PERFORM pg_catalog.pg_reload_conf();
+  PERFORM walrus.alter_system('max_wal_size', format('%sMB', size_mb), conninfo);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.apply_max_wal_size(integer, integer, text) IS 'Runs ALTER SYSTEM SET max_wal_size over a loopback dblink connection, then reloads the configuration. Refuses a size outside [floor, walrus.max]; raises an error (never a password) when it cannot apply.';
+COMMENT ON FUNCTION walrus.apply_max_wal_size(integer, integer, text) IS 'Runs ALTER SYSTEM SET max_wal_size over a loopback dblink connection (walrus.alter_system), then reloads the configuration. Refuses a size outside [floor, walrus.max]; raises an error (never a password) when it cannot apply.';
 
 CREATE FUNCTION walrus.cron_installed()
 RETURNS boolean
@@ -2047,6 +2191,57 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.grant_operator(name) IS 'Lets a role run cycles: EXECUTE on walrus_analyze() (which runs the owner''s cycle with the server''s settings) and everything pg_monitor may read. Never write access to the tables, never the admin functions (walrus_reset, walrus.grant_operator, walrus.schedule_job), never PUBLIC.';
 
+CREATE FUNCTION walrus_set(name text, value text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  wanted text := lower(btrim(name));
+  setting walrus.setting_declaration;
+  checked record;
+  caller_is_superuser boolean := coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false);
+BEGIN
+  IF NOT starts_with(wanted, 'walrus.') THEN
+    wanted := 'walrus.' || wanted;
+  END IF;
+  SELECT * INTO setting FROM walrus.setting_declarations() AS d WHERE d.name = wanted;
+  IF setting.name IS NULL THEN
+    RAISE EXCEPTION 'pg_walrus: unrecognized setting %', walrus.quote_value(name)
+      USING ERRCODE = 'undefined_object',
+            DETAIL = 'Valid names: ' || (SELECT string_agg(d.name, ', ' ORDER BY d.ord) FROM walrus.setting_declarations() AS d) || '.';
+  END IF;
+  -- has_parameter_privilege() is true for superusers; session_user because current_user is this function's owner.
+  IF NOT has_parameter_privilege(session_user, setting.name, 'ALTER SYSTEM') THEN
+    RAISE EXCEPTION 'pg_walrus: permission denied to set %', setting.name
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = format('A superuser can run GRANT ALTER SYSTEM ON PARAMETER %s TO %I.', setting.name, session_user);
+  END IF;
+  IF value IS NOT NULL THEN
+    checked := walrus.evaluate_setting(setting, value);
+    IF checked.error IS NOT NULL THEN
+      -- shown is masked for a connection string and cut short when long: the message never carries a password.
+      RAISE EXCEPTION 'pg_walrus: invalid value % for %: %', walrus.quote_value(checked.shown), setting.name, checked.error
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Nothing was written.';
+    END IF;
+  END IF;
+  -- The connection string a cycle would use: the server's, never one this session SET, unless the session belongs to
+  -- a superuser (as for walrus_analyze()).
+  PERFORM walrus.alter_system(setting.name, value, (walrus.read_config(false, caller_is_superuser)).conninfo);
+  RETURN value;
+END;
+$function$;
+COMMENT ON FUNCTION walrus_set(text, text) IS 'Sets a walrus.* setting server-wide, like ALTER SYSTEM SET plus pg_reload_conf(), in any session: validates the value first by the rules every cycle uses (an invalid value is an error naming the setting, the value and the valid range, and nothing is written). NULL removes the setting (ALTER SYSTEM RESET). For superusers, and for roles with EXECUTE on this function whose login role holds ALTER SYSTEM on that parameter. Returns the value.';
+
+CREATE FUNCTION walrus_reset_setting(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  PERFORM @extschema@.walrus_set(name, NULL);
+END;
+$function$;
+COMMENT ON FUNCTION walrus_reset_setting(text) IS 'Removes a walrus.* setting from postgresql.auto.conf (ALTER SYSTEM RESET) and reloads: walrus_set(name, NULL), with the same privileges.';
+
 -- ====================================================================================================
 -- Privileges: nothing for PUBLIC; read-only observability for pg_monitor
 -- ====================================================================================================
@@ -2076,6 +2271,14 @@ REVOKE ALL ON FUNCTION walrus.quote_value(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.quote_value(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.setting_mb(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.setting_mb(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.setting_declarations() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.setting_declarations() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.config_file_has(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.config_file_has(text, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.current_settings() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.current_settings() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.setting_report(boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.setting_report(boolean) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.read_config(boolean, boolean) FROM PUBLIC;
@@ -2161,6 +2364,7 @@ REVOKE ALL ON FUNCTION walrus.cron_schedule(integer, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cron_schedule(integer, boolean) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.loopback_conninfo() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.conninfo_quote(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.alter_system(text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.apply_max_wal_size(integer, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.cron_installed() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cron_installed() TO pg_monitor;
@@ -2204,6 +2408,8 @@ GRANT EXECUTE ON FUNCTION walrus_metrics() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cleanup_history(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus_reset() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.grant_operator(name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus_set(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus_reset_setting(text) FROM PUBLIC;
 
 -- ====================================================================================================
 -- Installation: the drop hook and the pg_cron job

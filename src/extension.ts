@@ -5,6 +5,7 @@ import { APPLY_FUNCTIONS } from './api/apply';
 import { METRICS_FUNCTIONS } from './api/metrics';
 import { OBSERVE_FUNCTIONS } from './api/observe';
 import { INSTALL_STEPS, SCHEDULE_FUNCTIONS } from './api/schedule';
+import { SETTING_FUNCTIONS } from './api/settings';
 import { TABLES } from './schema';
 import { SETTINGS } from './settings';
 
@@ -28,6 +29,6 @@ export const EXTENSION = {
   ],
   settings: SETTINGS,
   tables: TABLES,
-  functions: [...APPLY_FUNCTIONS, ...SCHEDULE_FUNCTIONS, ...ANALYZE_FUNCTIONS, ...OBSERVE_FUNCTIONS, ...METRICS_FUNCTIONS, ...ADMIN_FUNCTIONS],
+  functions: [...APPLY_FUNCTIONS, ...SCHEDULE_FUNCTIONS, ...ANALYZE_FUNCTIONS, ...OBSERVE_FUNCTIONS, ...METRICS_FUNCTIONS, ...ADMIN_FUNCTIONS, ...SETTING_FUNCTIONS],
   installSteps: INSTALL_STEPS,
 } as const;

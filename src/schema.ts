@@ -71,10 +71,10 @@ COMMENT ON TABLE walrus.state IS 'pg_walrus counters and the consecutive quiet i
 SELECT pg_catalog.pg_extension_config_dump('walrus.state', '');`,
   ),
   sqlBlock(
-    'walrus.settings: the settings report as a view, for psql and monitoring',
+    'walrus.settings: every setting in the terms of pg_settings, for psql, monitoring and tools built on pg_settings',
     `
-CREATE VIEW walrus.settings AS SELECT * FROM walrus.setting_report();
+CREATE VIEW walrus.settings AS SELECT * FROM walrus.current_settings();
 COMMENT ON VIEW walrus.settings IS
-  'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error.';`,
+  'Every walrus.* setting with pg_settings'' columns (name, setting, unit, vartype, source, min_val, max_val, enumvals, boot_val, reset_val, short_desc), and valid, error, raw_value: setting is the effective value a cycle uses, raw_value what SHOW gives (masked).';`,
   ),
 ];

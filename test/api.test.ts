@@ -309,7 +309,7 @@ describe('walrus_status() and walrus_history()', () => {
 
   it('walrus.settings lists every setting with its range, derived from the declarations', async () => {
     const { SETTINGS } = await import('../src/settings');
-    const { rows } = await client.query('SELECT name, default_value, valid FROM walrus.settings ORDER BY name');
+    const { rows } = await client.query('SELECT name, boot_val, valid FROM walrus.settings ORDER BY name');
     expect(rows.map((r) => r.name).sort()).toEqual(SETTINGS.map((s) => `walrus.${s.name}`).sort());
     expect(rows.every((r) => r.valid)).toBe(true);
   });

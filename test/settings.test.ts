@@ -56,7 +56,7 @@ beforeEach(async () => {
 });
 
 const effective = (name: string): Promise<string> =>
-  scalar<string>(client, 'SELECT effective_value FROM walrus.settings WHERE name = $1', [`walrus.${name}`]);
+  scalar<string>(client, 'SELECT setting FROM walrus.settings WHERE name = $1', [`walrus.${name}`]);
 
 describe('walrus.* settings', () => {
   it('has a bad-value case for every setting that can be invalid', () => {
@@ -68,8 +68,8 @@ describe('walrus.* settings', () => {
     const byDefault = await effective(name);
     const notices = collectNotices(client);
     await setSession(client, { [`walrus.${name}`]: value });
-    const { rows } = await client.query('SELECT valid, error, effective_value FROM walrus.settings WHERE name = $1', [`walrus.${name}`]);
-    expect(rows[0]).toMatchObject({ valid: false, effective_value: byDefault });
+    const { rows } = await client.query('SELECT valid, error, setting FROM walrus.settings WHERE name = $1', [`walrus.${name}`]);
+    expect(rows[0]).toMatchObject({ valid: false, setting: byDefault });
     expect(rows[0].error).toContain(error);
     expect(rows[0].error).toMatch(/valid: /);
     // A bad setting never aborts the cycle, and the cycle says what is wrong.
@@ -100,9 +100,9 @@ describe('walrus.* settings', () => {
 
   it('calls a walrus.conninfo with a password invalid, never shows the password, and falls back to the derived connection', async () => {
     await setSession(client, { 'walrus.conninfo': "host=/tmp user=postgres password='s3cr et' port=5432" });
-    const shown = await client.query("SELECT raw_value, effective_value, valid, error FROM walrus.settings WHERE name = 'walrus.conninfo'");
+    const shown = await client.query("SELECT raw_value, setting, valid, error FROM walrus.settings WHERE name = 'walrus.conninfo'");
     expect(JSON.stringify(shown.rows)).not.toContain('s3cr');
-    expect(shown.rows[0]).toMatchObject({ raw_value: 'host=/tmp user=postgres password=******** port=5432', effective_value: '', valid: false });
+    expect(shown.rows[0]).toMatchObject({ raw_value: 'host=/tmp user=postgres password=******** port=5432', setting: '', valid: false });
     expect(shown.rows[0].error).toMatch(/^contains a password.*\(valid: .*passfile=.*~\/\.pgpass.*service=.*pg_service\.conf\)$/);
     expect(await scalar(client, 'SELECT (walrus.read_config(false)).conninfo')).toBe('');
     const notices = collectNotices(client);

@@ -21,7 +21,7 @@ const bounds = new Map<string, { min: string | null; max: string | null }>();
 beforeAll(async () => {
   ({ client, uninstall } = await installPaused());
   const { rows } = await client.query<{ name: string; min_value: string | null; max_value: string | null }>(
-    'SELECT name, min_value, max_value FROM walrus.settings',
+    'SELECT name, min_value, max_value FROM walrus.setting_report()',
   );
   for (const r of rows) bounds.set(r.name.replace(/^walrus\./, ''), { min: r.min_value, max: r.max_value });
 });
@@ -455,8 +455,8 @@ describe('walrus.conninfo never holds or shows a password', () => {
     const fresh = await connect();
     try {
       const notices = collectNotices(fresh);
-      const report = await fresh.query("SELECT raw_value, effective_value, valid, error FROM walrus.settings WHERE name = 'walrus.conninfo'");
-      expect(report.rows[0]).toMatchObject({ valid: false, effective_value: '', raw_value: "host=/tmp user=postgres password=********" });
+      const report = await fresh.query("SELECT raw_value, setting, valid, error FROM walrus.settings WHERE name = 'walrus.conninfo'");
+      expect(report.rows[0]).toMatchObject({ valid: false, setting: '', raw_value: "host=/tmp user=postgres password=********" });
       expect(report.rows[0].error).toMatch(/password file.*passfile=.*pgpass.*service file.*service=.*pg_service\.conf/);
       expect((await fresh.query('SELECT conninfo FROM walrus.read_config(false)')).rows[0].conninfo).toBe('');
 
@@ -564,7 +564,7 @@ describe('read_config(warn, session_values => false): the server values, not the
     const watcher = await clientWith({ user: 'walrus_watcher' });
     try {
       await watcher.query("SET walrus.threshold = '7'");
-      expect(await scalar(watcher, "SELECT effective_value FROM walrus.settings WHERE name = 'walrus.threshold'")).toBe('7');
+      expect(await scalar(watcher, "SELECT setting FROM walrus.settings WHERE name = 'walrus.threshold'")).toBe('7');
       expect(await scalar(watcher, 'SELECT (walrus.read_config(false)).threshold')).toBe(7);
       await expect(watcher.query('SELECT * FROM walrus.setting_report(false)')).rejects.toThrow(/permission denied for function server_setting/);
       await expect(watcher.query("SELECT walrus.server_setting('walrus.max')")).rejects.toThrow(/permission denied/);
