@@ -3,7 +3,8 @@
  * committed files differ from what src/ generates (CI and a test run it). Either way, every diagnostic of the
  * TypeScript check and of the compiler is printed, and any makes the exit status 1.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { CompileError, formatDiagnostic } from './compiler/index';
 import { generatedFiles } from './extension/files';
 
@@ -32,6 +33,7 @@ function main(): number {
     if (current === content) continue;
     if (check) stale.push(path);
     else {
+      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, content);
       console.log(`codegen: wrote ${path}`);
     }

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import * as diagnostics from '../compiler/diagnostics';
 import { CompileError, isDiagnosticFactory, missingGeneratedMarkers, type Diagnostic, type Location } from '../compiler/diagnostics';
 import { EXTENSION } from '../../src/extension';
-import { extensionScript } from './assemble';
+import { MIGRATIONS, type MigrationStep } from '../../src/migrations';
+import { extensionScript, extensionSections } from './assemble';
 import { exporterQueriesPath, exporterQueriesYaml } from './monitoring';
 import { metaJson, metaJsonPath, pgTleInstaller, pgTlePath } from './packaging';
 import { settingsMarkdown } from './settings';
+import { upgradeScript } from './upgrade';
 
 /** A section of a hand-written Markdown file that codegen owns: the text between its two markers. */
 interface Section {
@@ -40,6 +42,30 @@ function extensionVersion(): string {
 
 export const scriptPath = `sql/${EXTENSION.name}--${extensionVersion()}.sql`;
 export const controlPath = `${EXTENSION.name}.control`;
+
+/**
+ * The step of src/migrations.ts that ends at the current version, after checking that the steps form one chain
+ * (each starts where the previous ended). Bumping package.json's version without declaring its step stops codegen:
+ * every release needs an update script. Older steps' scripts are committed and never regenerated.
+ */
+export function currentMigration(): MigrationStep {
+  const version = extensionVersion();
+  MIGRATIONS.forEach((step, i) => {
+    const previous = MIGRATIONS[i - 1];
+    if (previous !== undefined && previous.to !== step.from) {
+      throw new Error(`src/migrations.ts: step ${step.from} -> ${step.to} does not start where ${previous.from} -> ${previous.to} ends`);
+    }
+  });
+  const last = MIGRATIONS[MIGRATIONS.length - 1];
+  if (last === undefined || last.to !== version) {
+    throw new Error(
+      `src/migrations.ts: no step ends at ${version} (package.json's version): add { from: '${last?.to ?? '?'}', to: '${version}', ... }`,
+    );
+  }
+  return last;
+}
+
+export const migrationPath = (step: MigrationStep): string => `migrations/${EXTENSION.name}--${step.from}--${step.to}.sql`;
 
 /** The extension's one-line description: the control file's comment, pg_tle's description, PGXN's abstract. */
 export const EXTENSION_COMMENT = 'Automatic max_wal_size management (TypeScript compiled to PL/pgSQL)';
@@ -86,9 +112,10 @@ export function diagnosticsMarkdown(): string {
 }
 
 /**
- * Every generated file and its content: the extension script, the control file, the pg_tle installer that wraps the
- * script, META.json for PGXN, the postgres_exporter query file, and the Markdown files with their generated sections
- * replaced. Problems are collected, so one CompileError names all of them.
+ * Every generated file and its content: the extension script, the update script from the previous version, the
+ * control file, the pg_tle installer that wraps the script, META.json for PGXN, the postgres_exporter query file,
+ * and the Markdown files with their generated sections replaced. Problems are collected, so one CompileError names
+ * all of them.
  */
 export function generatedFiles(): Map<string, string> {
   const files = new Map<string, string>();
@@ -101,7 +128,12 @@ export function generatedFiles(): Map<string, string> {
       problems.push(...error.diagnostics);
     }
   };
-  attempt(() => files.set(scriptPath, extensionScript()));
+  attempt(() => {
+    const sections = extensionSections();
+    files.set(scriptPath, extensionScript(sections));
+    const step = currentMigration();
+    files.set(migrationPath(step), upgradeScript(step, sections));
+  });
   files.set(controlPath, controlFile());
   const script = files.get(scriptPath);
   if (script !== undefined) files.set(pgTlePath, pgTleInstaller(script, extensionVersion(), EXTENSION_COMMENT));
