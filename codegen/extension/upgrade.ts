@@ -58,6 +58,8 @@ DECLARE
   pending integer;
   dropped boolean;
   blocker text;
+  descriptions text[];
+  commands text[];
 BEGIN
   -- 1a. Privileges: what each old member's ACL has that its initial privileges (pg_init_privs, what the script
   --     granted) do not, and the reverse. Grantor aside: after the update the owner grants again.
@@ -197,7 +199,11 @@ BEGIN
   LOOP
     pending := 0;
     dropped := false;
-    FOR r IN
+    -- Names first, all of them: an object dropped along with an earlier one has none to print afterwards.
+    SELECT coalesce(pg_catalog.array_agg(x.description ORDER BY x.rank, x.description), '{}'),
+           coalesce(pg_catalog.array_agg(x.command ORDER BY x.rank, x.description), '{}')
+      INTO descriptions, commands
+      FROM (
       SELECT pg_catalog.pg_describe_object(d.classid, d.objid, 0) AS description,
              CASE WHEN d.classid = 'pg_catalog.pg_event_trigger'::regclass
                     THEN pg_catalog.format('DROP EVENT TRIGGER %I', e.evtname)
@@ -208,7 +214,8 @@ BEGIN
                                            d.objid::regtype)
                   WHEN c.relkind = 'v' THEN pg_catalog.format('DROP VIEW %s', d.objid::regclass)
                   WHEN c.relkind = 'm' THEN pg_catalog.format('DROP MATERIALIZED VIEW %s', d.objid::regclass)
-             END AS command
+             END AS command,
+             CASE WHEN e.oid IS NOT NULL THEN 0 WHEN c.oid IS NOT NULL THEN 1 WHEN t.oid IS NULL THEN 2 ELSE 3 END AS rank
         FROM pg_catalog.pg_depend d
         LEFT JOIN pg_catalog.pg_event_trigger e ON d.classid = 'pg_catalog.pg_event_trigger'::regclass AND e.oid = d.objid
         LEFT JOIN pg_catalog.pg_type t ON d.classid = 'pg_catalog.pg_type'::regclass AND t.oid = d.objid
@@ -216,27 +223,32 @@ BEGIN
        WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.refobjid = ext AND d.deptype = 'e'
          AND d.classid <> 'pg_catalog.pg_namespace'::regclass
          AND NOT (c.relkind IS NOT NULL AND (c.relkind IN ('r', 'p', 'S') OR c.relnamespace = scratch))
-       ORDER BY CASE WHEN e.oid IS NOT NULL THEN 0 WHEN c.oid IS NOT NULL THEN 1 WHEN t.oid IS NULL THEN 2 ELSE 3 END,
-                description
-    LOOP
-      IF r.command IS NULL THEN
-        RAISE EXCEPTION 'pg_walrus: the update does not know how to replace %', r.description
+         -- A table's or view's row type goes with it, an array type with its element type (PostgreSQL 17 and 18
+         -- record them as members of their own).
+         AND NOT (t.oid IS NOT NULL AND (EXISTS (SELECT FROM pg_catalog.pg_class tr WHERE tr.oid = t.typrelid AND tr.relkind <> 'c')
+                                         OR EXISTS (SELECT FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = t.oid)))
+      ) x;
+    FOR i IN 1 .. pg_catalog.cardinality(commands) LOOP
+      IF commands[i] IS NULL THEN
+        RAISE EXCEPTION 'pg_walrus: the update does not know how to replace %', descriptions[i]
           USING HINT = 'Teach codegen/extension/upgrade.ts to drop it.';
       END IF;
       BEGIN
-        EXECUTE r.command;
+        EXECUTE commands[i];
         dropped := true;
-      EXCEPTION WHEN dependent_objects_still_exist THEN
-        pending := pending + 1;
-        GET STACKED DIAGNOSTICS blocker = PG_EXCEPTION_DETAIL;
-        blocker := r.description || ': ' || blocker;
+      EXCEPTION
+        WHEN undefined_object OR undefined_function OR undefined_table THEN
+          NULL; -- it went with an object dropped before it in this pass
+        WHEN dependent_objects_still_exist THEN
+          pending := pending + 1;
+          GET STACKED DIAGNOSTICS blocker = PG_EXCEPTION_DETAIL;
+          blocker := descriptions[i] || ': ' || blocker;
       END;
     END LOOP;
     EXIT WHEN pending = 0;
     IF NOT dropped THEN
-      RAISE EXCEPTION 'pg_walrus: cannot update: objects outside the extension depend on pg_walrus ${step.from}'
-        USING DETAIL = blocker,
-              HINT = 'Drop them, run ALTER EXTENSION ${EXTENSION.name} UPDATE, and create them again.';
+      RAISE EXCEPTION 'pg_walrus: cannot update: objects outside the extension depend on pg_walrus ${step.from} (%)', blocker
+        USING HINT = 'Drop them, run ALTER EXTENSION ${EXTENSION.name} UPDATE, and create them again.';
     END IF;
   END LOOP;
 END;
