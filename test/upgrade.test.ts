@@ -316,6 +316,35 @@ describe.sequential(`ALTER EXTENSION ${EXTENSION.name} UPDATE to ${VERSION}`, ()
     });
   }
 
+  it('stops, changing nothing, when an object outside the extension depends on an old one', async () => {
+    const step = MIGRATIONS[MIGRATIONS.length - 1]!;
+    const db = await createDatabase('walrus_up_blocked');
+    databases.push(db);
+    const client = await connect(db.name);
+    try {
+      await client.query('SET client_min_messages = error');
+      await client.query(`CREATE EXTENSION ${EXTENSION.name} VERSION '${step.from}'`);
+      await client.query('SELECT walrus_analyze()');
+      const before = await catalog(client);
+      const rows = await tableRows(client);
+      for (const [name, view] of [
+        ['a view over a table', 'CREATE VIEW public.my_history AS SELECT id, action FROM walrus.history'],
+        ['a view calling a function', 'CREATE VIEW public.my_status AS SELECT walrus_status() AS status'],
+      ] as const) {
+        await client.query(view);
+        const viewName = /public\.(\w+)/.exec(view)![1]!;
+        await expect(client.query(`ALTER EXTENSION ${EXTENSION.name} UPDATE`), name).rejects.toThrow(viewName);
+        expect(await catalog(client), name).toEqual(before);
+        expect(await tableRows(client), name).toEqual(rows);
+        await client.query(`DROP VIEW public.${viewName}`);
+      }
+      await client.query(`ALTER EXTENSION ${EXTENSION.name} UPDATE`);
+      expect(await scalar(client, `SELECT extversion FROM pg_extension WHERE extname = '${EXTENSION.name}'`)).toBe(VERSION);
+    } finally {
+      await client.end();
+    }
+  });
+
   it(`reschedules the pg_cron job as a fresh ${VERSION} install schedules it, and keeps a paused job paused`, async (ctx) => {
     skipIf(ctx, withoutCron());
     const client = await connect();

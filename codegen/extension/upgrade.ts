@@ -383,14 +383,17 @@ BEGIN
   LOOP
     EXECUTE pg_catalog.format('ALTER EXTENSION ${EXTENSION.name} DROP %s %s', r.kind, r.rel);
   END LOOP;
-  FOR r IN SELECT c.oid::regclass AS rel FROM pg_catalog.pg_class c WHERE c.relnamespace = scratch AND c.relkind IN ('r', 'p') LOOP
+  FOR r IN
+    SELECT c.oid::regclass AS rel, c.relname AS name FROM pg_catalog.pg_class c
+     WHERE c.relnamespace = scratch AND c.relkind IN ('r', 'p')
+  LOOP
     BEGIN
       EXECUTE pg_catalog.format('DROP TABLE %s', r.rel);
     EXCEPTION WHEN dependent_objects_still_exist THEN
       GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-      RAISE EXCEPTION 'pg_walrus: cannot update: objects outside the extension depend on the old table %', r.rel
-        USING DETAIL = detail,
-              HINT = 'Drop them, run ALTER EXTENSION ${EXTENSION.name} UPDATE, and create them again over the new table.';
+      RAISE EXCEPTION 'pg_walrus: cannot update: objects outside the extension depend on table walrus.% (%)',
+        pg_catalog.quote_ident(r.name), detail
+        USING HINT = 'Drop them, run ALTER EXTENSION ${EXTENSION.name} UPDATE, and create them again over the new table.';
     END;
   END LOOP;
   FOR r IN SELECT c.oid::regclass AS rel FROM pg_catalog.pg_class c WHERE c.relnamespace = scratch AND c.relkind = 'S' LOOP
