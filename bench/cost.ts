@@ -33,10 +33,10 @@ interface Measured {
 async function cycle(client: pg.Client): Promise<Measured> {
   const before = await walPosition(client);
   const started = performance.now();
-  const result = await scalar<{ decision?: { action: string }; baseline?: boolean }>(client, 'SELECT walrus_analyze()');
+  const result = await scalar<{ recommendation?: { action: string } | null; baseline?: boolean }>(client, 'SELECT walrus_analyze()');
   const ms = performance.now() - started;
   const after = await walPosition(client);
-  return { ms, walBytes: after.lsn - before.lsn, action: result.baseline === true ? 'baseline' : (result.decision?.action ?? '?') };
+  return { ms, walBytes: after.lsn - before.lsn, action: result.baseline === true ? 'baseline' : (result.recommendation?.action ?? '?') };
 }
 
 interface Row {

@@ -86,13 +86,13 @@ function startCycles(info: ClusterInfo, mode: Mode, t0: number, log: CycleLog[])
         const wait = t0 + k * TIMEOUT_SEC * 1000 - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (stopped) break;
-        const r = await scalar<{ baseline?: boolean; skipped?: boolean; reason?: string; decision?: { action: string; old_size_mb: number; new_size_mb: number; reason: string } }>(
+        const r = await scalar<{ baseline?: boolean; skipped?: boolean; reason?: string; recommendation?: { action: string; old_size_mb: number; new_size_mb: number; reason: string } | null }>(
           client,
           'SELECT walrus_analyze()',
         );
         const at = (Date.now() - t0) / 1000;
-        if (r.decision !== undefined) {
-          const d = r.decision;
+        if (r.recommendation !== undefined && r.recommendation !== null) {
+          const d = r.recommendation;
           log.push({ at, action: d.action, detail: `${d.old_size_mb} -> ${d.new_size_mb} MB: ${d.reason}` });
         } else {
           log.push({ at, action: r.baseline === true ? 'baseline' : r.skipped === true ? 'skipped' : '?', detail: r.reason ?? '' });

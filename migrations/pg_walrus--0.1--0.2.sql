@@ -1504,7 +1504,7 @@ CREATE TABLE walrus.history (
     CHECK (action IN ('increase', 'decrease', 'capped', 'dry_run', 'skipped', 'error', 'no_change', 'external_change')),
   old_size_mb integer NOT NULL CHECK (old_size_mb > 0),
   new_size_mb integer NOT NULL CHECK (new_size_mb > 0),
-  forced_checkpoints integer NOT NULL CHECK (forced_checkpoints >= 0),
+  forced_checkpoints bigint NOT NULL CHECK (forced_checkpoints >= 0),
   checkpoint_timeout_sec integer NOT NULL CHECK (checkpoint_timeout_sec > 0),
   reason text NOT NULL,
   metadata jsonb NOT NULL DEFAULT '{}'
@@ -1892,7 +1892,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer, double precision) IS 'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, the rate-limit window computed from persisted history (so limits survive restarts), and the WAL statistics.';
 
-CREATE FUNCTION walrus.record(action text, old_size_mb integer, new_size_mb integer, forced_checkpoints integer, checkpoint_timeout_sec integer, reason text, metadata jsonb)
+CREATE FUNCTION walrus.record(action text, old_size_mb integer, new_size_mb integer, forced_checkpoints bigint, checkpoint_timeout_sec integer, reason text, metadata jsonb)
 RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1900,7 +1900,7 @@ AS $$
   VALUES ($1, $2, $3, $4, $5, $6, $7)
   RETURNING id
 $$;
-COMMENT ON FUNCTION walrus.record(text, integer, integer, integer, integer, text, jsonb) IS 'Appends one decision to walrus.history and returns its id.';
+COMMENT ON FUNCTION walrus.record(text, integer, integer, bigint, integer, text, jsonb) IS 'Appends one decision to walrus.history and returns its id.';
 
 CREATE FUNCTION walrus.notify(channel text, action text, old_size_mb integer, new_size_mb integer, reason text)
 RETURNS void
@@ -1961,11 +1961,11 @@ DECLARE
   job_missing boolean;
 BEGIN
   IF NOT pg_catalog.pg_try_advisory_xact_lock(131260314973555) THEN
-    RETURN jsonb_build_object('analyzed', false, 'skipped', true,
+    RETURN jsonb_build_object('analyzed', false, 'recommendation', NULL, 'applied', false, 'skipped', true,
       'reason', 'another walrus_analyze() is running; this call did nothing');
   END IF;
   IF pg_catalog.pg_is_in_recovery() THEN
-    RETURN jsonb_build_object('analyzed', false, 'skipped', true,
+    RETURN jsonb_build_object('analyzed', false, 'recommendation', NULL, 'applied', false, 'skipped', true,
       'reason', 'this server is a standby (in recovery); max_wal_size is managed on the primary');
   END IF;
   -- Only a superuser's own session may steer a cycle with SET walrus.*; anyone else gets the server's settings.
@@ -2000,14 +2000,15 @@ BEGIN
   IF NOT cfg.enable THEN
     PERFORM walrus.record('skipped', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
       'walrus.enable is off', jsonb_build_object('observed', observed));
-    RETURN jsonb_build_object('analyzed', false, 'skipped', true, 'reason', 'walrus.enable is off');
+    RETURN jsonb_build_object('analyzed', false, 'recommendation', NULL, 'applied', false, 'skipped', true,
+      'reason', 'walrus.enable is off');
   END IF;
 
   -- Without a comparable previous sample the cumulative counters say nothing about one interval.
   IF NOT walrus.comparable(prev, cur) THEN
     PERFORM walrus.record('no_change', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
       'baseline: first sample, or the statistics were reset', jsonb_build_object('observed', observed, 'baseline', true));
-    RETURN jsonb_build_object('analyzed', true, 'baseline', true, 'observed', observed, 'applied', false,
+    RETURN jsonb_build_object('analyzed', true, 'recommendation', NULL, 'baseline', true, 'observed', observed, 'applied', false,
       'reason', 'baseline: first sample, or the statistics were reset; the next cycle compares against it');
   END IF;
 
@@ -2062,7 +2063,8 @@ BEGIN
   END IF;
   PERFORM walrus.save_state(CASE WHEN failure IS NULL THEN decision.quiet ELSE decision.quiet_if_unapplied END,
                             CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END, (input.wal).ema_mb);
-  RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'decision', to_jsonb(decision),
+  -- The keys of the proposal's walrus_analyze(): analyzed, recommendation (what this cycle decided), applied.
+  RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'recommendation', to_jsonb(decision),
     'applied', decision.apply AND failure IS NULL)
     || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END
     || CASE WHEN job_missing THEN jsonb_build_object('job_missing', true) ELSE '{}'::jsonb END;
@@ -2132,6 +2134,7 @@ DECLARE
   cfg walrus.config := walrus.read_config(false);
   now_counters walrus.sample := walrus.read_counters();
   input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0, 0);
+  job jsonb := walrus.job_info();
   st walrus.state;
 BEGIN
   SELECT * INTO st FROM walrus.state;
@@ -2143,6 +2146,9 @@ BEGIN
     'min_size_mb', cfg.min_size_mb,
     'threshold', cfg.threshold,
     'checkpoint_timeout_sec', now_counters.checkpoint_timeout_sec,
+    -- The proposal's background worker is the pg_cron job: it exists, is active, and its last run did not fail.
+    'worker_running', coalesce((job ->> 'scheduled')::boolean AND (job ->> 'active')::boolean
+                               AND (job ->> 'last_run_status') IS DISTINCT FROM 'failed', false),
     'shrink_enabled', cfg.shrink_enable,
     'shrink_factor', cfg.shrink_factor,
     'shrink_intervals', cfg.shrink_intervals,
@@ -2161,7 +2167,7 @@ BEGIN
       'max_changes_per_hour', cfg.max_changes_per_hour,
       'limit_reached', walrus.rate_limit_reason(input) <> '',
       'reason', nullif(walrus.rate_limit_reason(input), '')),
-    'cron_job', walrus.job_info(),
+    'cron_job', job,
     'apply', walrus.apply_check(),
     'invalid_settings', coalesce((SELECT jsonb_agg(jsonb_build_object('name', s.name, 'value', walrus.quote_value(s.raw_value),
                                                                        'error', s.error) ORDER BY s.name)
@@ -2171,7 +2177,7 @@ $function$;
 COMMENT ON FUNCTION walrus_status() IS 'The state of pg_walrus in one JSON value: settings in force, current size, quiet intervals, last check and adjustment, rate-limit state, the pg_cron job, whether applying is possible, and any invalid settings.';
 
 CREATE FUNCTION walrus_history(since timestamptz DEFAULT NULL, max_rows integer DEFAULT 100, only_action text DEFAULT NULL)
-RETURNS TABLE ("timestamp" timestamptz, action text, old_size_mb integer, new_size_mb integer, forced_checkpoints integer, reason text)
+RETURNS TABLE ("timestamp" timestamptz, action text, old_size_mb integer, new_size_mb integer, forced_checkpoints bigint, reason text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT h."timestamp", h.action, h.old_size_mb, h.new_size_mb, h.forced_checkpoints, h.reason
@@ -2598,7 +2604,7 @@ REVOKE ALL ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample) FROM
 GRANT EXECUTE ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer, double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.record(text, integer, integer, integer, integer, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.record(text, integer, integer, bigint, integer, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.notify(text, text, integer, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.save_state(walrus.quiet_count, text, double precision) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus_analyze() FROM PUBLIC;

@@ -39,7 +39,7 @@ CREATE TABLE walrus.history (
     CHECK (action IN ('increase', 'decrease', 'capped', 'dry_run', 'skipped', 'error', 'no_change', 'external_change')),
   old_size_mb integer NOT NULL CHECK (old_size_mb > 0),
   new_size_mb integer NOT NULL CHECK (new_size_mb > 0),
-  forced_checkpoints integer NOT NULL CHECK (forced_checkpoints >= 0),
+  forced_checkpoints bigint NOT NULL CHECK (forced_checkpoints >= 0),
   checkpoint_timeout_sec integer NOT NULL CHECK (checkpoint_timeout_sec > 0),
   reason text NOT NULL,
   metadata jsonb NOT NULL DEFAULT '{}'

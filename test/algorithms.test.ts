@@ -43,8 +43,8 @@ describe.each(ALGORITHMS)('walrus.algorithm = %s', (algorithm) => {
     await analyze(client);
     const made = await forceCheckpoints(client, 3);
     const result = await analyze(client);
-    expect(result.decision).toMatchObject({ action: 'increase', old_size_mb: 32 });
-    const size = result.decision!.new_size_mb;
+    expect(result.recommendation).toMatchObject({ action: 'increase', old_size_mb: 32 });
+    const size = result.recommendation!.new_size_mb;
     if (algorithm === 'multiplicative') expect(size).toBe(32 * (made + 1));
     if (algorithm === 'additive') expect(size).toBe(32 + made * 64);
     if (algorithm === 'adaptive' || algorithm === 'percentile') {
@@ -64,7 +64,7 @@ describe.each(ALGORITHMS)('walrus.algorithm = %s', (algorithm) => {
     await analyze(client);
     await forceCheckpoints(client, 3);
     const result = await analyze(client);
-    expect(result.decision).toMatchObject({ action: 'capped', new_size_mb: 48 });
+    expect(result.recommendation).toMatchObject({ action: 'capped', new_size_mb: 48 });
     expect(await freshMaxWalSizeMb()).toBe(48);
 
     await alterSystem({ max_wal_size: '256MB', min_wal_size: '128MB' });
@@ -73,7 +73,7 @@ describe.each(ALGORITHMS)('walrus.algorithm = %s', (algorithm) => {
     await client.query("SET walrus.max = '4GB'");
     const shrunk = await analyze(client);
     // Whatever the algorithm wants, never below min_wal_size.
-    expect(shrunk.decision!.new_size_mb).toBeGreaterThanOrEqual(128);
+    expect(shrunk.recommendation!.new_size_mb).toBeGreaterThanOrEqual(128);
     expect(await freshMaxWalSizeMb()).toBeGreaterThanOrEqual(128);
   });
 
@@ -83,7 +83,7 @@ describe.each(ALGORITHMS)('walrus.algorithm = %s', (algorithm) => {
     await analyze(client);
     for (let i = 0; i < 10; i++) await client.query('CHECKPOINT');
     const result = await analyze(client);
-    expect(result.decision?.action).toBe('no_change');
+    expect(result.recommendation?.action).toBe('no_change');
     expect(await freshMaxWalSizeMb()).toBe(32);
   });
 });
@@ -103,8 +103,8 @@ describe('proactive sizing', () => {
     const result = await analyze(client);
     expect(result.observed!['requested_delta']).toBe(0);
     expect(await requestedCheckpoints(client)).toBe(before);
-    expect(result.decision).toMatchObject({ action: 'increase', old_size_mb: 512 });
-    expect(result.decision!.reason).toContain('walrus.proactive');
+    expect(result.recommendation).toMatchObject({ action: 'increase', old_size_mb: 512 });
+    expect(result.recommendation!.reason).toContain('walrus.proactive');
 
     await client.query("SET walrus.proactive = 'off'");
     await alterSystem({ max_wal_size: '512MB' });
@@ -113,7 +113,7 @@ describe('proactive sizing', () => {
       await client.query('INSERT INTO public.walrus_wal_pressure VALUES (1)');
       await client.query('SELECT pg_switch_wal()');
     }
-    expect((await analyze(client)).decision?.action).toBe('no_change');
+    expect((await analyze(client)).recommendation?.action).toBe('no_change');
   });
 });
 

@@ -54,7 +54,7 @@ describe('auto-shrink', () => {
   it('shrinks after exactly shrink_intervals quiet intervals, and the count survives a restart', async () => {
     const first = await analyzeAfterInterval(client);
     const second = await analyzeAfterInterval(client);
-    expect([first.decision?.action, second.decision?.action]).toEqual(['no_change', 'no_change']);
+    expect([first.recommendation?.action, second.recommendation?.action]).toEqual(['no_change', 'no_change']);
     expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(2);
 
     await client.end();
@@ -64,21 +64,21 @@ describe('auto-shrink', () => {
 
     // Comparable counters across the restart need the statistics to survive it, which a clean shutdown ensures.
     const third = await analyzeAfterInterval(client);
-    expect(third.decision).toMatchObject({ action: 'decrease', old_size_mb: 256, new_size_mb: 192 });
+    expect(third.recommendation).toMatchObject({ action: 'decrease', old_size_mb: 256, new_size_mb: 192 });
     expect(await freshMaxWalSizeMb()).toBe(192);
     // The shrink restarted the quiet count.
     expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(0);
-    expect((await analyzeAfterInterval(client)).decision?.action).toBe('no_change');
+    expect((await analyzeAfterInterval(client)).recommendation?.action).toBe('no_change');
   });
 
   it('counts quiet time, not calls: five cycles within a second are no quiet interval at all', async () => {
     await setSession({ 'walrus.shrink_intervals': '1' });
-    for (let i = 0; i < 5; i++) expect((await analyze(client)).decision?.action).toBe('no_change');
+    for (let i = 0; i < 5; i++) expect((await analyze(client)).recommendation?.action).toBe('no_change');
     expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(0);
     expect(await freshMaxWalSizeMb()).toBe(256);
     // The time they spanned still counts towards the interval that a later cycle completes.
     const later = await analyzeAfterInterval(client);
-    expect(later.decision).toMatchObject({ action: 'decrease', new_size_mb: 192 });
+    expect(later.recommendation).toMatchObject({ action: 'decrease', new_size_mb: 192 });
   });
 
   it('stops at walrus.min_size and reports that it is at the floor', async () => {
@@ -86,10 +86,10 @@ describe('auto-shrink', () => {
     await setSession({ 'walrus.shrink_intervals': '1' });
     const shrunk = await analyzeAfterInterval(client);
     // 40 x 0.75 = 30 MB would be below the 32 MB floor.
-    expect(shrunk.decision).toMatchObject({ action: 'decrease', new_size_mb: 32 });
+    expect(shrunk.recommendation).toMatchObject({ action: 'decrease', new_size_mb: 32 });
     const atFloor = await analyzeAfterInterval(client);
-    expect(atFloor.decision).toMatchObject({ action: 'no_change', new_size_mb: 32 });
-    expect(atFloor.decision!.reason).toContain('already at the shrink floor of 32 MB');
+    expect(atFloor.recommendation).toMatchObject({ action: 'no_change', new_size_mb: 32 });
+    expect(atFloor.recommendation!.reason).toContain('already at the shrink floor of 32 MB');
   });
 
   it('restarts the quiet count when max_wal_size grows', async () => {
@@ -97,13 +97,13 @@ describe('auto-shrink', () => {
     await analyzeAfterInterval(client);
     expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(1);
     await forceCheckpoints(client, 2);
-    expect((await analyze(client)).decision?.action).toBe('increase');
+    expect((await analyze(client)).recommendation?.action).toBe('increase');
     expect(await scalar(client, 'SELECT quiet_intervals FROM walrus.state')).toBe(0);
   });
 
   it('does nothing when walrus.shrink_enable is off', async () => {
     await setSession({ 'walrus.shrink_intervals': '1', 'walrus.shrink_enable': 'off' });
-    expect((await analyzeAfterInterval(client)).decision?.action).toBe('no_change');
+    expect((await analyzeAfterInterval(client)).recommendation?.action).toBe('no_change');
     expect(await freshMaxWalSizeMb()).toBe(256);
   });
 });
@@ -116,13 +116,13 @@ describe('dry-run', () => {
     await client.query('BEGIN');
     const dry = await analyze(client);
     await client.query('ROLLBACK');
-    expect(dry.decision).toMatchObject({ action: 'dry_run', proposed: 'increase', apply: false });
+    expect(dry.recommendation).toMatchObject({ action: 'dry_run', proposed: 'increase', apply: false });
     expect(await freshMaxWalSizeMb()).toBe(32);
 
     await setSession({ 'walrus.dry_run': 'off' });
     const live = await analyze(client);
-    expect(live.decision).toMatchObject({ action: 'increase', new_size_mb: dry.decision!.new_size_mb });
-    expect(live.decision!.new_size_mb).toBe(32 * (made + 1));
+    expect(live.recommendation).toMatchObject({ action: 'increase', new_size_mb: dry.recommendation!.new_size_mb });
+    expect(live.recommendation!.new_size_mb).toBe(32 * (made + 1));
     expect(await freshMaxWalSizeMb()).toBe(32 * (made + 1));
   });
 
@@ -132,9 +132,9 @@ describe('dry-run', () => {
     const first = await analyze(client);
     await forceCheckpoints(client, 2);
     const second = await analyze(client);
-    expect(first.decision).toMatchObject({ action: 'dry_run', new_size_mb: 96 });
-    expect(second.decision).toMatchObject({ action: 'skipped', proposed: 'increase' });
-    expect(second.decision!.reason).toContain('hourly limit reached');
+    expect(first.recommendation).toMatchObject({ action: 'dry_run', new_size_mb: 96 });
+    expect(second.recommendation).toMatchObject({ action: 'skipped', proposed: 'increase' });
+    expect(second.recommendation!.reason).toContain('hourly limit reached');
     const rows = await history(client);
     expect(rows.map((r) => [r.action, r.new_size_mb])).toEqual([
       ['dry_run', 96],
@@ -148,11 +148,11 @@ describe('rate limiting', () => {
   it('holds changes back during the cooldown', async () => {
     await setSession({ 'walrus.cooldown_sec': '3600', 'walrus.max_changes_per_hour': '100' });
     await forceCheckpoints(client, 2);
-    expect((await analyze(client)).decision?.action).toBe('increase');
+    expect((await analyze(client)).recommendation?.action).toBe('increase');
     await forceCheckpoints(client, 3);
     const held = await analyze(client);
-    expect(held.decision).toMatchObject({ action: 'skipped', proposed: 'increase' });
-    expect(held.decision!.reason).toMatch(/cooldown: \d+ s of walrus.cooldown_sec = 3600 s left/);
+    expect(held.recommendation).toMatchObject({ action: 'skipped', proposed: 'increase' });
+    expect(held.recommendation!.reason).toMatch(/cooldown: \d+ s of walrus.cooldown_sec = 3600 s left/);
   });
 
   it('allows max_changes_per_hour in a rolling 60 minutes, also across a restart', async () => {
@@ -160,27 +160,27 @@ describe('rate limiting', () => {
     await setSession(limits);
     for (const expected of ['increase', 'increase', 'skipped']) {
       await forceCheckpoints(client, 2);
-      expect((await analyze(client)).decision?.action).toBe(expected);
+      expect((await analyze(client)).recommendation?.action).toBe(expected);
     }
     await client.end();
     await restartCluster(clusterInfo());
     client = await connect();
     await setSession(limits);
     await forceCheckpoints(client, 2);
-    expect((await analyze(client)).decision?.action).toBe('skipped');
+    expect((await analyze(client)).recommendation?.action).toBe('skipped');
 
     // Once the changes are more than 60 minutes old, the window has room again.
     await client.query(`UPDATE walrus.history SET "timestamp" = "timestamp" - interval '61 minutes'`);
     await forceCheckpoints(client, 2);
-    expect((await analyze(client)).decision?.action).toBe('increase');
+    expect((await analyze(client)).recommendation?.action).toBe('increase');
   });
 
   it('makes no automatic change at all when max_changes_per_hour is 0', async () => {
     await setSession({ 'walrus.max_changes_per_hour': '0' });
     await forceCheckpoints(client, 3);
     const result = await analyze(client);
-    expect(result.decision).toMatchObject({ action: 'skipped' });
-    expect(result.decision!.reason).toContain('automatic changes are off');
+    expect(result.recommendation).toMatchObject({ action: 'skipped' });
+    expect(result.recommendation!.reason).toContain('automatic changes are off');
     expect(await freshMaxWalSizeMb()).toBe(32);
   });
 });
@@ -193,7 +193,7 @@ describe('walrus_reset()', () => {
     expect(await history(client)).toEqual([]);
     const next = await analyze(client);
     expect(next.baseline).toBeUndefined();
-    expect(next.decision).toMatchObject({ action: 'no_change', new_size_mb: 32 });
+    expect(next.recommendation).toMatchObject({ action: 'no_change', new_size_mb: 32 });
     expect((await history(client))[0]!.forced_checkpoints).toBe(0);
   });
 });
@@ -290,7 +290,7 @@ describe('walrus_status() and walrus_history()', () => {
     const status = await scalar<{ at_ceiling: boolean }>(client, 'SELECT walrus_status()');
     expect(status.at_ceiling).toBe(false);
     await forceCheckpoints(client, 2);
-    expect((await analyze(client)).decision).toMatchObject({ action: 'capped', new_size_mb: 128 });
+    expect((await analyze(client)).recommendation).toMatchObject({ action: 'capped', new_size_mb: 128 });
     const after = await scalar<{ at_ceiling: boolean }>(client, 'SELECT walrus_status()');
     expect(after.at_ceiling, JSON.stringify(after)).toBe(true);
   });

@@ -186,7 +186,7 @@ describe('a cycle', () => {
     await analyze(client);
     const made = await forceCheckpoints(client, 3);
     const result = await analyze(client);
-    expect(result.decision).toMatchObject({ action: 'increase', old_size_mb: START_MB, new_size_mb: START_MB * (made + 1) });
+    expect(result.recommendation).toMatchObject({ action: 'increase', old_size_mb: START_MB, new_size_mb: START_MB * (made + 1) });
     expect(result.applied).toBe(true);
     expect(await freshMaxWalSizeMb()).toBe(START_MB * (made + 1));
   });
@@ -199,7 +199,7 @@ describe('a cycle', () => {
     await expect.poll(() => requestedCheckpoints(client), { timeout: 5_000 }).toBeGreaterThanOrEqual(before + 10);
     const result = await analyze(client);
     expect(result.observed!['requested_delta']).toBeGreaterThanOrEqual(10);
-    expect(result.decision).toMatchObject({ action: 'no_change', new_size_mb: START_MB });
+    expect(result.recommendation).toMatchObject({ action: 'no_change', new_size_mb: START_MB });
     const row = (await history(client)).at(-1)!;
     expect(row.forced_checkpoints).toBe(0);
     const pressure = (row.metadata['observed'] as { pressure: { counted: number; ignored: number; reason: string } }).pressure;
@@ -215,8 +215,8 @@ describe('a cycle', () => {
     const made = await forceCheckpoints(client, 2);
     expect(made).toBeLessThan(5);
     const result = await analyze(client);
-    expect(result.decision).toMatchObject({ action: 'no_change', new_size_mb: START_MB });
-    expect(result.decision!.reason).toContain('below the threshold of 5');
+    expect(result.recommendation).toMatchObject({ action: 'no_change', new_size_mb: START_MB });
+    expect(result.recommendation!.reason).toContain('below the threshold of 5');
     expect(await freshMaxWalSizeMb()).toBe(START_MB);
   });
 
@@ -226,13 +226,13 @@ describe('a cycle', () => {
     await analyze(client);
     await forceCheckpoints(client, 3);
     const capped = await analyze(client);
-    expect(capped.decision).toMatchObject({ action: 'capped', new_size_mb: 64 });
+    expect(capped.recommendation).toMatchObject({ action: 'capped', new_size_mb: 64 });
     expect(notices.some((n) => n.startsWith('WARNING') && n.includes('capped at 64 MB'))).toBe(true);
     expect(await freshMaxWalSizeMb()).toBe(64);
 
     await forceCheckpoints(client, 3);
     const again = await analyze(client);
-    expect(again.decision).toMatchObject({ action: 'no_change', old_size_mb: 64, new_size_mb: 64 });
+    expect(again.recommendation).toMatchObject({ action: 'no_change', old_size_mb: 64, new_size_mb: 64 });
     expect(await freshMaxWalSizeMb()).toBe(64);
   });
 
@@ -243,7 +243,7 @@ describe('a cycle', () => {
       await forceCheckpoints(client, 2);
       const result = await analyze(client);
       // 32 MB x 3 would be 96 MB, below min_wal_size.
-      expect(result.decision).toMatchObject({ action: 'increase', new_size_mb: 256 });
+      expect(result.recommendation).toMatchObject({ action: 'increase', new_size_mb: 256 });
       expect(await freshMaxWalSizeMb()).toBe(256);
     } finally {
       await alterSystem({ min_wal_size: `${START_MB}MB` });
@@ -304,7 +304,7 @@ describe('a cycle', () => {
     await client.query('RESET walrus.conninfo');
     const made2 = await forceCheckpoints(client, 2);
     const applied = await analyze(client);
-    expect(applied).toMatchObject({ applied: true, decision: { action: 'increase', new_size_mb: START_MB * (made2 + 1) } });
+    expect(applied).toMatchObject({ applied: true, recommendation: { action: 'increase', new_size_mb: START_MB * (made2 + 1) } });
     expect(await freshMaxWalSizeMb()).toBe(START_MB * (made2 + 1));
   });
 

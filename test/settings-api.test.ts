@@ -5,16 +5,21 @@ import { restartCluster } from './cluster/local';
 import { clusterInfo, cronDatabase } from './helpers/db';
 import {
   alterSystem,
+  analyze,
+  analyzeAfterInterval,
   connect,
+  forceCheckpoints,
   installPaused,
+  passIntervals,
   scalar,
+  setJobActive,
   setSession,
   waitFor,
 } from './helpers/walrus';
 
 /**
  * Issue 13: walrus.* settings that behave like real parameters as far as PL/pgSQL can make them (walrus_set(),
- * walrus.settings in pg_settings' terms, what SHOW does).
+ * walrus.settings in pg_settings' terms, what SHOW does), and the seed proposal's API to the letter.
  */
 
 let client: pg.Client;
@@ -417,5 +422,88 @@ describe('SHOW walrus.x, exactly as the README says', () => {
     await client.query(`RESET ${name}`);
     expect(await scalar(client, `SHOW ${name}`)).toBe('');
     expect(await scalar(client, 'SELECT setting FROM walrus.settings WHERE name = $1', [name])).toBe('0.2');
+  });
+});
+
+describe("the proposal's API to the letter (enhancement proposal, section 2.2)", () => {
+  beforeEach(async () => {
+    await client.query('SELECT walrus_reset()');
+    await alterSystem({ min_wal_size: '32MB', max_wal_size: '32MB' });
+  });
+
+  it('walrus_status() has every key the proposal names; worker_running is the pg_cron job, active and not failing', async () => {
+    const status = await scalar<Record<string, unknown>>(client, 'SELECT walrus_status()');
+    for (const key of [
+      'enabled',
+      'current_max_wal_size_mb',
+      'configured_maximum_mb',
+      'threshold',
+      'checkpoint_timeout_sec',
+      'worker_running',
+      'last_check_time',
+      'last_adjustment_time',
+      'total_adjustments',
+      'shrink_enabled',
+      'quiet_intervals',
+    ]) {
+      expect(status, key).toHaveProperty(key);
+    }
+    expect(status).toMatchObject({ enabled: true, current_max_wal_size_mb: 32, configured_maximum_mb: 4096, threshold: 2, shrink_enabled: true, quiet_intervals: 0, total_adjustments: 0 });
+    // installPaused() paused the job: not running.
+    expect(status['worker_running']).toBe(false);
+    if (!clusterInfo().hasCron) return;
+    const worker = async (): Promise<boolean> => (await scalar<{ worker_running: boolean }>(client, 'SELECT walrus_status()')).worker_running;
+    await setJobActive(client, true);
+    try {
+      expect(await worker()).toBe(true);
+      // A last run that failed means the worker is not doing its job.
+      await client.query(`INSERT INTO cron.job_run_details (jobid, runid, job_pid, database, username, command, status, return_message, start_time, end_time)
+        SELECT jobid, nextval('cron.runid_seq'), 0, database, username, command, 'failed', 'test', now(), now() FROM cron.job WHERE jobname = 'pg_walrus'`);
+      expect(await worker()).toBe(false);
+      await client.query(`INSERT INTO cron.job_run_details (jobid, runid, job_pid, database, username, command, status, return_message, start_time, end_time)
+        SELECT jobid, nextval('cron.runid_seq'), 0, database, username, command, 'succeeded', 'SELECT 1', now(), now() FROM cron.job WHERE jobname = 'pg_walrus'`);
+      expect(await worker()).toBe(true);
+    } finally {
+      await setJobActive(client, false);
+      await client.query("DELETE FROM cron.job_run_details WHERE jobid = (SELECT jobid FROM cron.job WHERE jobname = 'pg_walrus')");
+    }
+  });
+
+  it('walrus_analyze() returns analyzed, recommendation and applied, whatever the cycle did', async () => {
+    // No sample to compare with: a baseline, which recommends nothing.
+    await client.query('DELETE FROM walrus.sample');
+    const baseline = await analyze(client);
+    expect(baseline).toMatchObject({ analyzed: true, recommendation: null, applied: false, baseline: true });
+    await forceCheckpoints(client, 3);
+    const grown = await analyze(client);
+    expect(grown).toMatchObject({ analyzed: true, applied: true, recommendation: { action: 'increase', old_size_mb: 32 } });
+    expect(grown).not.toHaveProperty('decision');
+    await setSession(client, { 'walrus.enable': 'off' });
+    expect(await analyze(client)).toMatchObject({ analyzed: false, recommendation: null, applied: false, skipped: true });
+  });
+
+  it('walrus_history().forced_checkpoints is bigint, in the table and through walrus.record()', async () => {
+    const types = await client.query(`SELECT
+        (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'walrus.history'::regclass AND attname = 'forced_checkpoints') AS "column",
+        pg_get_function_result('walrus_history(timestamptz, integer, text)'::regprocedure) AS result,
+        pg_get_function_identity_arguments('walrus.record(text, integer, integer, bigint, integer, text, jsonb)'::regprocedure) AS record`);
+    expect(types.rows[0].column).toBe('bigint');
+    expect(types.rows[0].result).toContain('forced_checkpoints bigint');
+    await client.query("SELECT walrus.record('no_change', 32, 32, 5000000000, 30, 'test', '{}')");
+    expect(await scalar(client, 'SELECT forced_checkpoints FROM walrus_history(max_rows => 1)')).toBe('5000000000');
+  });
+
+  it("walrus_recommendation()'s action is increase, decrease or none", async () => {
+    const action = async (): Promise<string> => (await scalar<{ action: string }>(client, 'SELECT walrus_recommendation()')).action;
+    expect(await action()).toBe('none');
+    await forceCheckpoints(client, 3);
+    expect(await action()).toBe('increase');
+    // Quiet intervals at 256 MB: the second completes walrus.shrink_intervals.
+    await alterSystem({ max_wal_size: '256MB' });
+    await client.query('SELECT walrus_reset()');
+    await setSession(client, { 'walrus.shrink_intervals': '2', 'walrus.min_size': '32MB', 'walrus.cooldown_sec': '0' });
+    expect((await analyzeAfterInterval(client)).recommendation).toMatchObject({ action: 'no_change' });
+    await passIntervals(client);
+    expect(await action()).toBe('decrease');
   });
 });

@@ -231,7 +231,7 @@ END;`,
       { name: 'action', type: 'text' },
       { name: 'old_size_mb', type: 'integer' },
       { name: 'new_size_mb', type: 'integer' },
-      { name: 'forced_checkpoints', type: 'integer' },
+      { name: 'forced_checkpoints', type: 'bigint' },
       { name: 'checkpoint_timeout_sec', type: 'integer' },
       { name: 'reason', type: 'text' },
       { name: 'metadata', type: 'jsonb' },
@@ -334,11 +334,11 @@ DECLARE
   job_missing boolean;
 BEGIN
   IF NOT pg_catalog.pg_try_advisory_xact_lock(${CYCLE_LOCK_KEY}) THEN
-    RETURN jsonb_build_object('analyzed', false, 'skipped', true,
+    RETURN jsonb_build_object('analyzed', false, 'recommendation', NULL, 'applied', false, 'skipped', true,
       'reason', 'another walrus_analyze() is running; this call did nothing');
   END IF;
   IF pg_catalog.pg_is_in_recovery() THEN
-    RETURN jsonb_build_object('analyzed', false, 'skipped', true,
+    RETURN jsonb_build_object('analyzed', false, 'recommendation', NULL, 'applied', false, 'skipped', true,
       'reason', 'this server is a standby (in recovery); max_wal_size is managed on the primary');
   END IF;
   -- Only a superuser's own session may steer a cycle with SET walrus.*; anyone else gets the server's settings.
@@ -373,14 +373,15 @@ BEGIN
   IF NOT cfg.enable THEN
     PERFORM walrus.record('skipped', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
       'walrus.enable is off', jsonb_build_object('observed', observed));
-    RETURN jsonb_build_object('analyzed', false, 'skipped', true, 'reason', 'walrus.enable is off');
+    RETURN jsonb_build_object('analyzed', false, 'recommendation', NULL, 'applied', false, 'skipped', true,
+      'reason', 'walrus.enable is off');
   END IF;
 
   -- Without a comparable previous sample the cumulative counters say nothing about one interval.
   IF NOT walrus.comparable(prev, cur) THEN
     PERFORM walrus.record('no_change', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
       'baseline: first sample, or the statistics were reset', jsonb_build_object('observed', observed, 'baseline', true));
-    RETURN jsonb_build_object('analyzed', true, 'baseline', true, 'observed', observed, 'applied', false,
+    RETURN jsonb_build_object('analyzed', true, 'recommendation', NULL, 'baseline', true, 'observed', observed, 'applied', false,
       'reason', 'baseline: first sample, or the statistics were reset; the next cycle compares against it');
   END IF;
 
@@ -435,7 +436,8 @@ BEGIN
   END IF;
   PERFORM walrus.save_state(CASE WHEN failure IS NULL THEN decision.quiet ELSE decision.quiet_if_unapplied END,
                             CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END, (input.wal).ema_mb);
-  RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'decision', to_jsonb(decision),
+  -- The keys of the proposal's walrus_analyze(): analyzed, recommendation (what this cycle decided), applied.
+  RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'recommendation', to_jsonb(decision),
     'applied', decision.apply AND failure IS NULL)
     || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END
     || CASE WHEN job_missing THEN jsonb_build_object('job_missing', true) ELSE '{}'::jsonb END;

@@ -80,6 +80,7 @@ DECLARE
   cfg walrus.config := walrus.read_config(false);
   now_counters walrus.sample := walrus.read_counters();
   input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0, 0);
+  job jsonb := walrus.job_info();
   st walrus.state;
 BEGIN
   SELECT * INTO st FROM walrus.state;
@@ -91,6 +92,9 @@ BEGIN
     'min_size_mb', cfg.min_size_mb,
     'threshold', cfg.threshold,
     'checkpoint_timeout_sec', now_counters.checkpoint_timeout_sec,
+    -- The proposal's background worker is the pg_cron job: it exists, is active, and its last run did not fail.
+    'worker_running', coalesce((job ->> 'scheduled')::boolean AND (job ->> 'active')::boolean
+                               AND (job ->> 'last_run_status') IS DISTINCT FROM 'failed', false),
     'shrink_enabled', cfg.shrink_enable,
     'shrink_factor', cfg.shrink_factor,
     'shrink_intervals', cfg.shrink_intervals,
@@ -109,7 +113,7 @@ BEGIN
       'max_changes_per_hour', cfg.max_changes_per_hour,
       'limit_reached', walrus.rate_limit_reason(input) <> '',
       'reason', nullif(walrus.rate_limit_reason(input), '')),
-    'cron_job', walrus.job_info(),
+    'cron_job', job,
     'apply', walrus.apply_check(),
     'invalid_settings', coalesce((SELECT jsonb_agg(jsonb_build_object('name', s.name, 'value', walrus.quote_value(s.raw_value),
                                                                        'error', s.error) ORDER BY s.name)
@@ -125,7 +129,7 @@ END;`,
     ],
     returns:
       'TABLE ("timestamp" timestamptz, action text, old_size_mb integer, new_size_mb integer, ' +
-      'forced_checkpoints integer, reason text)',
+      'forced_checkpoints bigint, reason text)',
     language: 'sql',
     volatility: 'stable',
     audience: 'monitor',

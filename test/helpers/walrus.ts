@@ -41,7 +41,8 @@ export interface CycleResult {
   applied?: boolean;
   reason?: string;
   error?: string;
-  decision?: { action: string; old_size_mb: number; new_size_mb: number; reason: string };
+  /** What the cycle decided (the proposal's name); null when it decided nothing (skipped, or a baseline). */
+  recommendation?: { action: string; old_size_mb: number; new_size_mb: number; reason: string } | null;
   observed?: Record<string, unknown>;
 }
 
@@ -83,10 +84,11 @@ export interface HistoryRow {
 }
 
 export async function history(client: pg.Client): Promise<HistoryRow[]> {
-  const { rows } = await client.query<HistoryRow>(
+  const { rows } = await client.query<HistoryRow & { forced_checkpoints: string }>(
     'SELECT action, old_size_mb, new_size_mb, forced_checkpoints, reason, metadata FROM walrus.history ORDER BY id',
   );
-  return rows;
+  // forced_checkpoints is bigint, which node-postgres returns as a string.
+  return rows.map((r) => ({ ...r, forced_checkpoints: Number(r.forced_checkpoints) }));
 }
 
 export { connect, withClient };

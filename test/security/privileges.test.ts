@@ -116,7 +116,7 @@ describe('search_path: the superuser job never runs another role\'s code', () =>
       await alterSystem({ max_wal_size: '48MB' }); // an external change: the cycle records it with format()
       await forceCheckpoints(client, 2);
       const grown = await analyzeAfterInterval(client);
-      expect(grown.decision?.action).toBe('increase');
+      expect(grown.recommendation?.action).toBe('increase');
       for (const sql of [
         'SELECT walrus_status()',
         'SELECT walrus_recommendation()',
@@ -172,7 +172,7 @@ describe('operators run cycles but cannot forge what the job reads', () => {
           const result = await analyze(op);
           // 32 MB x 5 would be 160 MB; the server's walrus.max of 96 MB holds, and the change is live, not dry-run,
           // applied over the owner's loopback connection, not the operator's.
-          expect(result.decision).toMatchObject({ action: 'capped', new_size_mb: 96 });
+          expect(result.recommendation).toMatchObject({ action: 'capped', new_size_mb: 96 });
           expect(result.applied).toBe(true);
           expect(await freshMaxWalSizeMb()).toBe(96);
         } finally {
@@ -190,7 +190,7 @@ describe('operators run cycles but cannot forge what the job reads', () => {
     await client.query(`INSERT INTO walrus.history (action, old_size_mb, new_size_mb, forced_checkpoints, checkpoint_timeout_sec, reason)
                         VALUES ('increase', 32, 1500000000, 9, 30, 'forged')`);
     const result = await analyzeAfterInterval(client);
-    expect(result.decision?.new_size_mb).toBeLessThanOrEqual(128);
+    expect(result.recommendation?.new_size_mb).toBeLessThanOrEqual(128);
     expect(await freshMaxWalSizeMb()).toBeLessThanOrEqual(128);
   });
 });
@@ -284,8 +284,8 @@ describe('an applied change is never lost from the history', () => {
     const next = await analyze(client);
     const rows = await history(client);
     expect(rows.find((r) => r.action === 'external_change')).toMatchObject({ old_size_mb: 32, new_size_mb: 96 });
-    expect(next.decision).toMatchObject({ action: 'skipped', proposed: 'increase' });
-    expect(next.decision!.reason).toContain('hourly limit reached: 1 changes');
+    expect(next.recommendation).toMatchObject({ action: 'skipped', proposed: 'increase' });
+    expect(next.recommendation!.reason).toContain('hourly limit reached: 1 changes');
   });
 });
 
@@ -306,7 +306,7 @@ describe('applying', () => {
 
     await client.query('RESET walrus.conninfo');
     const retried = await analyze(client);
-    expect(retried.decision).toMatchObject({ action: 'decrease', new_size_mb: 192 });
+    expect(retried.recommendation).toMatchObject({ action: 'decrease', new_size_mb: 192 });
     expect(await freshMaxWalSizeMb()).toBe(192);
   });
 });
