@@ -122,6 +122,7 @@ const OPTIONS: Readonly<Record<string, DifferentialOptions>> = {
   characters: { arbitraries: { s: unicode } },
   classifyCharacters: { arbitraries: { s: unicode } },
   literalOrder: { arbitraries: { s: fc.oneof(unicode, fc.constantFrom('walrus', 'walrut', 'walru', '', '\u00e9t\u00e9', '\ud7ff', '\ue000', '😀', '\uffff')) } },
+  controlCharacters: { arbitraries: { s: fc.oneof(unicode, fc.constantFrom('\r\n', '\t', '\v', "'", '\\')) } },
   parseNumber: { arbitraries: { s: numberText } },
   parseNumbers: { arbitraries: { s: numberText, t: numberText } },
   arraySlices: { arbitraries: { xs: fc.array(int4(), { maxLength: 8 }), a: textIndex, b: textIndex } },

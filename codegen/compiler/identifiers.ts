@@ -40,6 +40,21 @@ export function quoteLiteral(value: string): string {
 }
 
 /**
+ * A SQL string literal for a compiled string: control characters become E'' escapes (`\x0b`), so the generated script
+ * carries no raw tab, carriage return or vertical tab; anything else is quoteLiteral()'s.
+ */
+export function textLiteral(value: string): string {
+  if (!/[\u0000-\u001f\u007f]/.test(value)) return quoteLiteral(value);
+  const escaped = [...value].map((c) => {
+    const code = c.charCodeAt(0);
+    if (c === "'") return "''";
+    if (c === '\\') return '\\\\';
+    return code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : c;
+  });
+  return `E'${escaped.join('')}'`;
+}
+
+/**
  * Every function pg_walrus creates runs with this search_path, whoever calls it: the pg_cron job runs as a superuser,
  * and an unpinned function would resolve an unqualified name (an aggregate, a function, an operator) through the
  * caller's path, where a role that can CREATE in public could plant a better-matching one.

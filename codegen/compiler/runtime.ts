@@ -61,7 +61,7 @@ export const JS_WHITESPACE = [
 const JS_WHITESPACE_SQL = `E'${JS_WHITESPACE.map((c) => `\\u${c.toString(16).padStart(4, '0')}`).join('')}'`;
 
 /** JavaScript's slice bounds: a negative index counts from the end, then both are clamped to [0, n]. */
-const sliceBound = (index: string, n: string): string =>
+export const sliceBound = (index: string, n: string): string =>
   `least(greatest(CASE WHEN ${index} < 0 THEN ${n} + ${index} ELSE ${index} END, 0), ${n})`;
 
 const compare = (op: string): HelperDefinition => ({

@@ -19,6 +19,7 @@ import {
 } from '../diagnostics';
 import { qualified } from '../identifiers';
 import { BOOLEAN, DOUBLE, TEXT, isInteger, isNumber, isScalar, sqlTypeName } from '../types';
+import { sliceBound } from '../runtime';
 import { isGlobal } from './literals';
 
 export function callExpression(node: Expression, ctx: FunctionContext): Expr {
@@ -64,6 +65,9 @@ function compiledCall(node: CallExpression, ctx: FunctionContext): Expr {
   });
   return { sql: `${qualified(info.sqlName)}(${values.join(', ')})`, type: info.returns.type, failed: info.returns.failed };
 }
+
+/** A variable, a parameter or an integer constant: SQL that may be repeated at no cost. */
+const isVariableOrConstant = (sql: string): boolean => /^(?:[a-z_][a-z0-9_$]*|"(?:[^"]|"")+"|\(?-?[0-9]+\)?)$/.test(sql);
 
 /** The largest index both worlds hold exactly: `.slice(a)` is `.slice(a, this)`, clamped to the length. */
 const TO_THE_END = '9007199254740991';
@@ -119,6 +123,13 @@ function arrayMethod(node: CallExpression, method: string, receiver: Expr, ctx: 
     case 'slice': {
       const [a, b] = indexes(node, method, ctx, 0, 2);
       if (a === undefined) return { ...receiver, fresh: true };
+      if ([receiver.sql, a, b ?? '0'].every(isVariableOrConstant)) {
+        // The bounds repeat the operands, which is cheap for a variable or a constant and saves a call per slice.
+        const n = `cardinality(${receiver.sql})`;
+        const from = `(${sliceBound(a, n)} + 1)::integer`;
+        const to = b === undefined ? n : `(${sliceBound(b, n)})::integer`;
+        return { sql: `(${receiver.sql})[${from} : ${to}]`, type: receiver.type, fresh: true };
+      }
       return { sql: `${ctx.helper('js_array_slice')}(${receiver.sql}, ${a}, ${b ?? TO_THE_END})`, type: receiver.type, fresh: true };
     }
     case 'join': {

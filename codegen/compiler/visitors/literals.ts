@@ -10,7 +10,7 @@ import {
   unknownIdentifier,
   unsupportedInTemplate,
 } from '../diagnostics';
-import { quoteLiteral } from '../identifiers';
+import { textLiteral } from '../identifiers';
 import { BIGINT, BOOLEAN, DOUBLE, INTEGER, NULL_TYPE, TEXT, isDouble, isInteger, isScalar } from '../types';
 
 const INT4_MAX = 2147483647;
@@ -37,7 +37,7 @@ export function formatDouble(value: number): string {
 export function stringLiteral(node: Expression): Expr {
   if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) {
     const value = node.getLiteralValue();
-    return { sql: quoteLiteral(value), type: TEXT, literal: value };
+    return { sql: textLiteral(value), type: TEXT, literal: value };
   }
   fail(internalError(node, 'expected a string'));
 }
@@ -51,7 +51,7 @@ export function templateExpression(node: Expression, ctx: FunctionContext): Expr
   if (!Node.isTemplateExpression(node)) fail(internalError(node, 'expected a template'));
   const parts: string[] = [];
   const head = node.getHead().getLiteralText();
-  if (head) parts.push(quoteLiteral(head));
+  if (head) parts.push(textLiteral(head));
   for (const span of node.getTemplateSpans()) {
     const inner = span.getExpression();
     const value = ctx.expr(inner);
@@ -62,7 +62,7 @@ export function templateExpression(node: Expression, ctx: FunctionContext): Expr
     else if (isInteger(value.type) || isScalar(value.type, 'boolean')) parts.push(`(${value.sql})::text`);
     else fail(unsupportedInTemplate(inner));
     const literal = span.getLiteral().getLiteralText();
-    if (literal) parts.push(quoteLiteral(literal));
+    if (literal) parts.push(textLiteral(literal));
   }
   return { sql: parts.length === 0 ? "''" : `(${parts.join(' || ')})`, type: TEXT };
 }
