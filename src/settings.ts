@@ -1,3 +1,5 @@
+import type { SettingKind } from './logic/settings';
+
 /**
  * Every walrus.* setting, declared once. codegen derives from this list the SQL that reads and validates the
  * settings (walrus.setting_report(), walrus.read_config()), the walrus.config composite type, and the README table.
@@ -231,3 +233,30 @@ export const SETTINGS: readonly Setting[] = [
       'is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).',
   },
 ];
+
+/** The kind walrus.parse_setting() (src/logic/settings.ts) validates a setting as: a secret text is a connection string. */
+export function settingKind(s: Setting): SettingKind {
+  return s.kind === 'text' && s.secret ? 'conninfo' : s.kind;
+}
+
+/**
+ * A setting's bounds as walrus.setting_declarations() passes them to walrus.parse_setting(): numeric text, null for
+ * none. A memory setting that must hold two WAL segments starts at twice `segmentMb` when that is more.
+ */
+export function settingBounds(s: Setting, segmentMb: number): { min: string | null; max: string | null } {
+  switch (s.kind) {
+    case 'int':
+    case 'real':
+      return { min: String(s.min), max: String(s.max) };
+    case 'memory':
+      return { min: String(s.atLeastTwoSegments ? Math.max(s.minMb, 2 * segmentMb) : s.minMb), max: String(s.maxMb) };
+    default:
+      return { min: null, max: null };
+  }
+}
+
+/** A setting's default as text, as the server holds it (booleans as on and off). */
+export function defaultText(s: Setting): string {
+  return s.kind === 'bool' ? (s.default ? 'on' : 'off') : String(s.default);
+}
+
