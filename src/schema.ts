@@ -22,7 +22,9 @@ CREATE TABLE walrus.sample (
   checkpoint_completion_target double precision NOT NULL,
   max_wal_size_mb integer NOT NULL CHECK (max_wal_size_mb > 0),
   min_wal_size_mb integer NOT NULL,
-  wal_segment_mb integer NOT NULL
+  wal_segment_mb integer NOT NULL,
+  -- The server's timeline: it changes at a promotion, and counters from another timeline are not comparable.
+  timeline_id integer
 );
 COMMENT ON TABLE walrus.sample IS
   'Checkpoint counters, WAL position and sizing settings seen by each pg_walrus cycle; the newest rows are kept.';
@@ -36,13 +38,19 @@ CREATE TABLE walrus.history (
   id bigserial PRIMARY KEY,
   "timestamp" timestamptz NOT NULL DEFAULT clock_timestamp(),
   action text NOT NULL
-    CHECK (action IN ('increase', 'decrease', 'capped', 'dry_run', 'skipped', 'error', 'no_change', 'external_change')),
+    CHECK (action IN ('increase', 'decrease', 'capped', 'dry_run', 'advise', 'skipped', 'error', 'no_change',
+                      'external_change', 'failover')),
   old_size_mb integer NOT NULL CHECK (old_size_mb > 0),
   new_size_mb integer NOT NULL CHECK (new_size_mb > 0),
   forced_checkpoints bigint NOT NULL CHECK (forced_checkpoints >= 0),
   checkpoint_timeout_sec integer NOT NULL CHECK (checkpoint_timeout_sec > 0),
   reason text NOT NULL,
-  metadata jsonb NOT NULL DEFAULT '{}'
+  metadata jsonb NOT NULL DEFAULT '{}',
+  -- Which timeline wrote the row. History is replicated and ALTER SYSTEM is not: after a promotion, rows of the old
+  -- timeline say what the cluster decided, not what this server runs with.
+  timeline_id integer,
+  -- The walrus.profiles profile in force when the row was written, NULL outside every profile.
+  profile text
 );
 CREATE INDEX history_timestamp_idx ON walrus.history ("timestamp");
 -- The rate limits look up recent changes every cycle; most rows are no_change, so they get their own small index.
@@ -69,6 +77,18 @@ CREATE TABLE walrus.state (
 COMMENT ON TABLE walrus.state IS 'pg_walrus counters and the consecutive quiet intervals that drive shrinking.';
 -- No row is inserted here: a restored dump brings its own, and a default row would collide with it.
 SELECT pg_catalog.pg_extension_config_dump('walrus.state', '');`,
+  ),
+  sqlBlock(
+    'walrus.statement_sample: the WAL each statement had written at the last cycle (pg_stat_statements, top ones only)',
+    `
+CREATE TABLE walrus.statement_sample (
+  queryid bigint PRIMARY KEY,
+  wal_bytes numeric NOT NULL,
+  taken_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE walrus.statement_sample IS
+  'WAL bytes per statement (pg_stat_statements queryid) at the last cycle, to name the statements behind a growth.';
+SELECT pg_catalog.pg_extension_config_dump('walrus.statement_sample', '');`,
   ),
   sqlBlock(
     'walrus.settings: every setting in the terms of pg_settings, for psql, monitoring and tools built on pg_settings',

@@ -34,6 +34,70 @@ BEGIN
 END;`,
   }),
   sqlFunction({
+    name: 'walrus.patroni_managed',
+    returns: 'boolean',
+    language: 'plpgsql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc:
+      'Whether Patroni appears to manage this server: it renames the original configuration to ' +
+      'postgresql.base.conf and includes it, and its own connections call themselves Patroni.',
+    body: `
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_stat_activity WHERE application_name LIKE 'Patroni%') THEN
+    RETURN true;
+  END IF;
+  -- pg_file_settings is for pg_read_all_settings (pg_monitor has it); for anyone else the answer rests on the above.
+  IF pg_catalog.has_function_privilege('pg_catalog.pg_show_all_file_settings()', 'EXECUTE') THEN
+    RETURN EXISTS (SELECT FROM pg_catalog.pg_file_settings WHERE sourcefile LIKE '%/postgresql.base.conf');
+  END IF;
+  RETURN false;
+END;`,
+  }),
+  sqlFunction({
+    name: 'walrus.restartpoints_requested',
+    returns: 'bigint',
+    language: 'plpgsql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc:
+      'Restartpoints requested on a standby: pg_stat_checkpointer.restartpoints_req from PostgreSQL 17, the ' +
+      'requested-checkpoint counter (which counts them on a standby) before. Reported, never acted on.',
+    body: `
+DECLARE
+  n bigint;
+BEGIN
+  IF to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL THEN
+    EXECUTE 'SELECT restartpoints_req FROM pg_catalog.pg_stat_checkpointer' INTO n;
+  ELSE
+    EXECUTE 'SELECT checkpoints_req FROM pg_catalog.pg_stat_bgwriter' INTO n;
+  END IF;
+  RETURN n;
+END;`,
+  }),
+  sqlFunction({
+    name: 'walrus.replication_status',
+    args: [{ name: 'cur', type: 'walrus.sample' }],
+    returns: 'jsonb',
+    language: 'sql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc:
+      'This server against the cluster: its timeline, the size the cluster last decided (the replicated history) and ' +
+      'the size in force here, and on a standby what a promotion will do and the restartpoint pressure.',
+    body: `
+  SELECT jsonb_build_object('in_recovery', pg_catalog.pg_is_in_recovery(), 'timeline', cur.timeline_id,
+           'local_max_wal_size_mb', cur.max_wal_size_mb, 'cluster_decided_mb', d.size_mb,
+           'differs', d.size_mb IS NOT NULL AND d.size_mb <> cur.max_wal_size_mb)
+      || CASE WHEN pg_catalog.pg_is_in_recovery()
+              THEN jsonb_build_object('at_promotion', walrus.promotion_outlook(cur.max_wal_size_mb, d.size_mb),
+                                      'restartpoints_requested', walrus.restartpoints_requested())
+              ELSE '{}'::jsonb END
+    FROM (SELECT NULL) AS nothing
+    LEFT JOIN LATERAL (SELECT walrus.size_in_force_after(h.action, h.old_size_mb, h.new_size_mb) AS size_mb
+                         FROM walrus.history h ORDER BY h.id DESC LIMIT 1) AS d ON true`,
+  }),
+  sqlFunction({
     name: 'walrus.apply_check',
     returns: 'jsonb',
     language: 'sql',
@@ -53,13 +117,15 @@ END;`,
            runner.name AS role,
            pg_catalog.pg_is_in_recovery() AS standby,
            -- allow_alter_system exists from PostgreSQL 17 (NULL before: always allowed).
-           pg_catalog.current_setting('allow_alter_system', true) IS DISTINCT FROM 'off' AS alter_system
+           pg_catalog.current_setting('allow_alter_system', true) IS DISTINCT FROM 'off' AS alter_system,
+           walrus.patroni_managed() AS patroni
       FROM runner
   )
-  SELECT jsonb_build_object('possible', dblink AND role_allowed AND NOT standby AND alter_system,
+  SELECT jsonb_build_object('possible', dblink AND role_allowed AND NOT standby AND alter_system AND NOT patroni,
     'dblink_installed', dblink, 'role', role, 'role_allowed', role_allowed, 'standby', standby,
-    'alter_system_allowed', alter_system,
+    'alter_system_allowed', alter_system, 'patroni', patroni,
     'reason', CASE WHEN standby THEN 'this server is a standby: ALTER SYSTEM here is not replicated, and cycles act only on the primary'
+                   WHEN patroni THEN 'Patroni manages this server and overrides ALTER SYSTEM from its DCS: apply with patronictl edit-config (walrus_recommendation() has the command)'
                    WHEN NOT alter_system THEN 'allow_alter_system is off: ALTER SYSTEM is disabled on this server, so cycles only record what they would apply'
                    WHEN NOT dblink THEN 'dblink is not installed: CREATE EXTENSION dblink'
                    WHEN NOT role_allowed THEN format('role %s may not ALTER SYSTEM SET max_wal_size', role)
@@ -77,7 +143,7 @@ END;`,
       'adjustment, rate-limit state, the pg_cron job, whether applying is possible, and any invalid settings.',
     body: `
 DECLARE
-  cfg walrus.config := walrus.read_config(false);
+  cfg walrus.config := walrus.profiled_config(walrus.read_config(false));
   now_counters walrus.sample := walrus.read_counters();
   input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0, 0);
   job jsonb := walrus.job_info();
@@ -115,6 +181,14 @@ BEGIN
       'reason', nullif(walrus.rate_limit_reason(input), '')),
     'cron_job', job,
     'apply', walrus.apply_check(),
+    'advice', nullif(input.advise_reason, ''),
+    'replication', walrus.replication_status(now_counters),
+    'profile', (SELECT jsonb_build_object('active', a.name, 'overrides', a.overrides, 'next', a.next_name,
+                                          'next_starts_at', a.next_start,
+                                          'errors', coalesce((SELECT jsonb_agg(p.error ORDER BY p.ordinal)
+                                                                FROM walrus.profile_list(cfg.profiles) p
+                                                               WHERE p.error IS NOT NULL), '[]'::jsonb))
+                  FROM walrus.active_profile(cfg.profiles, cfg.timezone, clock_timestamp()) a),
     'invalid_settings', coalesce((SELECT jsonb_agg(jsonb_build_object('name', s.name, 'value', walrus.quote_value(s.raw_value),
                                                                        'error', s.error) ORDER BY s.name)
                                     FROM walrus.setting_report() s WHERE NOT s.valid), '[]'::jsonb));
@@ -129,15 +203,17 @@ END;`,
     ],
     returns:
       'TABLE ("timestamp" timestamptz, action text, old_size_mb integer, new_size_mb integer, ' +
-      'forced_checkpoints bigint, reason text)',
+      'forced_checkpoints bigint, reason text, wal_statements jsonb, profile text)',
     language: 'sql',
     volatility: 'stable',
     audience: 'monitor',
     doc:
       'The newest decisions first, at most max_rows of them (default 100), optionally only those since a time ' +
-      'or of one action. Reads through the timestamp index; never the whole table.',
+      'or of one action, with the statements that wrote most of a growth\'s WAL (pg_stat_statements; query text ' +
+      'as far as the caller may see it). Reads through the timestamp index; never the whole table.',
     body: `
-  SELECT h."timestamp", h.action, h.old_size_mb, h.new_size_mb, h.forced_checkpoints, h.reason
+  SELECT h."timestamp", h.action, h.old_size_mb, h.new_size_mb, h.forced_checkpoints, h.reason,
+         walrus.describe_statements(h.metadata -> 'wal_statements'), h.profile
     FROM walrus.history h
    WHERE (since IS NULL OR h."timestamp" >= since)
      AND (only_action IS NULL OR h.action = only_action)
@@ -155,11 +231,12 @@ END;`,
       'reason and confidence. Strictly read-only: it writes no row, changes no state and applies nothing.',
     body: `
 DECLARE
-  cfg walrus.config := walrus.read_config(false);
+  cfg walrus.config := walrus.profiled_config(walrus.read_config(false));
   cur walrus.sample := walrus.read_counters();
   prev walrus.sample;
   elapsed double precision;
   pressure walrus.pressure;
+  input walrus.cycle_input;
   decision walrus.cycle_decision;
 BEGIN
   SELECT * INTO prev FROM walrus.sample ORDER BY id DESC LIMIT 1;
@@ -170,13 +247,16 @@ BEGIN
   END IF;
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
   pressure := walrus.interval_pressure(prev, cur);
-  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced, elapsed));
+  input := walrus.cycle_input(cfg, cur, pressure.forced, elapsed);
+  decision := walrus.decide_cycle(input);
   RETURN jsonb_build_object(
     'current_size_mb', cur.max_wal_size_mb,
     'recommended_size_mb', decision.new_size_mb,
-    'action', CASE WHEN decision.new_size_mb > cur.max_wal_size_mb THEN 'increase'
-                   WHEN decision.new_size_mb < cur.max_wal_size_mb THEN 'decrease' ELSE 'none' END,
+    'action', walrus.recommendation_action(decision.new_size_mb, cur.max_wal_size_mb),
     'would_record', decision.action,
+    'advice', nullif(input.advise_reason, ''),
+    -- Where pg_walrus does not apply (advice, HA managers, managed services), these set the recommended size.
+    'commands', to_jsonb(walrus.provider_commands(decision.new_size_mb)),
     'forced_checkpoints', pressure.forced,
     'pressure', pressure.reason,
     'reason', decision.reason,
@@ -195,7 +275,7 @@ END;`,
       'max_wal_size leaves.',
     body: `
 DECLARE
-  cfg walrus.config := walrus.read_config(false);
+  cfg walrus.config := walrus.profiled_config(walrus.read_config(false));
   cur walrus.sample := walrus.read_counters();
   stats walrus.wal_stats := walrus.cycle_wal_stats(cfg, cur);
   ema double precision := (SELECT ema_wal_mb FROM walrus.state);

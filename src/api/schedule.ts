@@ -19,6 +19,17 @@ export const SCHEDULE_FUNCTIONS = [
   SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron')`,
   }),
   sqlFunction({
+    name: 'walrus.cron_seconds_supported',
+    returns: 'boolean',
+    language: 'sql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc: "Whether the installed pg_cron schedules in seconds (1.5 and later); 1.4's finest cadence is a minute.",
+    body: `
+  SELECT coalesce((SELECT string_to_array(split_part(extversion, '-', 1), '.')::integer[] >= ARRAY[1, 5]
+                     FROM pg_catalog.pg_extension WHERE extname = 'pg_cron'), false)`,
+  }),
+  sqlFunction({
     name: 'walrus.desired_schedule',
     returns: 'text',
     language: 'sql',
@@ -28,8 +39,7 @@ export const SCHEDULE_FUNCTIONS = [
     body: `
   SELECT walrus.cron_schedule(
     (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'checkpoint_timeout'),
-    coalesce((SELECT string_to_array(split_part(extversion, '-', 1), '.')::integer[] >= ARRAY[1, 5]
-                FROM pg_catalog.pg_extension WHERE extname = 'pg_cron'), false))`,
+    walrus.cron_seconds_supported())`,
   }),
   sqlFunction({
     name: 'walrus.schedule_job',
@@ -136,10 +146,20 @@ END;`,
 
 /** Statements run once at CREATE EXTENSION, after every object exists. */
 export const INSTALL_STEPS = `
-CREATE EVENT TRIGGER walrus_unschedule_on_drop ON ddl_command_start
-  WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.unschedule_on_drop();
-CREATE EVENT TRIGGER walrus_restore_job_after_drop ON ddl_command_end
-  WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.restore_job_after_drop();
+DO $triggers$
+BEGIN
+  -- Only a superuser may create event triggers; pg_tle installs as an ordinary role, and everything else works there.
+  IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+    CREATE EVENT TRIGGER walrus_unschedule_on_drop ON ddl_command_start
+      WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.unschedule_on_drop();
+    CREATE EVENT TRIGGER walrus_restore_job_after_drop ON ddl_command_end
+      WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.restore_job_after_drop();
+  ELSE
+    RAISE WARNING 'pg_walrus: only a superuser can create event triggers, so DROP EXTENSION pg_walrus will not remove its pg_cron job'
+      USING HINT = 'After DROP EXTENSION pg_walrus, run SELECT cron.unschedule(''${JOB_NAME}'');';
+  END IF;
+END;
+$triggers$;
 
 DO $install$
 BEGIN

@@ -5,14 +5,22 @@ import type { int } from '../sqltypes';
  * rate limits, the size the history says is in force and the simulator all read the same sets.
  */
 
-/** After these, new_size_mb is the size in force: pg_walrus applied it, or found it applied by someone else. */
+/**
+ * After these, new_size_mb is the size in force: pg_walrus applied it (a decision, or the cluster's size restored
+ * after a failover), or found it applied by someone else.
+ */
 export function appliesSize(action: string): boolean {
-  return action === 'increase' || action === 'decrease' || action === 'capped' || action === 'external_change';
+  return (
+    action === 'increase' || action === 'decrease' || action === 'capped' || action === 'external_change' || action === 'failover'
+  );
 }
 
-/** What the rate limits count: every size change, and dry-run decisions, which stand in for the change they describe. */
+/**
+ * What the rate limits count: every size change, and dry-run and advice decisions, which stand in for the change they
+ * describe. Not a failover: restoring the cluster's size must not hold back the growth a new primary may need next.
+ */
 export function countsAsChange(action: string): boolean {
-  return appliesSize(action) || action === 'dry_run';
+  return (appliesSize(action) && action !== 'failover') || action === 'dry_run' || action === 'advise';
 }
 
 /** The max_wal_size a history row leaves in force: the new size after a change, the old one after anything else. */
@@ -48,4 +56,15 @@ export function rateWindowSec(): int {
 /** Shrinks, for the walrus.state counter of decreases. */
 export function isShrink(action: string): boolean {
   return action === 'decrease';
+}
+
+/**
+ * Why a cycle only advises, or '' when it applies: walrus.apply = advise says so, and otherwise whatever stops this
+ * server from applying (no dblink, no privilege, allow_alter_system off, Patroni owning the configuration).
+ */
+export function adviseReason(apply_setting: string, apply_possible: boolean, why_not: string): string {
+  if (apply_setting === 'advise') {
+    return 'walrus.apply = advise';
+  }
+  return apply_possible ? '' : why_not;
 }

@@ -6,11 +6,18 @@ import type { float8, int, int8, timestamptz } from '../sqltypes';
  */
 
 /**
- * Whether the counters of two samples can be subtracted: a previous sample exists, the statistics were not reset in
- * between, and no counter went backwards. Otherwise the newer sample is only a baseline.
+ * Whether the counters of two samples can be subtracted: a previous sample exists, taken on this timeline, the
+ * statistics were not reset in between, and no counter went backwards. Otherwise the newer sample is only a baseline.
  */
-export function comparable(has_previous: boolean, same_stats_reset: boolean, requested_delta: int8, timed_delta: int8): boolean {
-  return has_previous && same_stats_reset && requested_delta >= 0 && timed_delta >= 0;
+export function comparable(
+  has_previous: boolean,
+  same_stats_reset: boolean,
+  same_timeline: boolean,
+  requested_delta: int8,
+  timed_delta: int8,
+): boolean {
+  // Counters from before a promotion were the old primary's (or this server's restartpoints): not one interval.
+  return has_previous && same_stats_reset && same_timeline && requested_delta >= 0 && timed_delta >= 0;
 }
 
 /**
@@ -33,10 +40,23 @@ export function sizeInForceDuring(previous_mb: int, current_mb: int): int {
 /**
  * The max_wal_size in force now. A session sees a reloaded setting only between commands, so one that applied a size
  * itself (two walrus_analyze() calls in one psql session) still reads the old value: a size pg_walrus applied after
- * the configuration was last loaded is the one in force.
+ * the configuration was last loaded is the one in force. Only a size this server applied, though: history rows are
+ * replicated, and ALTER SYSTEM is not. A standby never applies anything, and a row from another timeline was written
+ * before a promotion, by another server.
  */
-export function sizeInForceNow(setting_mb: int, applied_mb: int | null, applied_at: timestamptz | null, config_loaded_at: timestamptz): int {
-  if (applied_mb !== null && applied_at !== null && applied_at > config_loaded_at) {
+export function sizeInForceNow(
+  setting_mb: int,
+  applied_mb: int | null,
+  applied_at: timestamptz | null,
+  applied_timeline: int | null,
+  config_loaded_at: timestamptz,
+  timeline: int,
+  in_recovery: boolean,
+): int {
+  if (in_recovery || applied_mb === null || applied_at === null || applied_timeline === null) {
+    return setting_mb;
+  }
+  if (applied_timeline === timeline && applied_at > config_loaded_at) {
     return applied_mb;
   }
   return setting_mb;

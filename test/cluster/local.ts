@@ -264,9 +264,10 @@ async function initCluster(info: ClusterInfo, options: ClusterOptions): Promise<
     port: info.port,
     listen_addresses: '',
     unix_socket_directories: info.host,
+    // pg_stat_statements everywhere: walrus_top_wal_queries() and the statements behind a growth are tested.
+    shared_preload_libraries: info.hasCron ? 'pg_cron,pg_stat_statements' : 'pg_stat_statements',
     ...(info.hasCron
       ? {
-          shared_preload_libraries: 'pg_cron',
           'cron.database_name': options.cronDatabase,
           // Jobs run in background workers, so no libpq connection (cron.host, pg_hba) is involved.
           'cron.use_background_workers': true,

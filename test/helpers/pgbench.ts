@@ -22,6 +22,8 @@ export interface PgbenchRun {
   readonly rate?: number;
   readonly clients?: number;
   readonly threads?: number;
+  /** A custom transaction script file (-f) instead of the built-in TPC-B-like one. */
+  readonly script?: string;
 }
 
 export interface PgbenchResult {
@@ -33,6 +35,7 @@ export async function pgbench(info: ClusterInfo, database: string, load: Pgbench
   const args = [
     ...['-T', String(load.seconds), '-c', String(load.clients ?? 2), '-j', String(load.threads ?? 1), '-n'],
     ...(load.rate === undefined ? [] : ['-R', String(load.rate)]),
+    ...(load.script === undefined ? [] : ['-f', load.script]),
     ...connectionArgs(info, database),
   ];
   const { stdout } = await run(join(info.clientBinDir, 'pgbench'), args);

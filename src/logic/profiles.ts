@@ -1,0 +1,85 @@
+import type { int } from '../sqltypes';
+
+/**
+ * Time-based profiles (walrus.profiles): which one is in force at a given hour, and what is wrong with one. The SQL
+ * reads the JSON and the clock; the rules are here, so the simulator runs the same ones.
+ *
+ * Days are ISO numbers (Monday 1 ... Sunday 7). A window runs from start_hour to end_hour (24 is midnight); one that
+ * wraps midnight (22 -> 6) belongs to the day it starts on: Monday 22-6 is Monday 22:00 to Tuesday 06:00.
+ */
+
+/** The ISO number of a day name (Mon ... Sun, any case, or the full name), 0 when it is none. */
+export function dayNumber(name: string): int {
+  const names = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+  const full = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+  let i = 0;
+  while (i < 7) {
+    if (name === names[i]! || name === full[i]!) {
+      return i + 1;
+    }
+    i = i + 1;
+  }
+  return 0;
+}
+
+/** The fields a profile may have. */
+export function isProfileField(field: string): boolean {
+  return ['name', 'days', 'start_hour', 'end_hour', 'max_size', 'min_size', 'threshold', 'shrink_enable', 'algorithm', 'dry_run'].includes(field);
+}
+
+/** What is wrong with a window, or ''. */
+export function windowError(start_hour: int, end_hour: int): string {
+  if (start_hour < 0 || start_hour > 23) {
+    return `start_hour ${start_hour} is out of range (valid: 0 to 23)`;
+  }
+  if (end_hour < 0 || end_hour > 24) {
+    return `end_hour ${end_hour} is out of range (valid: 0 to 24, 24 is midnight)`;
+  }
+  if (start_hour === end_hour) {
+    return `start_hour and end_hour are both ${start_hour}: the window is empty (0 to 24 is the whole day)`;
+  }
+  return '';
+}
+
+/** Whether a window of these days is in force at hour `hour` (0-23) of ISO day `day`. */
+export function windowActive(days: int[], start_hour: int, end_hour: int, day: int, hour: int): boolean {
+  if (start_hour < end_hour) {
+    return days.includes(day) && hour >= start_hour && hour < end_hour;
+  }
+  // Wraps midnight: the evening part on a listed day, the morning part on the day after one.
+  const previous: int = day === 1 ? 7 : day - 1;
+  return (days.includes(day) && hour >= start_hour) || (days.includes(previous) && hour < end_hour);
+}
+
+/** Whether two windows share an hour of the week. */
+export function windowsOverlap(days_a: int[], start_a: int, end_a: int, days_b: int[], start_b: int, end_b: int): boolean {
+  let h = 0;
+  while (h < 168) {
+    const day: int = Math.floor(h / 24) + 1;
+    const hour: int = h - (day - 1) * 24;
+    if (windowActive(days_a, start_a, end_a, day, hour) && windowActive(days_b, start_b, end_b, day, hour)) {
+      return true;
+    }
+    h = h + 1;
+  }
+  return false;
+}
+
+/** Hours from hour `hour` of ISO day `day` until the window next starts (1 to 168), or 0 when it never does. */
+export function hoursUntilStart(days: int[], start_hour: int, end_hour: int, day: int, hour: int): int {
+  let ahead = 1;
+  while (ahead <= 168) {
+    const h: int = (day - 1) * 24 + hour + ahead;
+    const wrapped: int = h >= 168 ? h - 168 : h;
+    const d: int = Math.floor(wrapped / 24) + 1;
+    const hh: int = wrapped - (d - 1) * 24;
+    const before: int = wrapped === 0 ? 167 : wrapped - 1;
+    const bd: int = Math.floor(before / 24) + 1;
+    const bh: int = before - (bd - 1) * 24;
+    if (windowActive(days, start_hour, end_hour, d, hh) && !windowActive(days, start_hour, end_hour, bd, bh)) {
+      return ahead;
+    }
+    ahead = ahead + 1;
+  }
+  return 0;
+}
