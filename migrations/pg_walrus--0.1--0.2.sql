@@ -231,6 +231,32 @@ COMMENT ON SCHEMA walrus IS 'pg_walrus internals: state tables, settings and the
 -- ====================================================================================================
 -- Composite types from TypeScript interfaces (src/logic)
 -- ====================================================================================================
+-- walrus.parsed_setting: from TypeScript interface ParsedSetting
+CREATE TYPE walrus.parsed_setting AS (
+  value text,
+  error text
+);
+COMMENT ON TYPE walrus.parsed_setting IS 'What parseSetting() makes of a raw value: exactly one of the two is null.';
+
+-- walrus.decimal_digits: from TypeScript interface DecimalDigits
+CREATE TYPE walrus.decimal_digits AS (
+  ok boolean,
+  negative boolean,
+  digits text,
+  scale integer
+);
+COMMENT ON TYPE walrus.decimal_digits IS 'A decimal number by its digits: the significant ones (no leading or trailing zeros, '''' for zero) and the decimal exponent of the first, so 0.05 is { digits: ''5'', scale: -2 }. `ok` is false for text of any other shape.';
+
+-- walrus.number_range: from TypeScript interface NumberRange
+CREATE TYPE walrus.number_range AS (
+  min_value text,
+  max_value text,
+  min walrus.decimal_digits,
+  max walrus.decimal_digits,
+  exclusive boolean
+);
+COMMENT ON TYPE walrus.number_range IS 'The bounds of a numeric setting, as given (for messages) and as decimals (null: no bound).';
+
 -- walrus.quiet_count: from TypeScript interface QuietCount
 CREATE TYPE walrus.quiet_count AS (
   intervals integer,
@@ -333,6 +359,13 @@ AS $$
 $$;
 COMMENT ON FUNCTION walrus.js_lt(double precision, double precision) IS 'JavaScript''s <: false whenever either side is NaN (PostgreSQL sorts NaN above every number).';
 
+CREATE FUNCTION walrus.js_le(a double precision, b double precision) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT a <= b AND a <> 'NaN' AND b <> 'NaN'
+$$;
+COMMENT ON FUNCTION walrus.js_le(double precision, double precision) IS 'JavaScript''s <=: false whenever either side is NaN (PostgreSQL sorts NaN above every number).';
+
 CREATE FUNCTION walrus.js_gt(a double precision, b double precision) RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -380,457 +413,949 @@ AS $$
 $$;
 COMMENT ON FUNCTION walrus.js_round(double precision) IS 'Math.round: halves go towards +Infinity (round() on float8 rounds halves to even), -0.5 to -0.';
 
--- ====================================================================================================
--- Settings, generated from src/settings.ts
--- ====================================================================================================
--- walrus.parse_setting: the validation rules of each setting kind, shared by every setting. Total: any text gives
--- either a value that casts to the setting's type (see read_config) or an error naming the valid range.
-CREATE FUNCTION walrus.parse_setting(kind text, raw text, min_value numeric, max_value numeric, exclusive boolean,
-                                     choices text[], OUT value text, OUT error text)
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+CREATE FUNCTION walrus.js_text_key(s text) RETURNS integer[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(array_agg(CASE WHEN cp < 55296 THEN cp WHEN cp > 65535 THEN cp - 10240 ELSE cp + 1048576 END
+    ORDER BY i), '{}')
+  FROM unnest(string_to_array(s, NULL)) WITH ORDINALITY AS t(ch, i), ascii(ch) AS cp
+$$;
+COMMENT ON FUNCTION walrus.js_text_key(text) IS 'A key that orders text as JavaScript does, by UTF-16 code unit.';
+
+CREATE FUNCTION walrus.js_length(s text) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN octet_length(s) = char_length(s) THEN char_length(s)
+    ELSE char_length(s) + char_length(regexp_replace(s, '[^\U00010000-\U0010FFFF]+', '', 'g')) END
+$$;
+COMMENT ON FUNCTION walrus.js_length(text) IS 'String.prototype.length: UTF-16 code units, so a character above U+FFFF counts twice.';
+
+CREATE FUNCTION walrus.js_char_code_at(s text, i bigint) RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  trimmed text := regexp_replace(raw, '^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$', '', 'g');
+  ch text;
+  cp integer;
+  unit bigint := 0;
+BEGIN
+  IF i < 0 THEN RETURN 'NaN'::double precision; END IF;
+  IF s !~ '[\U00010000-\U0010FFFF]' THEN
+    RETURN CASE WHEN i < char_length(s) THEN ascii(substr(s, (i + 1)::integer, 1)) ELSE 'NaN'::double precision END;
+  END IF;
+  FOREACH ch IN ARRAY string_to_array(s, NULL) LOOP
+    cp := ascii(ch);
+    IF cp > 65535 THEN
+      IF i = unit THEN RETURN 55296 + (cp - 65536) / 1024; END IF;
+      IF i = unit + 1 THEN RETURN 56320 + (cp - 65536) % 1024; END IF;
+      unit := unit + 2;
+    ELSE
+      IF i = unit THEN RETURN cp; END IF;
+      unit := unit + 1;
+    END IF;
+  END LOOP;
+  RETURN 'NaN'::double precision;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.js_char_code_at(text, bigint) IS 'String.prototype.charCodeAt: the UTF-16 code unit at index i (half of a surrogate pair above U+FFFF), NaN outside the string.';
+
+CREATE FUNCTION walrus.js_slice(s text, a bigint, b bigint) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  n bigint;
+  from_unit bigint;
+  to_unit bigint;
+  ch text;
+  width integer;
+  unit bigint := 0;
+  chars integer := 0;
+  start_char integer;
+  stop_char integer;
+BEGIN
+  IF s !~ '[\U00010000-\U0010FFFF]' THEN
+    n := char_length(s);
+    from_unit := least(greatest(CASE WHEN a < 0 THEN n + a ELSE a END, 0), n);
+    to_unit := least(greatest(CASE WHEN b < 0 THEN n + b ELSE b END, 0), n);
+    RETURN CASE WHEN from_unit < to_unit
+      THEN substr(s, (from_unit + 1)::integer, (to_unit - from_unit)::integer) ELSE '' END;
+  END IF;
+  n := char_length(s) + char_length(regexp_replace(s, '[^\U00010000-\U0010FFFF]+', '', 'g'));
+  from_unit := least(greatest(CASE WHEN a < 0 THEN n + a ELSE a END, 0), n);
+  to_unit := least(greatest(CASE WHEN b < 0 THEN n + b ELSE b END, 0), n);
+  IF from_unit >= to_unit THEN RETURN ''; END IF;
+  FOREACH ch IN ARRAY string_to_array(s, NULL) LOOP
+    width := CASE WHEN ascii(ch) > 65535 THEN 2 ELSE 1 END;
+    IF from_unit = unit THEN start_char := chars; END IF;
+    IF to_unit = unit THEN stop_char := chars; END IF;
+    IF (from_unit > unit AND from_unit < unit + width) OR (to_unit > unit AND to_unit < unit + width) THEN
+      RAISE EXCEPTION 'slice(%, %) cuts a character above U+FFFF in half, which text cannot hold', a, b
+        USING ERRCODE = 'character_not_in_repertoire';
+    END IF;
+    unit := unit + width;
+    chars := chars + 1;
+  END LOOP;
+  IF to_unit = unit THEN stop_char := chars; END IF;
+  RETURN substr(s, start_char + 1, stop_char - start_char);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.js_slice(text, bigint, bigint) IS 'String.prototype.slice(a, b) by UTF-16 code unit, negative indexes counting from the end. An error where JavaScript would cut a character above U+FFFF in half: text cannot hold half a surrogate pair.';
+
+CREATE FUNCTION walrus.js_number(s text) RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  t text := btrim(s, E'\u0009\u000a\u000b\u000c\u000d\u0020\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff');
   parts text[];
   digits text;
-  scale integer;
-  number numeric;
-  range_text text;
+  exponent text;
+  magnitude numeric;
+  n numeric := 0;
+  ch text;
+  base integer;
+  limit_digits integer;
 BEGIN
-  IF kind = 'text' THEN
-    value := coalesce(raw, '');
-    RETURN;
-  END IF;
-  IF kind = 'conninfo' THEN
-    -- Placeholders are readable by every role and logged on reload: a password never belongs in one.
-    IF raw ~* '(?:p|%70)(?:a|%61)(?:s|%73)(?:s|%73)(?:w|%77)(?:o|%6f)(?:r|%72)(?:d|%64)[ \t\n\r\f\v]*=' OR raw ~* '(://[^:@/]*:)[^@]*@(?:[^@/?# \t\n\r\f\v]*@)*' THEN
-      error := 'contains a password, which every role can read with SHOW and the server logs on reload (valid: a connection string without one; keep the password in a password file, passfile= or ~/.pgpass of the server''s operating-system user, or in a service file, service= and pg_service.conf)';
-    ELSE
-      value := coalesce(raw, '');
-    END IF;
-    RETURN;
-  END IF;
-  IF kind = 'enum' THEN
-    value := CASE WHEN lower(trimmed) = ANY (choices) THEN lower(trimmed) END;
-    IF value IS NULL THEN
-      error := format('not one of the choices (valid: %s)', array_to_string(choices, ', '));
-    END IF;
-    RETURN;
-  END IF;
-  IF kind = 'bool' THEN
-    value := CASE lower(trimmed)
-      WHEN 'on' THEN 'on' WHEN 'true' THEN 'on' WHEN 'yes' THEN 'on' WHEN '1' THEN 'on'
-      WHEN 'off' THEN 'off' WHEN 'false' THEN 'off' WHEN 'no' THEN 'off' WHEN '0' THEN 'off'
+  IF t = '' THEN RETURN 0; END IF;
+  IF t IN ('Infinity', '+Infinity') THEN RETURN 'Infinity'::double precision; END IF;
+  IF t = '-Infinity' THEN RETURN '-Infinity'::double precision; END IF;
+  parts := regexp_match(t, '^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$');
+  IF parts IS NOT NULL AND parts[2] || coalesce(parts[3], '') <> '' THEN
+    BEGIN
+      RETURN t::double precision;
+    EXCEPTION WHEN numeric_value_out_of_range THEN
+      digits := parts[2] || coalesce(parts[3], '');
+      magnitude := length(parts[2]) - (length(digits) - length(ltrim(digits, '0'))) - 1;
+      exponent := ltrim(ltrim(coalesce(parts[4], '0'), '+-'), '0');
+      magnitude := magnitude + CASE WHEN length(exponent) > 9 THEN 1e10 ELSE coalesce(nullif(exponent, ''), '0')::numeric END
+        * CASE WHEN starts_with(coalesce(parts[4], ''), '-') THEN -1 ELSE 1 END;
+      RETURN CASE WHEN magnitude > 0 THEN 'Infinity'::double precision ELSE 0 END
+        * CASE WHEN parts[1] = '-' THEN -1 ELSE 1 END::double precision;
     END;
-    IF value IS NULL THEN
-      error := 'not a boolean (valid: on, off, true, false, yes, no, 1, 0)';
-    END IF;
-    RETURN;
   END IF;
-  -- Numbers: the shape is checked on the text, and digits are counted before anything is cast, so that no length or
-  -- exponent can overflow numeric or double precision.
-  IF kind = 'memory' THEN
-    range_text := format('valid: %s MB to %s MB; units B, kB, MB, GB, TB, a bare number is MB', min_value, max_value);
-    parts := regexp_match(trimmed, '^([0-9]+)(?:\.([0-9]+))?[ \t\n\r\f\v]*(B|kB|MB|GB|TB)?$');
-    IF parts IS NULL THEN
-      error := format('not a memory size (%s)', range_text);
-      RETURN;
-    END IF;
-    digits := ltrim(parts[1], '0');
-    IF length(digits) > 20 THEN
-      error := format('out of range (%s)', range_text);
-      RETURN;
-    END IF;
-    number := round((coalesce(nullif(digits, ''), '0') || '.' || left(coalesce(parts[2], '0'), 30))::numeric
-      * CASE coalesce(parts[3], 'MB')
-          WHEN 'B' THEN 1.0 / 1048576 WHEN 'kB' THEN 1.0 / 1024 WHEN 'MB' THEN 1 WHEN 'GB' THEN 1024 ELSE 1048576 END);
-  ELSIF kind = 'int' THEN
-    range_text := format('valid: %s to %s', min_value, max_value);
-    parts := regexp_match(trimmed, '^([-+]?)([0-9]+)$');
-    IF parts IS NULL THEN
-      error := format('not an integer (%s)', range_text);
-      RETURN;
-    END IF;
-    digits := ltrim(parts[2], '0');
-    IF length(digits) > 18 THEN
-      error := format('out of range (%s)', range_text);
-      RETURN;
-    END IF;
-    number := (parts[1] || coalesce(nullif(digits, ''), '0'))::numeric;
-  ELSE
-    range_text := format(CASE WHEN exclusive THEN 'valid: strictly between %s and %s' ELSE 'valid: %s to %s' END,
-                         min_value, max_value);
-    -- sign, integer digits, fraction digits, exponent
-    parts := regexp_match(trimmed, '^([-+]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?)([0-9]+))?$');
-    IF parts IS NULL OR parts[2] || coalesce(parts[3], '') = '' THEN
-      error := format('not a number (%s)', range_text);
-      RETURN;
-    END IF;
-    digits := parts[2] || coalesce(parts[3], '');
-    -- The decimal exponent of the first significant digit, from the digit counts alone.
-    scale := length(parts[2]) - (length(digits) - length(ltrim(digits, '0'))) - 1;
-    digits := rtrim(ltrim(digits, '0'), '0');
-    IF digits = '' THEN
-      number := 0;
-    ELSE
-      IF length(ltrim(coalesce(parts[5], '0'), '0')) > 6 THEN
-        scale := scale + CASE WHEN parts[4] = '-' THEN -1000000 ELSE 1000000 END;
-      ELSE
-        scale := scale + CASE WHEN parts[4] = '-' THEN -1 ELSE 1 END * coalesce(nullif(ltrim(parts[5], '0'), ''), '0')::integer;
-      END IF;
-      IF scale > 100 THEN
-        error := format('out of range (%s)', range_text);
-        RETURN;
-      END IF;
-      IF scale < -100 THEN
-        error := format('out of range (%s, and not below 1e-100 in magnitude)', range_text);
-        RETURN;
-      END IF;
-      IF length(digits) > 1000 THEN
-        error := format('not a number (%s; at most 1000 significant digits)', range_text);
-        RETURN;
-      END IF;
-      number := trim_scale((parts[1] || '0.' || digits || 'e' || (scale + 1))::numeric);
-    END IF;
-  END IF;
-  -- An exclusive bound holds for the double precision the value becomes, too: 0.99999999999999999 is 1 there.
-  IF number < min_value OR number > max_value
-     OR (exclusive AND (number::double precision <= min_value::double precision
-                        OR number::double precision >= max_value::double precision)) THEN
-    error := format('out of range (%s)', range_text);
-    RETURN;
-  END IF;
-  value := number::text;
-END;
-$function$;
-COMMENT ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) IS
-  'Validates one walrus.* value of the given kind: the normalised value, or NULL and an error naming the valid range. Never raises an error.';
-
--- walrus.setting_mb: a server memory setting in MB, the unit pg_walrus sizes in.
-CREATE FUNCTION walrus.setting_mb(name text) RETURNS integer
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT (pg_catalog.pg_size_bytes(pg_catalog.current_setting(name)) / 1048576)::integer
-$$;
-COMMENT ON FUNCTION walrus.setting_mb(text) IS 'A server memory setting (max_wal_size, wal_segment_size, ...) in MB.';
-
--- walrus.mask_conninfo: what may be shown of a connection string, or of a message that may quote one: everything but
--- its passwords (key=value, quoted or with backslash escapes; URI user information; URI query parameters).
-CREATE FUNCTION walrus.mask_conninfo(conninfo text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT pg_catalog.regexp_replace(pg_catalog.regexp_replace(conninfo,
-    '((?:p|%70)(?:a|%61)(?:s|%73)(?:s|%73)(?:w|%77)(?:o|%6f)(?:r|%72)(?:d|%64)[ \t\n\r\f\v]*=[ \t\n\r\f\v]*)(?:''(?:[^''\\]|\\(?:.|$))*''?|(?:[^ \t\n\r\f\v\\]|\\(?:.|$))+)', '\1********', 'gi'),
-    '(://[^:@/]*:)[^@]*@(?:[^@/?# \t\n\r\f\v]*@)*', '\1********@', 'g')
-$$;
-COMMENT ON FUNCTION walrus.mask_conninfo(text) IS 'A connection string, or a message, with any password replaced by ********.';
-
--- walrus.quote_value: a value as a message shows it, quoted, and cut short when long.
-CREATE FUNCTION walrus.quote_value(value text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT CASE WHEN pg_catalog.length(value) <= 80 THEN pg_catalog.quote_nullable(value)
-    ELSE pg_catalog.quote_literal(pg_catalog."left"(value, 60))
-         || pg_catalog.format('... (%s characters)', pg_catalog.length(value)) END
-$$;
-COMMENT ON FUNCTION walrus.quote_value(text) IS
-  'A value quoted for a message; one longer than 80 characters is cut to its first 60, followed by its length.';
-
--- walrus.server_setting: a parameter as a fresh session of the current user in this database sees it, whatever this
--- session did (SET, connection options): the precedence PostgreSQL applies at connection time.
-CREATE FUNCTION walrus.server_setting(name text) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT v.value FROM (
-    -- ALTER ROLE r IN DATABASE d SET > ALTER ROLE r SET > ALTER DATABASE d SET > ALTER ROLE ALL SET
-    SELECT CASE WHEN s.setdatabase <> 0 AND s.setrole <> 0 THEN 1 WHEN s.setrole <> 0 THEN 2
-                WHEN s.setdatabase <> 0 THEN 3 ELSE 4 END AS rank,
-           c.position AS seq, pg_catalog.substr(c.entry, pg_catalog.strpos(c.entry, '=') + 1) AS value
-      FROM pg_catalog.pg_db_role_setting s
-      CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) WITH ORDINALITY AS c(entry, position)
-     WHERE s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
-       AND s.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user))
-       AND pg_catalog.lower(pg_catalog.split_part(c.entry, '=', 1)) = pg_catalog.lower(server_setting.name)
-    UNION ALL
-    -- postgresql.conf, its includes and postgresql.auto.conf (ALTER SYSTEM): the last line that applies wins.
-    SELECT 5, f.seqno, f.setting
-      FROM pg_catalog.pg_file_settings f
-     WHERE f.applied AND f.error IS NULL AND pg_catalog.lower(f.name) = pg_catalog.lower(server_setting.name)
-  ) AS v
-  ORDER BY v.rank, v.seq DESC
-  LIMIT 1
-$$;
-COMMENT ON FUNCTION walrus.server_setting(text) IS
-  'A parameter as a new session of the current user in this database would see it, ignoring SET and connection options: ALTER ROLE IN DATABASE, ALTER ROLE, ALTER DATABASE, ALTER ROLE ALL, then the configuration files (NULL: not set). Reads pg_file_settings, so it needs a superuser.';
-
--- walrus.setting_declaration: one walrus.* setting as src/settings.ts declares it; min_value already includes the
--- two-WAL-segment floor where it applies.
-CREATE TYPE walrus.setting_declaration AS (
-  ord integer, name text, kind text, vartype text, default_value text, unit text, min_value numeric,
-  max_value numeric, exclusive boolean, secret boolean, choices text[], description text
-);
-
--- walrus.setting_declarations: every walrus.* setting, in declaration order; generated from src/settings.ts.
-CREATE FUNCTION walrus.setting_declarations() RETURNS SETOF walrus.setting_declaration
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT d.ord, 'walrus.' || d.setting, d.kind, d.vartype, d.default_text, d.unit_text,
-         -- Below two WAL segments the server would refuse to start, whatever the declared minimum says.
-         (CASE WHEN d.two_segments THEN greatest(d.low, 2 * walrus.setting_mb('wal_segment_size'))
-               ELSE d.low END)::numeric,
-         d.high::numeric, d.exclusive, d.secret, d.choices, d.doc
-  FROM (VALUES
-    (1, 'enable', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
-    (2, 'max', 'memory', 'integer', '4GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
-    (3, 'threshold', 'int', 'integer', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
-    (4, 'shrink_enable', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
-    (5, 'shrink_factor', 'real', 'real', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'multiplicative and additive: a shrink multiplies max_wal_size by this factor (never below what the quiet intervals needed); adaptive and percentile shrink only when that saves at least this step.'),
-    (6, 'shrink_intervals', 'int', 'integer', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
-    (7, 'min_size', 'memory', 'integer', '1GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
-    (8, 'dry_run', 'bool', 'bool', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
-    (9, 'cooldown_sec', 'int', 'integer', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle started a moment early by the scheduler is not held back.'),
-    (10, 'max_changes_per_hour', 'int', 'integer', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
-    (11, 'history_retention_days', 'int', 'integer', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
-    (12, 'notify_channel', 'text', 'string', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
-    (13, 'algorithm', 'enum', 'enum', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval) or percentile (walrus.target_percentile of WAL per interval over walrus.sample_window).'),
-    (14, 'additive_increment', 'memory', 'integer', '512MB', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
-    (15, 'ema_alpha', 'real', 'real', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
-    (16, 'target_percentile', 'real', 'real', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
-    (17, 'sample_window', 'int', 'integer', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
-    (18, 'headroom', 'real', 'real', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
-    (19, 'proactive', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
-    (20, 'conninfo', 'conninfo', 'string', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user. Never a password: a value with one is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).')
-  ) AS d(ord, setting, kind, vartype, default_text, unit_text, low, high, exclusive, two_segments, secret, choices, doc)
-  ORDER BY d.ord
-$$;
-COMMENT ON FUNCTION walrus.setting_declarations() IS
-  'Every walrus.* setting as declared in src/settings.ts: kind, pg_settings vartype, default, unit, range (with the two-WAL-segment floor), choices, description.';
-
--- walrus.evaluate_setting: one raw value of a setting as every reader sees it: the rules of walrus.parse_setting(),
--- an empty value meaning the default (RESET leaves a placeholder empty), connection strings masked.
-CREATE FUNCTION walrus.evaluate_setting(setting walrus.setting_declaration, raw text,
-                                        OUT shown text, OUT value text, OUT error text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT CASE WHEN setting.secret THEN walrus.mask_conninfo(r.raw) ELSE r.raw END,
-         CASE WHEN setting.secret THEN walrus.mask_conninfo(coalesce(p.value, q.value))
-              ELSE coalesce(p.value, q.value) END,
-         p.error
-  FROM (SELECT nullif(raw, '') AS raw) AS r
-  CROSS JOIN LATERAL walrus.parse_setting(setting.kind, coalesce(r.raw, setting.default_value),
-                                          setting.min_value, setting.max_value, setting.exclusive, setting.choices) AS p
-  CROSS JOIN LATERAL walrus.parse_setting(setting.kind, setting.default_value, NULL, NULL, false, setting.choices) AS q
-$$;
-COMMENT ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) IS
-  'One raw value of a walrus.* setting: as shown (connection strings masked), the effective value (the default when empty or invalid) and the error, by the rules of walrus.parse_setting(). Never raises an error.';
-
--- walrus.setting_report: every walrus.* setting with its raw and effective value.
--- session_values: the values this session sees (SET included); false: those a new session of the current user would
--- see (walrus.server_setting), which no SET in a calling session can forge.
-CREATE FUNCTION walrus.setting_report(session_values boolean DEFAULT true)
-RETURNS TABLE (name text, raw_value text, effective_value text, default_value text, unit text,
-               min_value numeric, max_value numeric, valid boolean, error text, description text)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-  raw_values text[];
-BEGIN
-  -- Two statements, not one CASE: a role without walrus.server_setting() may still read the session's values.
-  IF session_values THEN
-    raw_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
-  ELSE
-    raw_values := ARRAY(SELECT walrus.server_setting(d.name) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
-  END IF;
-  RETURN QUERY
-  SELECT d.name, e.shown, e.value, d.default_value, d.unit, d.min_value, d.max_value, e.error IS NULL, e.error,
-         d.description
-  FROM walrus.setting_declarations() AS d
-  CROSS JOIN LATERAL walrus.evaluate_setting(d, raw_values[d.ord]) AS e
-  ORDER BY d.ord;
-END;
-$function$;
-COMMENT ON FUNCTION walrus.setting_report(boolean) IS
-  'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error. session_values => false: the values a new session of the current user would see, ignoring SET (needs walrus.server_setting).';
-
--- walrus.config_file_has: whether the configuration files (postgresql.conf, its includes, postgresql.auto.conf) give a
--- walrus.* setting exactly this value. SECURITY DEFINER because pg_file_settings is for superusers; it answers only
--- for walrus.* names, whose values every role can read with SHOW anyway, and only yes or no.
-CREATE FUNCTION walrus.config_file_has(name text, value text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT coalesce((
-    SELECT f.setting = config_file_has.value
-      FROM pg_catalog.pg_file_settings AS f
-     WHERE f.applied AND f.error IS NULL
-       AND pg_catalog.lower(f.name) = pg_catalog.lower(config_file_has.name)
-       AND pg_catalog.starts_with(pg_catalog.lower(config_file_has.name), 'walrus.')
-     ORDER BY f.seqno DESC
-     LIMIT 1), false)
-$$;
-COMMENT ON FUNCTION walrus.config_file_has(text, text) IS
-  'Whether the last line of the configuration files that sets this walrus.* parameter gives it exactly this value (false for any other name).';
-
--- walrus.current_settings: the rows of the walrus.settings view, in pg_settings' terms.
-CREATE FUNCTION walrus.current_settings()
-RETURNS TABLE (name text, setting text, unit text, vartype text, source text, min_val text, max_val text,
-               enumvals text[], boot_val text, reset_val text, short_desc text, valid boolean, error text,
-               raw_value text)
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-  current_values text[];
-  reset_values text[];
-  setting_name text;
-BEGIN
-  current_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
-  -- What RESET would give: the value this session started with (configuration files as last reloaded, ALTER DATABASE,
-  -- ALTER ROLE, connection options). Read after a RESET in a subtransaction that is then rolled back, so the
-  -- session keeps its own values: PostgreSQL keeps no other record of a placeholder's source.
-  BEGIN
-    FOR setting_name IN SELECT d.name FROM walrus.setting_declarations() AS d ORDER BY d.ord LOOP
-      -- A name this session has never seen stays unknown to it: RESET would define it.
-      IF pg_catalog.current_setting(setting_name, true) IS NOT NULL THEN
-        EXECUTE pg_catalog.format('RESET %I', setting_name);
-      END IF;
-    END LOOP;
-    reset_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
-    RAISE EXCEPTION USING ERRCODE = 'WR001';
-  EXCEPTION WHEN SQLSTATE 'WR001' THEN
-    NULL;
-  END;
-  RETURN QUERY
-  SELECT d.name, cur.value, d.unit, d.vartype,
-         CASE WHEN c.raw IS DISTINCT FROM r.raw THEN 'session'
-              WHEN nullif(r.raw, '') IS NULL THEN 'default'
-              -- The value a session starts with comes from the most specific place that sets it: ALTER ROLE ... IN
-              -- DATABASE, ALTER ROLE, ALTER DATABASE, ALTER ROLE ALL, the configuration files. Anything else set it
-              -- at connection (options=-c, PGOPTIONS) or on the server's command line: 'client'.
-              ELSE coalesce(
-                (SELECT s.source FROM (
-                   SELECT CASE WHEN g.setdatabase <> 0 AND g.setrole <> 0 THEN 1 WHEN g.setrole <> 0 THEN 2
-                               WHEN g.setdatabase <> 0 THEN 3 ELSE 4 END AS rank,
-                          CASE WHEN g.setdatabase <> 0 AND g.setrole <> 0 THEN 'database user'
-                               WHEN g.setrole <> 0 THEN 'user' WHEN g.setdatabase <> 0 THEN 'database'
-                               ELSE 'global' END AS source,
-                          pg_catalog.substr(e.entry, pg_catalog.strpos(e.entry, '=') + 1) AS value
-                     FROM pg_catalog.pg_db_role_setting AS g
-                     CROSS JOIN LATERAL pg_catalog.unnest(g.setconfig) AS e(entry)
-                    WHERE g.setdatabase IN (0, (SELECT b.oid FROM pg_catalog.pg_database AS b
-                                                 WHERE b.datname = pg_catalog.current_database()))
-                      AND g.setrole IN (0, (SELECT o.oid FROM pg_catalog.pg_roles AS o WHERE o.rolname = session_user))
-                      AND pg_catalog.lower(pg_catalog.split_part(e.entry, '=', 1)) = pg_catalog.lower(d.name)
-                 ) AS s WHERE s.value = r.raw ORDER BY s.rank LIMIT 1),
-                CASE WHEN walrus.config_file_has(d.name, r.raw) THEN 'configuration file' END,
-                'client') END,
-         d.min_value::text, d.max_value::text, d.choices, dflt.value, rst.value, d.description,
-         cur.error IS NULL, cur.error, cur.shown
-  FROM walrus.setting_declarations() AS d
-  CROSS JOIN LATERAL (SELECT current_values[d.ord] AS raw) AS c
-  CROSS JOIN LATERAL (SELECT reset_values[d.ord] AS raw) AS r
-  CROSS JOIN LATERAL walrus.evaluate_setting(d, c.raw) AS cur
-  CROSS JOIN LATERAL walrus.evaluate_setting(d, r.raw) AS rst
-  CROSS JOIN LATERAL walrus.evaluate_setting(d, NULL) AS dflt
-  ORDER BY d.ord;
-END;
-$function$;
-COMMENT ON FUNCTION walrus.current_settings() IS
-  'Every walrus.* setting in pg_settings'' terms (name, setting, unit, vartype, source, min_val, max_val, enumvals, boot_val, reset_val, short_desc) plus valid, error and the raw value (masked); the rows of the walrus.settings view.';
-
--- walrus.config: the effective settings, typed; generated from src/settings.ts.
-CREATE TYPE walrus.config AS (
-  enable boolean,
-  max_mb integer,
-  threshold integer,
-  shrink_enable boolean,
-  shrink_factor double precision,
-  shrink_intervals integer,
-  min_size_mb integer,
-  dry_run boolean,
-  cooldown_sec integer,
-  max_changes_per_hour integer,
-  history_retention_days integer,
-  notify_channel text,
-  algorithm text,
-  additive_increment_mb integer,
-  ema_alpha double precision,
-  target_percentile double precision,
-  sample_window integer,
-  headroom double precision,
-  proactive boolean,
-  conninfo text
-);
-
--- walrus.read_config: the effective settings, warning once about each invalid value; generated from src/settings.ts.
-CREATE FUNCTION walrus.read_config(warn boolean DEFAULT true, session_values boolean DEFAULT true)
-RETURNS walrus.config
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-  cfg walrus.config;
-  setting record;
-BEGIN
-  FOR setting IN SELECT * FROM walrus.setting_report(session_values) LOOP
-    IF NOT setting.valid AND warn THEN
-      -- raw_value comes masked from setting_report(), so no password can reach the log; long values are cut short.
-      RAISE WARNING 'pg_walrus: invalid value % for %: %; using the default %',
-        walrus.quote_value(setting.raw_value), setting.name, setting.error, quote_literal(setting.default_value);
-    END IF;
-    -- Every effective value casts: parse_setting() only calls valid what does (a valid conninfo has no password to mask).
-    CASE setting.name
-      WHEN 'walrus.enable' THEN cfg.enable := setting.effective_value::boolean;
-      WHEN 'walrus.max' THEN cfg.max_mb := setting.effective_value::numeric::integer;
-      WHEN 'walrus.threshold' THEN cfg.threshold := setting.effective_value::integer;
-      WHEN 'walrus.shrink_enable' THEN cfg.shrink_enable := setting.effective_value::boolean;
-      WHEN 'walrus.shrink_factor' THEN cfg.shrink_factor := setting.effective_value::double precision;
-      WHEN 'walrus.shrink_intervals' THEN cfg.shrink_intervals := setting.effective_value::integer;
-      WHEN 'walrus.min_size' THEN cfg.min_size_mb := setting.effective_value::numeric::integer;
-      WHEN 'walrus.dry_run' THEN cfg.dry_run := setting.effective_value::boolean;
-      WHEN 'walrus.cooldown_sec' THEN cfg.cooldown_sec := setting.effective_value::integer;
-      WHEN 'walrus.max_changes_per_hour' THEN cfg.max_changes_per_hour := setting.effective_value::integer;
-      WHEN 'walrus.history_retention_days' THEN cfg.history_retention_days := setting.effective_value::integer;
-      WHEN 'walrus.notify_channel' THEN cfg.notify_channel := setting.effective_value;
-      WHEN 'walrus.algorithm' THEN cfg.algorithm := setting.effective_value;
-      WHEN 'walrus.additive_increment' THEN cfg.additive_increment_mb := setting.effective_value::numeric::integer;
-      WHEN 'walrus.ema_alpha' THEN cfg.ema_alpha := setting.effective_value::double precision;
-      WHEN 'walrus.target_percentile' THEN cfg.target_percentile := setting.effective_value::double precision;
-      WHEN 'walrus.sample_window' THEN cfg.sample_window := setting.effective_value::integer;
-      WHEN 'walrus.headroom' THEN cfg.headroom := setting.effective_value::double precision;
-      WHEN 'walrus.proactive' THEN cfg.proactive := setting.effective_value::boolean;
-      WHEN 'walrus.conninfo' THEN cfg.conninfo := setting.effective_value;
-    END CASE;
+  base := CASE
+    WHEN t ~ '^0[xX][0-9a-fA-F]+$' THEN 16 WHEN t ~ '^0[oO][0-7]+$' THEN 8 WHEN t ~ '^0[bB][01]+$' THEN 2 END;
+  IF base IS NULL THEN RETURN 'NaN'::double precision; END IF;
+  digits := ltrim(lower(substr(t, 3)), '0');
+  limit_digits := CASE base WHEN 16 THEN 256 WHEN 8 THEN 342 ELSE 1024 END;
+  IF length(digits) > limit_digits THEN RETURN 'Infinity'::double precision; END IF;
+  FOREACH ch IN ARRAY string_to_array(digits, NULL) LOOP
+    n := n * base + strpos('0123456789abcdef', ch) - 1;
   END LOOP;
-  RETURN cfg;
+  BEGIN
+    RETURN n::double precision;
+  EXCEPTION WHEN numeric_value_out_of_range THEN
+    RETURN 'Infinity'::double precision;
+  END;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.read_config(boolean, boolean) IS
-  'The effective walrus.* settings as one typed value; invalid values raise a WARNING (when warn) and fall back to the default. session_values => false reads the values a new session of the current user would see, ignoring SET.';
+COMMENT ON FUNCTION walrus.js_number(text) IS 'Number(s) of a string: JavaScript whitespace trimmed, empty is 0, decimal (correctly rounded, out of range to an infinity or a zero), Infinity, 0x/0o/0b integers, NaN for anything else.';
 
 -- ====================================================================================================
 -- Decision logic compiled from src/logic
 -- ====================================================================================================
--- walrus.applies_size: compiled from src/logic/history.ts:9 (appliesSize)
+-- walrus.parse_setting: compiled from src/logic/settings.ts:50 (parseSetting)
+CREATE FUNCTION walrus.parse_setting(kind text, raw text, min_value text, max_value text, exclusive boolean, choices text[])
+RETURNS walrus.parsed_setting
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  text text;
+  chars text[];
+  options text[];
+  choice text;
+  word text;
+  word_2 text;
+  range walrus.number_range;
+BEGIN
+  text := COALESCE(raw, '');
+  IF (kind = 'text') THEN
+    RETURN ROW(text, NULL::text)::walrus.parsed_setting;
+  END IF;
+  IF (kind = 'conninfo') THEN
+    RETURN CASE WHEN walrus.conninfo_has_password(text) THEN ROW(NULL::text, walrus.conninfo_error())::walrus.parsed_setting ELSE ROW(text, NULL::text)::walrus.parsed_setting END;
+  END IF;
+  chars := walrus.trimmed_characters(text);
+  IF (kind = 'enum') THEN
+    options := COALESCE(choices, '{}'::text[]);
+    FOREACH choice IN ARRAY options LOOP
+      IF walrus.equals_ignoring_ascii_case(chars, choice) THEN
+        RETURN ROW(choice, NULL::text)::walrus.parsed_setting;
+      END IF;
+    END LOOP;
+    RETURN ROW(NULL::text, ('not one of the choices (valid: ' || array_to_string(options, ', ') || ')'))::walrus.parsed_setting;
+  END IF;
+  IF (kind = 'bool') THEN
+    FOREACH word IN ARRAY ARRAY['on', 'true', 'yes', '1']::text[] LOOP
+      IF walrus.equals_ignoring_ascii_case(chars, word) THEN
+        RETURN ROW('on', NULL::text)::walrus.parsed_setting;
+      END IF;
+    END LOOP;
+    FOREACH word_2 IN ARRAY ARRAY['off', 'false', 'no', '0']::text[] LOOP
+      IF walrus.equals_ignoring_ascii_case(chars, word_2) THEN
+        RETURN ROW('off', NULL::text)::walrus.parsed_setting;
+      END IF;
+    END LOOP;
+    RETURN ROW(NULL::text, 'not a boolean (valid: on, off, true, false, yes, no, 1, 0)')::walrus.parsed_setting;
+  END IF;
+  IF (((kind = 'memory') OR (kind = 'int')) OR (kind = 'real')) THEN
+    range := ROW(min_value, max_value, CASE WHEN (min_value IS NULL) THEN NULL ELSE walrus.read_decimal(min_value) END, CASE WHEN (max_value IS NULL) THEN NULL ELSE walrus.read_decimal(max_value) END, exclusive)::walrus.number_range;
+    IF (kind = 'memory') THEN
+      RETURN walrus.parse_memory(chars, range);
+    END IF;
+    RETURN CASE WHEN (kind = 'int') THEN walrus.parse_integer(chars, range) ELSE walrus.parse_real(chars, range) END;
+  END IF;
+  RETURN ROW(NULL::text, ('not a kind of setting: ' || kind || ' (valid: bool, int, real, memory, enum, text, conninfo)'))::walrus.parsed_setting;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.parse_setting(text, text, text, text, boolean, text[]) IS 'Validates one raw value of a setting of the given kind. `min_value` and `max_value` are decimal text (numeric''s output, as walrus.setting_declarations() has them), null for no bound; `exclusive` makes them exclusive, also for the double precision the value becomes; `choices` are an enum''s values.';
+
+-- walrus.ascii_spaces: compiled from src/logic/settings.ts:113 (asciiSpaces)
+CREATE FUNCTION walrus.ascii_spaces()
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN ARRAY[' ', E'\x09', E'\x0a', E'\x0d', E'\x0c', E'\x0b']::text[];
+END;
+$function$;
+COMMENT ON FUNCTION walrus.ascii_spaces() IS 'Whitespace as PostgreSQL''s own setting parser and libpq skip it (isspace in the C locale): ASCII only.';
+
+-- walrus.trimmed_characters: compiled from src/logic/settings.ts:121 (trimmedCharacters)
+CREATE FUNCTION walrus.trimmed_characters(text text)
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  chars text[];
+  spaces text[];
+  first integer;
+  "end" integer;
+BEGIN
+  chars := string_to_array(text, NULL)::text[];
+  spaces := walrus.ascii_spaces();
+  first := 0;
+  "end" := cardinality(chars);
+  WHILE ((first < "end") AND ((chars)[first + 1] = ANY(spaces))) LOOP
+    first := first + 1;
+  END LOOP;
+  WHILE (("end" > first) AND ((chars)[("end"::bigint - 1) + 1] = ANY(spaces))) LOOP
+    "end" := "end" - 1;
+  END LOOP;
+  RETURN (chars)[(least(greatest(CASE WHEN first < 0 THEN cardinality(chars) + first ELSE first END, 0), cardinality(chars)) + 1)::integer : (least(greatest(CASE WHEN "end" < 0 THEN cardinality(chars) + "end" ELSE "end" END, 0), cardinality(chars)))::integer];
+END;
+$function$;
+COMMENT ON FUNCTION walrus.trimmed_characters(text) IS 'The characters of a value without the ASCII whitespace around it. U+00A0, U+2003, U+3000 and other Unicode spaces stay: no number syntax accepts them, and PostgreSQL''s own parameters do not skip them either.';
+
+-- walrus.lower_ascii: compiled from src/logic/settings.ts:136 (lowerAscii)
+CREATE FUNCTION walrus.lower_ascii(c text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  at integer;
+BEGIN
+  IF ((c >= 'A' COLLATE "C") AND (c <= 'Z' COLLATE "C")) THEN
+    at := ((trunc(walrus.js_char_code_at(c, 0)) - 65))::integer;
+    RETURN walrus.js_slice('abcdefghijklmnopqrstuvwxyz', at, (at::bigint + 1));
+  END IF;
+  RETURN c;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.lower_ascii(text) IS 'An ASCII capital letter as lower case; any other character as it is (what pg_strcasecmp folds).';
+
+-- walrus.equals_ignoring_ascii_case: compiled from src/logic/settings.ts:145 (equalsIgnoringAsciiCase)
+CREATE FUNCTION walrus.equals_ignoring_ascii_case(chars text[], word text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  letters text[];
+  i integer;
+BEGIN
+  letters := string_to_array(word, NULL)::text[];
+  IF (cardinality(chars) <> cardinality(letters)) THEN
+    RETURN false;
+  END IF;
+  i := 0;
+  WHILE (i < cardinality(chars)) LOOP
+    <<body_1>>
+    BEGIN
+      IF (walrus.lower_ascii((chars)[i + 1]) <> (letters)[i + 1]) THEN
+        RETURN false;
+      END IF;
+    END;
+    i := i + 1;
+  END LOOP;
+  RETURN true;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.equals_ignoring_ascii_case(text[], text) IS 'The characters, ASCII letters folded to lower case, spell `word` exactly.';
+
+-- walrus.digits_end: compiled from src/logic/settings.ts:159 (digitsEnd)
+CREATE FUNCTION walrus.digits_end(chars text[], "from" integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  i integer;
+BEGIN
+  i := "from";
+  WHILE (((i < cardinality(chars)) AND ((chars)[i + 1] >= '0' COLLATE "C")) AND ((chars)[i + 1] <= '9' COLLATE "C")) LOOP
+    i := i + 1;
+  END LOOP;
+  RETURN i;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.digits_end(text[], integer) IS 'The index after the run of ASCII digits that starts at `from`.';
+
+-- walrus.zeros_end: compiled from src/logic/settings.ts:168 (zerosEnd)
+CREATE FUNCTION walrus.zeros_end(chars text[], "from" integer, "end" integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  i integer;
+BEGIN
+  i := "from";
+  WHILE ((i < "end") AND ((chars)[i + 1] = '0')) LOOP
+    i := i + 1;
+  END LOOP;
+  RETURN i;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.zeros_end(text[], integer, integer) IS 'The index of the first character from `from` on that is not ''0'', or `end`.';
+
+-- walrus.digit_value: compiled from src/logic/settings.ts:177 (digitValue)
+CREATE FUNCTION walrus.digit_value(c text)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN ((trunc(walrus.js_char_code_at(c, 0)) - 48))::integer;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.digit_value(text) IS 'The value of one ASCII digit.';
+
+-- walrus.real_exponent_limit: compiled from src/logic/settings.ts:185 (realExponentLimit)
+CREATE FUNCTION walrus.real_exponent_limit()
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN 100;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.real_exponent_limit() IS 'Reals: 0 or a decimal exponent within +-100, far inside double precision, so products of a few stay finite.';
+
+-- walrus.real_digits_limit: compiled from src/logic/settings.ts:190 (realDigitsLimit)
+CREATE FUNCTION walrus.real_digits_limit()
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN 1000;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.real_digits_limit() IS 'Significant digits a real may have: far more than double precision''s 17.';
+
+-- walrus.read_decimal: compiled from src/logic/settings.ts:199 (readDecimal)
+CREATE FUNCTION walrus.read_decimal(text text)
+RETURNS walrus.decimal_digits
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN walrus.decimal_of(walrus.trimmed_characters(text));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.read_decimal(text) IS 'Reads `[-+]digits[.digits][(e|E)[-+]digits]` with at least one digit before the exponent: what the cast to double precision accepts, but neither Infinity nor NaN. An exponent of more than six digits is taken as +-1,000,000: beyond any limit, and still an int.';
+
+-- walrus.decimal_of: compiled from src/logic/settings.ts:203 (decimalOf)
+CREATE FUNCTION walrus.decimal_of(chars text[])
+RETURNS walrus.decimal_digits
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  "none" walrus.decimal_digits;
+  i integer;
+  negative boolean;
+  int_start integer;
+  int_end integer;
+  frac_start integer;
+  frac_end integer;
+  exponent integer;
+  sign integer;
+  exp_end integer;
+  exp_digits integer;
+  k integer;
+  "all" text[];
+  leading_zeros integer;
+  last integer;
+  scale integer;
+BEGIN
+  "none" := ROW(false, false, '', 0)::walrus.decimal_digits;
+  i := 0;
+  negative := ((cardinality(chars) > 0) AND ((chars)[1] = '-'));
+  IF ((cardinality(chars) > 0) AND (((chars)[1] = '-') OR ((chars)[1] = '+'))) THEN
+    i := 1;
+  END IF;
+  int_start := i;
+  int_end := walrus.digits_end(chars, int_start);
+  frac_start := int_end;
+  frac_end := int_end;
+  IF ((int_end < cardinality(chars)) AND ((chars)[int_end + 1] = '.')) THEN
+    frac_start := ((int_end::bigint + 1))::integer;
+    frac_end := walrus.digits_end(chars, frac_start);
+  END IF;
+  IF ((int_end = int_start) AND (frac_end = frac_start)) THEN
+    RETURN "none";
+  END IF;
+  exponent := 0;
+  i := frac_end;
+  IF ((i < cardinality(chars)) AND (((chars)[i + 1] = 'e') OR ((chars)[i + 1] = 'E'))) THEN
+    sign := 1;
+    i := i + 1;
+    IF ((i < cardinality(chars)) AND (((chars)[i + 1] = '-') OR ((chars)[i + 1] = '+'))) THEN
+      sign := CASE WHEN ((chars)[i + 1] = '-') THEN (-1) ELSE 1 END;
+      i := i + 1;
+    END IF;
+    exp_end := walrus.digits_end(chars, i);
+    IF (exp_end = i) THEN
+      RETURN "none";
+    END IF;
+    exp_digits := walrus.zeros_end(chars, i, exp_end);
+    IF ((exp_end::bigint - exp_digits) > 6) THEN
+      exponent := ((sign::bigint * 1000000))::integer;
+    ELSE
+      k := exp_digits;
+      WHILE (k < exp_end) LOOP
+        <<body_1>>
+        BEGIN
+          exponent := (((exponent::bigint * 10) + walrus.digit_value((chars)[k + 1])))::integer;
+        END;
+        k := k + 1;
+      END LOOP;
+      exponent := ((sign::bigint * exponent))::integer;
+    END IF;
+    i := exp_end;
+  END IF;
+  IF (i <> cardinality(chars)) THEN
+    RETURN "none";
+  END IF;
+  "all" := ((chars)[(least(greatest(CASE WHEN int_start < 0 THEN cardinality(chars) + int_start ELSE int_start END, 0), cardinality(chars)) + 1)::integer : (least(greatest(CASE WHEN int_end < 0 THEN cardinality(chars) + int_end ELSE int_end END, 0), cardinality(chars)))::integer]::text[] || (chars)[(least(greatest(CASE WHEN frac_start < 0 THEN cardinality(chars) + frac_start ELSE frac_start END, 0), cardinality(chars)) + 1)::integer : (least(greatest(CASE WHEN frac_end < 0 THEN cardinality(chars) + frac_end ELSE frac_end END, 0), cardinality(chars)))::integer]::text[]);
+  leading_zeros := walrus.zeros_end("all", 0, cardinality("all"));
+  last := cardinality("all");
+  WHILE ((last > leading_zeros) AND (("all")[(last::bigint - 1) + 1] = '0')) LOOP
+    last := last - 1;
+  END LOOP;
+  IF (last = leading_zeros) THEN
+    RETURN ROW(true, negative, '', 0)::walrus.decimal_digits;
+  END IF;
+  scale := (((((int_end::bigint - int_start) - leading_zeros) - 1) + exponent))::integer;
+  RETURN ROW(true, negative, array_to_string(("all")[(least(greatest(CASE WHEN leading_zeros < 0 THEN cardinality("all") + leading_zeros ELSE leading_zeros END, 0), cardinality("all")) + 1)::integer : (least(greatest(CASE WHEN last < 0 THEN cardinality("all") + last ELSE last END, 0), cardinality("all")))::integer], ''), scale)::walrus.decimal_digits;
+END;
+$function$;
+
+-- walrus.compare_decimals: compiled from src/logic/settings.ts:263 (compareDecimals)
+CREATE FUNCTION walrus.compare_decimals(a walrus.decimal_digits, b walrus.decimal_digits)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  sign_a integer;
+  sign_b integer;
+  magnitude integer;
+BEGIN
+  sign_a := CASE WHEN ((a).digits = '') THEN 0 ELSE CASE WHEN (a).negative THEN (-1) ELSE 1 END END;
+  sign_b := CASE WHEN ((b).digits = '') THEN 0 ELSE CASE WHEN (b).negative THEN (-1) ELSE 1 END END;
+  IF (sign_a <> sign_b) THEN
+    RETURN CASE WHEN (sign_a < sign_b) THEN (-1) ELSE 1 END;
+  END IF;
+  IF (sign_a = 0) THEN
+    RETURN 0;
+  END IF;
+  magnitude := 0;
+  IF ((a).scale <> (b).scale) THEN
+    magnitude := CASE WHEN ((a).scale < (b).scale) THEN (-1) ELSE 1 END;
+  ELSIF ((a).digits <> (b).digits) THEN
+    magnitude := CASE WHEN (walrus.js_text_key((a).digits) < walrus.js_text_key((b).digits)) THEN (-1) ELSE 1 END;
+  END IF;
+  RETURN ((sign_a::bigint * magnitude))::integer;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.compare_decimals(walrus.decimal_digits, walrus.decimal_digits) IS '-1, 0 or 1 as a is below, equal to or above b.';
+
+-- walrus.decimal_text: compiled from src/logic/settings.ts:284 (decimalText)
+CREATE FUNCTION walrus.decimal_text(d walrus.decimal_digits)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  digits text[];
+  int_digits integer;
+  "out" text[];
+  k integer;
+  k_2 integer;
+  k_3 integer;
+BEGIN
+  IF ((d).digits = '') THEN
+    RETURN '0';
+  END IF;
+  digits := string_to_array((d).digits, NULL)::text[];
+  int_digits := (((d).scale::bigint + 1))::integer;
+  "out" := '{}'::text[];
+  IF (d).negative THEN
+    "out" := array_append("out", '-');
+  END IF;
+  IF (int_digits <= 0) THEN
+    "out" := array_append("out", '0');
+    "out" := array_append("out", '.');
+    k := int_digits;
+    WHILE (k < 0) LOOP
+      <<body_1>>
+      BEGIN
+        "out" := array_append("out", '0');
+      END;
+      k := k + 1;
+    END LOOP;
+    RETURN (array_to_string("out", '') || (d).digits);
+  END IF;
+  k_2 := 0;
+  WHILE (k_2 < int_digits) LOOP
+    <<body_2>>
+    BEGIN
+      "out" := array_append("out", CASE WHEN (k_2 < cardinality(digits)) THEN (digits)[k_2 + 1] ELSE '0' END);
+    END;
+    k_2 := k_2 + 1;
+  END LOOP;
+  IF (cardinality(digits) > int_digits) THEN
+    "out" := array_append("out", '.');
+    k_3 := int_digits;
+    WHILE (k_3 < cardinality(digits)) LOOP
+      <<body_3>>
+      BEGIN
+        "out" := array_append("out", (digits)[k_3 + 1]);
+      END;
+      k_3 := k_3 + 1;
+    END LOOP;
+  END IF;
+  RETURN array_to_string("out", '');
+END;
+$function$;
+COMMENT ON FUNCTION walrus.decimal_text(walrus.decimal_digits) IS 'numeric''s text for the number: no exponent, no trailing zeros after the point, `0` for zero.';
+
+-- walrus.out_of_range: compiled from src/logic/settings.ts:317 (outOfRange)
+CREATE FUNCTION walrus.out_of_range(value walrus.decimal_digits, range walrus.number_range)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  double double precision;
+BEGIN
+  IF (((range).min IS NOT NULL) AND (walrus.compare_decimals(value, (range).min) < 0)) THEN
+    RETURN true;
+  END IF;
+  IF (((range).max IS NOT NULL) AND (walrus.compare_decimals(value, (range).max) > 0)) THEN
+    RETURN true;
+  END IF;
+  IF (range).exclusive THEN
+    double := walrus.js_number(walrus.decimal_text(value));
+    IF (((range).min_value IS NOT NULL) AND walrus.js_le(double, walrus.js_number((range).min_value))) THEN
+      RETURN true;
+    END IF;
+    IF (((range).max_value IS NOT NULL) AND walrus.js_ge(double, walrus.js_number((range).max_value))) THEN
+      RETURN true;
+    END IF;
+  END IF;
+  RETURN false;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.out_of_range(walrus.decimal_digits, walrus.number_range) IS 'The value is outside [min, max] (each bound optional), or, when exclusive, touches a bound as the decimal value or as the double precision it becomes: 0.99999999999999999 is 1 there.';
+
+-- walrus.bounds_valid: compiled from src/logic/settings.ts:337 (boundsValid)
+CREATE FUNCTION walrus.bounds_valid(range walrus.number_range)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN ((((range).min IS NULL) OR ((range).min).ok) AND (((range).max IS NULL) OR ((range).max).ok));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.bounds_valid(walrus.number_range) IS 'Both bounds are absent or numbers.';
+
+-- walrus.parse_integer: compiled from src/logic/settings.ts:345 (parseInteger)
+CREATE FUNCTION walrus.parse_integer(chars text[], bounds walrus.number_range)
+RETURNS walrus.parsed_setting
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  range text;
+  i integer;
+  "end" integer;
+  value walrus.decimal_digits;
+BEGIN
+  range := ('valid: ' || COALESCE((bounds).min_value, '') || ' to ' || COALESCE((bounds).max_value, ''));
+  IF (NOT walrus.bounds_valid(bounds)) THEN
+    RETURN ROW(NULL::text, ('the declared range is not a number (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  i := 0;
+  IF ((cardinality(chars) > 0) AND (((chars)[1] = '-') OR ((chars)[1] = '+'))) THEN
+    i := 1;
+  END IF;
+  "end" := walrus.digits_end(chars, i);
+  IF (("end" = i) OR ("end" <> cardinality(chars))) THEN
+    RETURN ROW(NULL::text, ('not an integer (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  IF (("end"::bigint - walrus.zeros_end(chars, i, "end")) > 18) THEN
+    RETURN ROW(NULL::text, ('out of range (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  value := walrus.decimal_of(chars);
+  IF walrus.out_of_range(value, bounds) THEN
+    RETURN ROW(NULL::text, ('out of range (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  RETURN ROW(walrus.decimal_text(value), NULL::text)::walrus.parsed_setting;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.parse_integer(text[], walrus.number_range) IS '`[-+]digits`: at most 18 digits after leading zeros, so no int8 can overflow before the range check.';
+
+-- walrus.parse_real: compiled from src/logic/settings.ts:372 (parseReal)
+CREATE FUNCTION walrus.parse_real(chars text[], bounds walrus.number_range)
+RETURNS walrus.parsed_setting
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  range text;
+  value walrus.decimal_digits;
+BEGIN
+  range := CASE WHEN (bounds).exclusive THEN ('valid: strictly between ' || COALESCE((bounds).min_value, '') || ' and ' || COALESCE((bounds).max_value, '')) ELSE ('valid: ' || COALESCE((bounds).min_value, '') || ' to ' || COALESCE((bounds).max_value, '')) END;
+  IF (NOT walrus.bounds_valid(bounds)) THEN
+    RETURN ROW(NULL::text, ('the declared range is not a number (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  value := walrus.decimal_of(chars);
+  IF (NOT (value).ok) THEN
+    RETURN ROW(NULL::text, ('not a number (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  IF ((value).digits <> '') THEN
+    IF ((value).scale > walrus.real_exponent_limit()) THEN
+      RETURN ROW(NULL::text, ('out of range (' || range || ')'))::walrus.parsed_setting;
+    END IF;
+    IF ((value).scale < (- walrus.real_exponent_limit()::bigint)) THEN
+      RETURN ROW(NULL::text, ('out of range (' || range || ', and not below 1e-' || (walrus.real_exponent_limit())::text || ' in magnitude)'))::walrus.parsed_setting;
+    END IF;
+    IF (walrus.js_length((value).digits) > walrus.real_digits_limit()) THEN
+      RETURN ROW(NULL::text, ('not a number (' || range || '; at most ' || (walrus.real_digits_limit())::text || ' significant digits)'))::walrus.parsed_setting;
+    END IF;
+  END IF;
+  IF walrus.out_of_range(value, bounds) THEN
+    RETURN ROW(NULL::text, ('out of range (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  RETURN ROW(walrus.decimal_text(value), NULL::text)::walrus.parsed_setting;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.parse_real(text[], walrus.number_range) IS '`[-+]digits[.digits][e[-+]digits]`: 0, or a decimal exponent within +-100 and at most 1000 significant digits, normalised as numeric prints it (1e-5 is 0.00001).';
+
+-- walrus.parse_memory: compiled from src/logic/settings.ts:404 (parseMemory)
+CREATE FUNCTION walrus.parse_memory(chars text[], bounds walrus.number_range)
+RETURNS walrus.parsed_setting
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  range text;
+  int_end integer;
+  frac_end integer;
+  spaces text[];
+  i integer;
+  unit text;
+  multiplier integer;
+  fives integer;
+  int_start integer;
+  frac_stop integer;
+  digits integer[];
+  k integer;
+  fraction integer;
+  k_2 integer;
+  round_up boolean;
+  whole integer[];
+  top integer;
+  "out" text[];
+  k_3 integer;
+  mb text;
+BEGIN
+  range := ('valid: ' || COALESCE((bounds).min_value, '') || ' MB to ' || COALESCE((bounds).max_value, '') || ' MB; units B, kB, MB, GB, TB, a bare number is MB');
+  IF (NOT walrus.bounds_valid(bounds)) THEN
+    RETURN ROW(NULL::text, ('the declared range is not a number (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  int_end := walrus.digits_end(chars, 0);
+  IF (int_end = 0) THEN
+    RETURN ROW(NULL::text, ('not a memory size (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  frac_end := int_end;
+  IF ((int_end < cardinality(chars)) AND ((chars)[int_end + 1] = '.')) THEN
+    frac_end := walrus.digits_end(chars, ((int_end::bigint + 1))::integer);
+    IF (frac_end = (int_end::bigint + 1)) THEN
+      RETURN ROW(NULL::text, ('not a memory size (' || range || ')'))::walrus.parsed_setting;
+    END IF;
+  END IF;
+  spaces := walrus.ascii_spaces();
+  i := frac_end;
+  WHILE ((i < cardinality(chars)) AND ((chars)[i + 1] = ANY(spaces))) LOOP
+    i := i + 1;
+  END LOOP;
+  unit := CASE WHEN ((cardinality(chars)::bigint - i) > 2) THEN '?' ELSE array_to_string((chars)[(least(greatest(CASE WHEN i < 0 THEN cardinality(chars) + i ELSE i END, 0), cardinality(chars)) + 1)::integer : cardinality(chars)], '') END;
+  multiplier := 1;
+  fives := 0;
+  IF (unit = 'TB') THEN
+    multiplier := 1048576;
+  ELSIF (unit = 'GB') THEN
+    multiplier := 1024;
+  ELSIF (unit = 'kB') THEN
+    fives := 10;
+  ELSIF (unit = 'B') THEN
+    fives := 20;
+  ELSIF ((unit <> 'MB') AND (unit <> '')) THEN
+    RETURN ROW(NULL::text, ('not a memory size (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  int_start := walrus.zeros_end(chars, 0, int_end);
+  IF ((int_end::bigint - int_start) > 20) THEN
+    RETURN ROW(NULL::text, ('out of range (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  frac_stop := (CASE WHEN (frac_end > (int_end::bigint + 31)) THEN (int_end::bigint + 31) ELSE frac_end END)::integer;
+  digits := '{}'::integer[];
+  k := ((frac_stop::bigint - 1))::integer;
+  WHILE (k >= int_start) LOOP
+    <<body_1>>
+    BEGIN
+      IF (k <> int_end) THEN
+        digits := array_append(digits, walrus.digit_value((chars)[k + 1]));
+      END IF;
+    END;
+    k := k - 1;
+  END LOOP;
+  fraction := (CASE WHEN (frac_stop > int_end) THEN ((frac_stop::bigint - int_end) - 1) ELSE 0 END)::integer;
+  IF (multiplier > 1) THEN
+    digits := walrus.times_small(digits, multiplier);
+  END IF;
+  k_2 := 0;
+  WHILE (k_2 < fives) LOOP
+    <<body_2>>
+    BEGIN
+      digits := walrus.times_small(digits, 9765625);
+      fraction := ((fraction::bigint + 10))::integer;
+    END;
+    k_2 := ((k_2::bigint + 10))::integer;
+  END LOOP;
+  round_up := (((fraction > 0) AND (fraction <= cardinality(digits))) AND ((digits)[(fraction::bigint - 1) + 1] >= 5));
+  whole := (digits)[(least(greatest(CASE WHEN fraction < 0 THEN cardinality(digits) + fraction ELSE fraction END, 0), cardinality(digits)) + 1)::integer : cardinality(digits)];
+  IF round_up THEN
+    whole := walrus.times_small_plus(whole, 1, 1);
+  END IF;
+  top := cardinality(whole);
+  WHILE ((top > 0) AND ((whole)[(top::bigint - 1) + 1] = 0)) LOOP
+    top := top - 1;
+  END LOOP;
+  "out" := '{}'::text[];
+  k_3 := ((top::bigint - 1))::integer;
+  WHILE (k_3 >= 0) LOOP
+    <<body_3>>
+    BEGIN
+      "out" := array_append("out", (((whole)[k_3 + 1])::text));
+    END;
+    k_3 := k_3 - 1;
+  END LOOP;
+  mb := CASE WHEN (top = 0) THEN '0' ELSE array_to_string("out", '') END;
+  IF walrus.out_of_range(walrus.read_decimal(mb), bounds) THEN
+    RETURN ROW(NULL::text, ('out of range (' || range || ')'))::walrus.parsed_setting;
+  END IF;
+  RETURN ROW(mb, NULL::text)::walrus.parsed_setting;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.parse_memory(text[], walrus.number_range) IS '`digits[.digits][spaces][B|kB|MB|GB|TB]`, a bare number being MB, as whole MB rounded half up: at most 20 integer digits after leading zeros and the first 30 of the fraction (enough that rounding to whole MB never changes).';
+
+-- walrus.times_small: compiled from src/logic/settings.ts:482 (timesSmall)
+CREATE FUNCTION walrus.times_small(digits integer[], multiplier integer)
+RETURNS integer[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN walrus.times_small_plus(digits, multiplier, 0);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.times_small(integer[], integer) IS 'Digits (least significant first) times a small multiplier.';
+
+-- walrus.times_small_plus: compiled from src/logic/settings.ts:487 (timesSmallPlus)
+CREATE FUNCTION walrus.times_small_plus(digits integer[], multiplier integer, addend integer)
+RETURNS integer[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  "out" integer[];
+  carry bigint;
+  d integer;
+  product bigint;
+  next bigint;
+  next_2 bigint;
+BEGIN
+  "out" := '{}'::integer[];
+  carry := addend;
+  FOREACH d IN ARRAY digits LOOP
+    product := ((d::bigint * multiplier) + carry);
+    next := (floor((product::double precision / 10)))::bigint;
+    "out" := array_append("out", ((product - (next * 10)))::integer);
+    carry := next;
+  END LOOP;
+  WHILE (carry > 0) LOOP
+    next_2 := (floor((carry::double precision / 10)))::bigint;
+    "out" := array_append("out", ((carry - (next_2 * 10)))::integer);
+    carry := next_2;
+  END LOOP;
+  RETURN "out";
+END;
+$function$;
+COMMENT ON FUNCTION walrus.times_small_plus(integer[], integer, integer) IS 'Digits (least significant first) times a small multiplier, plus a small addend.';
+
+-- walrus.conninfo_error: compiled from src/logic/settings.ts:507 (conninfoError)
+CREATE FUNCTION walrus.conninfo_error()
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  why text;
+  "where" text;
+BEGIN
+  why := 'contains a password, which every role can read with SHOW and the server logs on reload';
+  "where" := 'a password file, passfile= or ~/.pgpass of the server''s operating-system user';
+  RETURN (why || ' (valid: a connection string without one; keep the password in ' || "where" || ', or in a service file, service= and pg_service.conf)');
+END;
+$function$;
+
+-- walrus.conninfo_has_password: compiled from src/logic/settings.ts:517 (conninfoHasPassword)
+CREATE FUNCTION walrus.conninfo_has_password(conninfo text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  chars text[];
+BEGIN
+  chars := string_to_array(conninfo, NULL)::text[];
+  RETURN (walrus.password_keyword(chars) OR walrus.uri_password(chars));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.conninfo_has_password(text) IS 'A connection string holds a password: a `password` keyword before `=` (key=value), or the user information of a URI with a colon (`scheme://user:password@`).';
+
+-- walrus.password_keyword: compiled from src/logic/settings.ts:527 (passwordKeyword)
+CREATE FUNCTION walrus.password_keyword(chars text[])
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  lower text[];
+  upper text[];
+  high text[];
+  low text[];
+  low_upper text[];
+  spaces text[];
+  start integer;
+  i integer;
+  k integer;
+  c text;
+BEGIN
+  lower := string_to_array('password', NULL)::text[];
+  upper := string_to_array('PASSWORD', NULL)::text[];
+  high := string_to_array('76777676', NULL)::text[];
+  low := string_to_array('01337f24', NULL)::text[];
+  low_upper := string_to_array('01337F24', NULL)::text[];
+  spaces := walrus.ascii_spaces();
+  start := 0;
+  WHILE (start < cardinality(chars)) LOOP
+    <<body_1>>
+    BEGIN
+      i := start;
+      k := 0;
+      WHILE ((k < 8) AND (i < cardinality(chars))) LOOP
+        c := (chars)[i + 1];
+        IF ((c = (lower)[k + 1]) OR (c = (upper)[k + 1])) THEN
+          i := i + 1;
+        ELSIF ((((c = '%') AND ((i::bigint + 2) < cardinality(chars))) AND ((chars)[(i::bigint + 1) + 1] = (high)[k + 1])) AND (((chars)[(i::bigint + 2) + 1] = (low)[k + 1]) OR ((chars)[(i::bigint + 2) + 1] = (low_upper)[k + 1]))) THEN
+          i := ((i::bigint + 3))::integer;
+        ELSE
+          EXIT;
+        END IF;
+        k := k + 1;
+      END LOOP;
+      IF (k = 8) THEN
+        WHILE ((i < cardinality(chars)) AND ((chars)[i + 1] = ANY(spaces))) LOOP
+          i := i + 1;
+        END LOOP;
+        IF ((i < cardinality(chars)) AND ((chars)[i + 1] = '=')) THEN
+          RETURN true;
+        END IF;
+      END IF;
+    END;
+    start := start + 1;
+  END LOOP;
+  RETURN false;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.password_keyword(text[]) IS '`password`, then ASCII whitespace, then `=`, anywhere: libpq''s keyword in a key=value string and, percent-decoded, in a URI query, where any letter may be percent-encoded (`p%61ssword`). Letters in either case, so `PASSWORD` and `sslpassword` (the client key''s pass phrase) count too.';
+
+-- walrus.uri_password: compiled from src/logic/settings.ts:570 (uriPassword)
+CREATE FUNCTION walrus.uri_password(chars text[])
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  authority boolean;
+  colon boolean;
+  i integer;
+  c text;
+BEGIN
+  authority := false;
+  colon := false;
+  i := 0;
+  WHILE (i < cardinality(chars)) LOOP
+    c := (chars)[i + 1];
+    IF (colon AND (c = '@')) THEN
+      RETURN true;
+    END IF;
+    IF (authority AND (((c = ':') OR (c = '@')) OR (c = '/'))) THEN
+      IF (c = ':') THEN
+        colon := true;
+      END IF;
+      authority := false;
+    END IF;
+    IF ((((c = ':') AND ((i::bigint + 2) < cardinality(chars))) AND ((chars)[(i::bigint + 1) + 1] = '/')) AND ((chars)[(i::bigint + 2) + 1] = '/')) THEN
+      authority := true;
+      i := ((i::bigint + 3))::integer;
+    ELSE
+      i := i + 1;
+    END IF;
+  END LOOP;
+  RETURN false;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.uri_password(text[]) IS '`://`, then characters other than `:`, `@` and `/`, then `:`, and an `@` somewhere after it: the password of a URI''s user information, even one with an unencoded `@` in it.';
+
+-- walrus.applies_size: compiled from src/logic/history.ts:12 (appliesSize)
 CREATE FUNCTION walrus.applies_size(action text)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  RETURN ((((action = 'increase') OR (action = 'decrease')) OR (action = 'capped')) OR (action = 'external_change'));
+  RETURN (((((action = 'increase') OR (action = 'decrease')) OR (action = 'capped')) OR (action = 'external_change')) OR (action = 'failover'));
 END;
 $function$;
-COMMENT ON FUNCTION walrus.applies_size(text) IS 'The actions of walrus.history, and which of them mean what. Every rule about an action lives here, compiled, so the rate limits, the size the history says is in force and the simulator all read the same sets. After these, new_size_mb is the size in force: pg_walrus applied it, or found it applied by someone else.';
+COMMENT ON FUNCTION walrus.applies_size(text) IS 'The actions of walrus.history, and which of them mean what. Every rule about an action lives here, compiled, so the rate limits, the size the history says is in force and the simulator all read the same sets. After these, new_size_mb is the size in force: pg_walrus applied it (a decision, or the cluster''s size restored after a failover), or found it applied by someone else.';
 
--- walrus.counts_as_change: compiled from src/logic/history.ts:14 (countsAsChange)
+-- walrus.counts_as_change: compiled from src/logic/history.ts:22 (countsAsChange)
 CREATE FUNCTION walrus.counts_as_change(action text)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  RETURN (walrus.applies_size(action) OR (action = 'dry_run'));
+  RETURN (((walrus.applies_size(action) AND (action <> 'failover')) OR (action = 'dry_run')) OR (action = 'advise'));
 END;
 $function$;
-COMMENT ON FUNCTION walrus.counts_as_change(text) IS 'What the rate limits count: every size change, and dry-run decisions, which stand in for the change they describe.';
+COMMENT ON FUNCTION walrus.counts_as_change(text) IS 'What the rate limits count: every size change, and dry-run and advice decisions, which stand in for the change they describe. Not a failover: restoring the cluster''s size must not hold back the growth a new primary may need next.';
 
--- walrus.size_in_force_after: compiled from src/logic/history.ts:19 (sizeInForceAfter)
+-- walrus.size_in_force_after: compiled from src/logic/history.ts:27 (sizeInForceAfter)
 CREATE FUNCTION walrus.size_in_force_after(action text, old_size_mb integer, new_size_mb integer)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -841,7 +1366,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.size_in_force_after(text, integer, integer) IS 'The max_wal_size a history row leaves in force: the new size after a change, the old one after anything else.';
 
--- walrus.is_growth: compiled from src/logic/history.ts:24 (isGrowth)
+-- walrus.is_growth: compiled from src/logic/history.ts:32 (isGrowth)
 CREATE FUNCTION walrus.is_growth(action text)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -852,7 +1377,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.is_growth(text) IS 'Growth, for the walrus.state counter of increases (a capped growth is one).';
 
--- walrus.recorded_new_size: compiled from src/logic/history.ts:29 (recordedNewSize)
+-- walrus.recorded_new_size: compiled from src/logic/history.ts:37 (recordedNewSize)
 CREATE FUNCTION walrus.recorded_new_size(action text, old_size_mb integer, new_size_mb integer)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -863,7 +1388,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.recorded_new_size(text, integer, integer) IS 'The size a history row records: a dry-run row shows what live mode would apply, a skipped row the size it kept.';
 
--- walrus.notify_event: compiled from src/logic/history.ts:34 (notifyEvent)
+-- walrus.notify_event: compiled from src/logic/history.ts:42 (notifyEvent)
 CREATE FUNCTION walrus.notify_event(action text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -874,7 +1399,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.notify_event(text) IS 'The `event` of a NOTIFY payload: `resize` for the changes pg_walrus made, else the action itself.';
 
--- walrus.is_notified: compiled from src/logic/history.ts:39 (isNotified)
+-- walrus.is_notified: compiled from src/logic/history.ts:47 (isNotified)
 CREATE FUNCTION walrus.is_notified(action text)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -885,7 +1410,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.is_notified(text) IS 'Whether a cycle''s outcome is announced: everything but a quiet no_change.';
 
--- walrus.rate_window_sec: compiled from src/logic/history.ts:44 (rateWindowSec)
+-- walrus.rate_window_sec: compiled from src/logic/history.ts:52 (rateWindowSec)
 CREATE FUNCTION walrus.rate_window_sec()
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -896,7 +1421,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.rate_window_sec() IS 'The rolling window of the hourly rate limit, in seconds.';
 
--- walrus.is_shrink: compiled from src/logic/history.ts:49 (isShrink)
+-- walrus.is_shrink: compiled from src/logic/history.ts:57 (isShrink)
 CREATE FUNCTION walrus.is_shrink(action text)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -906,6 +1431,20 @@ BEGIN
 END;
 $function$;
 COMMENT ON FUNCTION walrus.is_shrink(text) IS 'Shrinks, for the walrus.state counter of decreases.';
+
+-- walrus.advise_reason: compiled from src/logic/history.ts:65 (adviseReason)
+CREATE FUNCTION walrus.advise_reason(apply_setting text, apply_possible boolean, why_not text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (apply_setting = 'advise') THEN
+    RETURN 'walrus.apply = advise';
+  END IF;
+  RETURN CASE WHEN apply_possible THEN '' ELSE why_not END;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.advise_reason(text, boolean, text) IS 'Why a cycle only advises, or '''' when it applies: walrus.apply = advise says so, and otherwise whatever stops this server from applying (no dblink, no privilege, allow_alter_system off, Patroni owning the configuration).';
 
 -- walrus.count_quiet: compiled from src/logic/quiet.ts:16 (countQuiet)
 CREATE FUNCTION walrus.count_quiet(previous walrus.quiet_count, quiet boolean, elapsed_sec double precision, timeout_sec integer)
@@ -927,17 +1466,17 @@ $function$;
 COMMENT ON FUNCTION walrus.count_quiet(walrus.quiet_count, boolean, double precision, integer) IS 'The quiet count after one more interval. A quiet interval is a checkpoint_timeout of elapsed time, not a call: five manual calls a second apart are one short stretch, and a run that comes late counts every interval it spans. An interval completes once the quiet time reaches 95% of checkpoint_timeout (pg_cron may start a cycle a moment early), and completing one spends a whole timeout, so the slack never accumulates into an extra interval. Pressure (quiet = false) restarts the count.';
 
 -- walrus.comparable: compiled from src/logic/interval.ts:12 (comparable)
-CREATE FUNCTION walrus.comparable(has_previous boolean, same_stats_reset boolean, requested_delta bigint, timed_delta bigint)
+CREATE FUNCTION walrus.comparable(has_previous boolean, same_stats_reset boolean, same_timeline boolean, requested_delta bigint, timed_delta bigint)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  RETURN (((has_previous AND same_stats_reset) AND (requested_delta >= 0)) AND (timed_delta >= 0));
+  RETURN ((((has_previous AND same_stats_reset) AND same_timeline) AND (requested_delta >= 0)) AND (timed_delta >= 0));
 END;
 $function$;
-COMMENT ON FUNCTION walrus.comparable(boolean, boolean, bigint, bigint) IS 'What two consecutive samples say about the interval between them. The glue reads the facts (counters, LSNs, timestamps, settings); these rules turn them into what the decisions use, here and in the simulator alike. Whether the counters of two samples can be subtracted: a previous sample exists, the statistics were not reset in between, and no counter went backwards. Otherwise the newer sample is only a baseline.';
+COMMENT ON FUNCTION walrus.comparable(boolean, boolean, boolean, bigint, bigint) IS 'What two consecutive samples say about the interval between them. The glue reads the facts (counters, LSNs, timestamps, settings); these rules turn them into what the decisions use, here and in the simulator alike. Whether the counters of two samples can be subtracted: a previous sample exists, taken on this timeline, the statistics were not reset in between, and no counter went backwards. Otherwise the newer sample is only a baseline.';
 
--- walrus.wal_per_interval_mb: compiled from src/logic/interval.ts:21 (walPerIntervalMb)
+-- walrus.wal_per_interval_mb: compiled from src/logic/interval.ts:28 (walPerIntervalMb)
 CREATE FUNCTION walrus.wal_per_interval_mb(wal_mb double precision, elapsed_sec double precision, timeout_sec integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -951,7 +1490,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.wal_per_interval_mb(double precision, double precision, integer) IS 'WAL written in an interval, normalised to one checkpoint_timeout: an interval shorter than the timeout counts as a whole one (as forced checkpoints do), a longer one is scaled down. Null when the interval cannot be measured: no time passed, or the WAL position went backwards.';
 
--- walrus.size_in_force_during: compiled from src/logic/interval.ts:29 (sizeInForceDuring)
+-- walrus.size_in_force_during: compiled from src/logic/interval.ts:36 (sizeInForceDuring)
 CREATE FUNCTION walrus.size_in_force_during(previous_mb integer, current_mb integer)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -962,19 +1501,22 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.size_in_force_during(integer, integer) IS 'The max_wal_size that was in force during an interval: a change applied in between took effect part way.';
 
--- walrus.size_in_force_now: compiled from src/logic/interval.ts:38 (sizeInForceNow)
-CREATE FUNCTION walrus.size_in_force_now(setting_mb integer, applied_mb integer, applied_at timestamptz, config_loaded_at timestamptz)
+-- walrus.size_in_force_now: compiled from src/logic/interval.ts:47 (sizeInForceNow)
+CREATE FUNCTION walrus.size_in_force_now(setting_mb integer, applied_mb integer, applied_at timestamptz, applied_timeline integer, config_loaded_at timestamptz, timeline integer, in_recovery boolean)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  IF (((applied_mb IS NOT NULL) AND (applied_at IS NOT NULL)) AND (applied_at > config_loaded_at)) THEN
+  IF (((in_recovery OR (applied_mb IS NULL)) OR (applied_at IS NULL)) OR (applied_timeline IS NULL)) THEN
+    RETURN setting_mb;
+  END IF;
+  IF ((applied_timeline = timeline) AND (applied_at > config_loaded_at)) THEN
     RETURN applied_mb;
   END IF;
   RETURN setting_mb;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, timestamptz) IS 'The max_wal_size in force now. A session sees a reloaded setting only between commands, so one that applied a size itself (two walrus_analyze() calls in one psql session) still reads the old value: a size pg_walrus applied after the configuration was last loaded is the one in force.';
+COMMENT ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, integer, timestamptz, integer, boolean) IS 'The max_wal_size in force now. A session sees a reloaded setting only between commands, so one that applied a size itself (two walrus_analyze() calls in one psql session) still reads the old value: a size pg_walrus applied after the configuration was last loaded is the one in force. Only a size this server applied, though: history rows are replicated, and ALTER SYSTEM is not. A standby never applies anything, and a row from another timeline was written before a promotion, by another server.';
 
 -- walrus.forced_per_interval: compiled from src/logic/growth.ts:19 (forcedPerInterval)
 CREATE FUNCTION walrus.forced_per_interval(counter_delta bigint, timeout_sec integer, elapsed_sec double precision)
@@ -1475,6 +2017,304 @@ $function$;
 COMMENT ON FUNCTION walrus.cron_schedule(integer, boolean) IS 'The pg_cron schedule that runs one cycle per checkpoint_timeout, rounded up to what pg_cron can express: whole minutes before 1.5, seconds (1 to 59) from 1.5 on. Rounding up means a cycle never sees less than one interval.';
 
 -- ====================================================================================================
+-- Settings: the functions of src/api/settings.ts, then the SQL generated from src/settings.ts
+-- ====================================================================================================
+CREATE FUNCTION walrus.setting_mb(name text)
+RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT (pg_catalog.pg_size_bytes(pg_catalog.current_setting(name)) / 1048576)::integer
+$$;
+COMMENT ON FUNCTION walrus.setting_mb(text) IS 'A server memory setting (max_wal_size, wal_segment_size, ...) in MB, the unit pg_walrus sizes in.';
+
+CREATE FUNCTION walrus.mask_conninfo(conninfo text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT pg_catalog.regexp_replace(pg_catalog.regexp_replace(conninfo,
+    '((?:p|%70)(?:a|%61)(?:s|%73)(?:s|%73)(?:w|%77)(?:o|%6f)(?:r|%72)(?:d|%64)[ \t\n\r\f\v]*=[ \t\n\r\f\v]*)(?:''(?:[^''\\]|\\(?:.|$))*''?|(?:[^ \t\n\r\f\v\\]|\\(?:.|$))+)', '\1********', 'gi'),
+    '(://[^:@/]*:)[^@]*@(?:[^@/?# \t\n\r\f\v]*@)*', '\1********@', 'g')
+$$;
+COMMENT ON FUNCTION walrus.mask_conninfo(text) IS 'A connection string, or a message that may quote one, with any password replaced by ********: key=value (quoted or with backslash escapes, the keyword possibly percent-encoded), URI user information.';
+
+CREATE FUNCTION walrus.quote_value(value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN pg_catalog.length(value) <= 80 THEN pg_catalog.quote_nullable(value)
+    ELSE pg_catalog.quote_literal(pg_catalog."left"(value, 60))
+         || pg_catalog.format('... (%s characters)', pg_catalog.length(value)) END
+$$;
+COMMENT ON FUNCTION walrus.quote_value(text) IS 'A value quoted for a message; one longer than 80 characters is cut to its first 60, followed by its length.';
+
+CREATE FUNCTION walrus.server_setting(name text)
+RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT v.value FROM (
+    -- ALTER ROLE r IN DATABASE d SET > ALTER ROLE r SET > ALTER DATABASE d SET > ALTER ROLE ALL SET
+    SELECT CASE WHEN s.setdatabase <> 0 AND s.setrole <> 0 THEN 1 WHEN s.setrole <> 0 THEN 2
+                WHEN s.setdatabase <> 0 THEN 3 ELSE 4 END AS rank,
+           c.position AS seq, pg_catalog.substr(c.entry, pg_catalog.strpos(c.entry, '=') + 1) AS value
+      FROM pg_catalog.pg_db_role_setting s
+      CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) WITH ORDINALITY AS c(entry, position)
+     WHERE s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
+       AND s.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user))
+       AND pg_catalog.lower(pg_catalog.split_part(c.entry, '=', 1)) = pg_catalog.lower(server_setting.name)
+    UNION ALL
+    -- postgresql.conf, its includes and postgresql.auto.conf (ALTER SYSTEM): the last line that applies wins.
+    SELECT 5, f.seqno, f.setting
+      FROM pg_catalog.pg_file_settings f
+     WHERE f.applied AND f.error IS NULL AND pg_catalog.lower(f.name) = pg_catalog.lower(server_setting.name)
+  ) AS v
+  ORDER BY v.rank, v.seq DESC
+  LIMIT 1
+$$;
+COMMENT ON FUNCTION walrus.server_setting(text) IS 'A parameter as a new session of the current user in this database would see it, ignoring SET and connection options: ALTER ROLE IN DATABASE, ALTER ROLE, ALTER DATABASE, ALTER ROLE ALL, then the configuration files (NULL: not set). Reads pg_file_settings, so it needs a superuser.';
+
+-- walrus.setting_declaration: one walrus.* setting as src/settings.ts declares it; min_value already includes the
+-- two-WAL-segment floor where it applies.
+CREATE TYPE walrus.setting_declaration AS (
+  ord integer, name text, kind text, vartype text, default_value text, unit text, min_value numeric,
+  max_value numeric, exclusive boolean, secret boolean, choices text[], description text
+);
+
+-- walrus.setting_declarations: every walrus.* setting, in declaration order; generated from src/settings.ts.
+CREATE FUNCTION walrus.setting_declarations() RETURNS SETOF walrus.setting_declaration
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT d.ord, 'walrus.' || d.setting, d.kind, d.vartype, d.default_text, d.unit_text,
+         -- Below two WAL segments the server would refuse to start, whatever the declared minimum says.
+         (CASE WHEN d.two_segments THEN greatest(d.low, 2 * walrus.setting_mb('wal_segment_size'))
+               ELSE d.low END)::numeric,
+         d.high::numeric, d.exclusive, d.secret, d.choices, d.doc
+  FROM (VALUES
+    (1, 'enable', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
+    (2, 'max', 'memory', 'integer', '4GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
+    (3, 'threshold', 'int', 'integer', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
+    (4, 'shrink_enable', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
+    (5, 'shrink_factor', 'real', 'real', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'multiplicative and additive: a shrink multiplies max_wal_size by this factor (never below what the quiet intervals needed); adaptive and percentile shrink only when that saves at least this step.'),
+    (6, 'shrink_intervals', 'int', 'integer', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
+    (7, 'min_size', 'memory', 'integer', '1GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
+    (8, 'dry_run', 'bool', 'bool', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
+    (9, 'cooldown_sec', 'int', 'integer', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle started a moment early by the scheduler is not held back.'),
+    (10, 'max_changes_per_hour', 'int', 'integer', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
+    (11, 'history_retention_days', 'int', 'integer', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
+    (12, 'notify_channel', 'text', 'string', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
+    (13, 'algorithm', 'enum', 'enum', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval) or percentile (walrus.target_percentile of WAL per interval over walrus.sample_window).'),
+    (14, 'additive_increment', 'memory', 'integer', '512MB', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
+    (15, 'ema_alpha', 'real', 'real', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
+    (16, 'target_percentile', 'real', 'real', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
+    (17, 'sample_window', 'int', 'integer', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
+    (18, 'headroom', 'real', 'real', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
+    (19, 'proactive', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
+    (20, 'conninfo', 'conninfo', 'string', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user. Never a password: a value with one is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).')
+  ) AS d(ord, setting, kind, vartype, default_text, unit_text, low, high, exclusive, two_segments, secret, choices, doc)
+  ORDER BY d.ord
+$$;
+COMMENT ON FUNCTION walrus.setting_declarations() IS
+  'Every walrus.* setting as declared in src/settings.ts: kind, pg_settings vartype, default, unit, range (with the two-WAL-segment floor), choices, description.';
+
+-- walrus.evaluate_setting: one raw value of a setting as every reader sees it: the rules of walrus.parse_setting(),
+-- an empty value meaning the default (RESET leaves a placeholder empty), connection strings masked.
+CREATE FUNCTION walrus.evaluate_setting(setting walrus.setting_declaration, raw text,
+                                        OUT shown text, OUT value text, OUT error text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN setting.secret THEN walrus.mask_conninfo(r.raw) ELSE r.raw END,
+         CASE WHEN setting.secret THEN walrus.mask_conninfo(coalesce(p.value, q.value))
+              ELSE coalesce(p.value, q.value) END,
+         p.error
+  FROM (SELECT nullif(raw, '') AS raw) AS r
+  CROSS JOIN LATERAL walrus.parse_setting(setting.kind, coalesce(r.raw, setting.default_value), setting.min_value::text,
+                                          setting.max_value::text, setting.exclusive, setting.choices) AS p
+  CROSS JOIN LATERAL walrus.parse_setting(setting.kind, setting.default_value, NULL, NULL, false, setting.choices) AS q
+$$;
+COMMENT ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) IS
+  'One raw value of a walrus.* setting: as shown (connection strings masked), the effective value (the default when empty or invalid) and the error, by the rules of walrus.parse_setting(). Never raises an error.';
+
+-- walrus.setting_report: every walrus.* setting with its raw and effective value.
+-- session_values: the values this session sees (SET included); false: those a new session of the current user would
+-- see (walrus.server_setting), which no SET in a calling session can forge.
+CREATE FUNCTION walrus.setting_report(session_values boolean DEFAULT true)
+RETURNS TABLE (name text, raw_value text, effective_value text, default_value text, unit text,
+               min_value numeric, max_value numeric, valid boolean, error text, description text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  raw_values text[];
+BEGIN
+  -- Two statements, not one CASE: a role without walrus.server_setting() may still read the session's values.
+  IF session_values THEN
+    raw_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
+  ELSE
+    raw_values := ARRAY(SELECT walrus.server_setting(d.name) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
+  END IF;
+  RETURN QUERY
+  SELECT d.name, e.shown, e.value, d.default_value, d.unit, d.min_value, d.max_value, e.error IS NULL, e.error,
+         d.description
+  FROM walrus.setting_declarations() AS d
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, raw_values[d.ord]) AS e
+  ORDER BY d.ord;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.setting_report(boolean) IS
+  'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error. session_values => false: the values a new session of the current user would see, ignoring SET (needs walrus.server_setting).';
+
+-- walrus.config_file_has: whether the configuration files (postgresql.conf, its includes, postgresql.auto.conf) give a
+-- walrus.* setting exactly this value. SECURITY DEFINER because pg_file_settings is for superusers; it answers only
+-- for walrus.* names, whose values every role can read with SHOW anyway, and only yes or no.
+CREATE FUNCTION walrus.config_file_has(name text, value text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((
+    SELECT f.setting = config_file_has.value
+      FROM pg_catalog.pg_file_settings AS f
+     WHERE f.applied AND f.error IS NULL
+       AND pg_catalog.lower(f.name) = pg_catalog.lower(config_file_has.name)
+       AND pg_catalog.starts_with(pg_catalog.lower(config_file_has.name), 'walrus.')
+     ORDER BY f.seqno DESC
+     LIMIT 1), false)
+$$;
+COMMENT ON FUNCTION walrus.config_file_has(text, text) IS
+  'Whether the last line of the configuration files that sets this walrus.* parameter gives it exactly this value (false for any other name).';
+
+-- walrus.current_settings: the rows of the walrus.settings view, in pg_settings' terms.
+CREATE FUNCTION walrus.current_settings()
+RETURNS TABLE (name text, setting text, unit text, vartype text, source text, min_val text, max_val text,
+               enumvals text[], boot_val text, reset_val text, short_desc text, valid boolean, error text,
+               raw_value text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  current_values text[];
+  reset_values text[];
+  setting_name text;
+BEGIN
+  current_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
+  -- What RESET would give: the value this session started with (configuration files as last reloaded, ALTER DATABASE,
+  -- ALTER ROLE, connection options). Read after a RESET in a subtransaction that is then rolled back, so the
+  -- session keeps its own values: PostgreSQL keeps no other record of a placeholder's source.
+  BEGIN
+    FOR setting_name IN SELECT d.name FROM walrus.setting_declarations() AS d ORDER BY d.ord LOOP
+      -- A name this session has never seen stays unknown to it: RESET would define it.
+      IF pg_catalog.current_setting(setting_name, true) IS NOT NULL THEN
+        EXECUTE pg_catalog.format('RESET %I', setting_name);
+      END IF;
+    END LOOP;
+    reset_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
+    RAISE EXCEPTION USING ERRCODE = 'WR001';
+  EXCEPTION WHEN SQLSTATE 'WR001' THEN
+    NULL;
+  END;
+  RETURN QUERY
+  SELECT d.name, cur.value, d.unit, d.vartype,
+         CASE WHEN c.raw IS DISTINCT FROM r.raw THEN 'session'
+              WHEN nullif(r.raw, '') IS NULL THEN 'default'
+              -- The value a session starts with comes from the most specific place that sets it: ALTER ROLE ... IN
+              -- DATABASE, ALTER ROLE, ALTER DATABASE, ALTER ROLE ALL, the configuration files. Anything else set it
+              -- at connection (options=-c, PGOPTIONS) or on the server's command line: 'client'.
+              ELSE coalesce(
+                (SELECT s.source FROM (
+                   SELECT CASE WHEN g.setdatabase <> 0 AND g.setrole <> 0 THEN 1 WHEN g.setrole <> 0 THEN 2
+                               WHEN g.setdatabase <> 0 THEN 3 ELSE 4 END AS rank,
+                          CASE WHEN g.setdatabase <> 0 AND g.setrole <> 0 THEN 'database user'
+                               WHEN g.setrole <> 0 THEN 'user' WHEN g.setdatabase <> 0 THEN 'database'
+                               ELSE 'global' END AS source,
+                          pg_catalog.substr(e.entry, pg_catalog.strpos(e.entry, '=') + 1) AS value
+                     FROM pg_catalog.pg_db_role_setting AS g
+                     CROSS JOIN LATERAL pg_catalog.unnest(g.setconfig) AS e(entry)
+                    WHERE g.setdatabase IN (0, (SELECT b.oid FROM pg_catalog.pg_database AS b
+                                                 WHERE b.datname = pg_catalog.current_database()))
+                      AND g.setrole IN (0, (SELECT o.oid FROM pg_catalog.pg_roles AS o WHERE o.rolname = session_user))
+                      AND pg_catalog.lower(pg_catalog.split_part(e.entry, '=', 1)) = pg_catalog.lower(d.name)
+                 ) AS s WHERE s.value = r.raw ORDER BY s.rank LIMIT 1),
+                CASE WHEN walrus.config_file_has(d.name, r.raw) THEN 'configuration file' END,
+                'client') END,
+         d.min_value::text, d.max_value::text, d.choices, dflt.value, rst.value, d.description,
+         cur.error IS NULL, cur.error, cur.shown
+  FROM walrus.setting_declarations() AS d
+  CROSS JOIN LATERAL (SELECT current_values[d.ord] AS raw) AS c
+  CROSS JOIN LATERAL (SELECT reset_values[d.ord] AS raw) AS r
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, c.raw) AS cur
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, r.raw) AS rst
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, NULL) AS dflt
+  ORDER BY d.ord;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.current_settings() IS
+  'Every walrus.* setting in pg_settings'' terms (name, setting, unit, vartype, source, min_val, max_val, enumvals, boot_val, reset_val, short_desc) plus valid, error and the raw value (masked); the rows of the walrus.settings view.';
+
+-- walrus.config: the effective settings, typed; generated from src/settings.ts.
+CREATE TYPE walrus.config AS (
+  enable boolean,
+  max_mb integer,
+  threshold integer,
+  shrink_enable boolean,
+  shrink_factor double precision,
+  shrink_intervals integer,
+  min_size_mb integer,
+  dry_run boolean,
+  cooldown_sec integer,
+  max_changes_per_hour integer,
+  history_retention_days integer,
+  notify_channel text,
+  algorithm text,
+  additive_increment_mb integer,
+  ema_alpha double precision,
+  target_percentile double precision,
+  sample_window integer,
+  headroom double precision,
+  proactive boolean,
+  conninfo text
+);
+
+-- walrus.read_config: the effective settings, warning once about each invalid value; generated from src/settings.ts.
+CREATE FUNCTION walrus.read_config(warn boolean DEFAULT true, session_values boolean DEFAULT true)
+RETURNS walrus.config
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  cfg walrus.config;
+  setting record;
+BEGIN
+  FOR setting IN SELECT * FROM walrus.setting_report(session_values) LOOP
+    IF NOT setting.valid AND warn THEN
+      -- raw_value comes masked from setting_report(), so no password can reach the log; long values are cut short.
+      RAISE WARNING 'pg_walrus: invalid value % for %: %; using the default %',
+        walrus.quote_value(setting.raw_value), setting.name, setting.error, quote_literal(setting.default_value);
+    END IF;
+    -- Every effective value casts: parse_setting() only calls valid what does (a valid conninfo has no password to mask).
+    CASE setting.name
+      WHEN 'walrus.enable' THEN cfg.enable := setting.effective_value::boolean;
+      WHEN 'walrus.max' THEN cfg.max_mb := setting.effective_value::numeric::integer;
+      WHEN 'walrus.threshold' THEN cfg.threshold := setting.effective_value::integer;
+      WHEN 'walrus.shrink_enable' THEN cfg.shrink_enable := setting.effective_value::boolean;
+      WHEN 'walrus.shrink_factor' THEN cfg.shrink_factor := setting.effective_value::double precision;
+      WHEN 'walrus.shrink_intervals' THEN cfg.shrink_intervals := setting.effective_value::integer;
+      WHEN 'walrus.min_size' THEN cfg.min_size_mb := setting.effective_value::numeric::integer;
+      WHEN 'walrus.dry_run' THEN cfg.dry_run := setting.effective_value::boolean;
+      WHEN 'walrus.cooldown_sec' THEN cfg.cooldown_sec := setting.effective_value::integer;
+      WHEN 'walrus.max_changes_per_hour' THEN cfg.max_changes_per_hour := setting.effective_value::integer;
+      WHEN 'walrus.history_retention_days' THEN cfg.history_retention_days := setting.effective_value::integer;
+      WHEN 'walrus.notify_channel' THEN cfg.notify_channel := setting.effective_value;
+      WHEN 'walrus.algorithm' THEN cfg.algorithm := setting.effective_value;
+      WHEN 'walrus.additive_increment' THEN cfg.additive_increment_mb := setting.effective_value::numeric::integer;
+      WHEN 'walrus.ema_alpha' THEN cfg.ema_alpha := setting.effective_value::double precision;
+      WHEN 'walrus.target_percentile' THEN cfg.target_percentile := setting.effective_value::double precision;
+      WHEN 'walrus.sample_window' THEN cfg.sample_window := setting.effective_value::integer;
+      WHEN 'walrus.headroom' THEN cfg.headroom := setting.effective_value::double precision;
+      WHEN 'walrus.proactive' THEN cfg.proactive := setting.effective_value::boolean;
+      WHEN 'walrus.conninfo' THEN cfg.conninfo := setting.effective_value;
+    END CASE;
+  END LOOP;
+  RETURN cfg;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.read_config(boolean, boolean) IS
+  'The effective walrus.* settings as one typed value; invalid values raise a WARNING (when warn) and fall back to the default. session_values => false reads the values a new session of the current user would see, ignoring SET.';
+
+-- ====================================================================================================
 -- Tables (src/schema.ts)
 -- ====================================================================================================
 -- walrus.sample: one row per cycle, the raw counters the decisions are computed from
@@ -1489,7 +2329,9 @@ CREATE TABLE walrus.sample (
   checkpoint_completion_target double precision NOT NULL,
   max_wal_size_mb integer NOT NULL CHECK (max_wal_size_mb > 0),
   min_wal_size_mb integer NOT NULL,
-  wal_segment_mb integer NOT NULL
+  wal_segment_mb integer NOT NULL,
+  -- The server's timeline: it changes at a promotion, and counters from another timeline are not comparable.
+  timeline_id integer
 );
 COMMENT ON TABLE walrus.sample IS
   'Checkpoint counters, WAL position and sizing settings seen by each pg_walrus cycle; the newest rows are kept.';
@@ -1501,13 +2343,19 @@ CREATE TABLE walrus.history (
   id bigserial PRIMARY KEY,
   "timestamp" timestamptz NOT NULL DEFAULT clock_timestamp(),
   action text NOT NULL
-    CHECK (action IN ('increase', 'decrease', 'capped', 'dry_run', 'skipped', 'error', 'no_change', 'external_change')),
+    CHECK (action IN ('increase', 'decrease', 'capped', 'dry_run', 'advise', 'skipped', 'error', 'no_change',
+                      'external_change', 'failover')),
   old_size_mb integer NOT NULL CHECK (old_size_mb > 0),
   new_size_mb integer NOT NULL CHECK (new_size_mb > 0),
   forced_checkpoints bigint NOT NULL CHECK (forced_checkpoints >= 0),
   checkpoint_timeout_sec integer NOT NULL CHECK (checkpoint_timeout_sec > 0),
   reason text NOT NULL,
-  metadata jsonb NOT NULL DEFAULT '{}'
+  metadata jsonb NOT NULL DEFAULT '{}',
+  -- Which timeline wrote the row. History is replicated and ALTER SYSTEM is not: after a promotion, rows of the old
+  -- timeline say what the cluster decided, not what this server runs with.
+  timeline_id integer,
+  -- The walrus.profiles profile in force when the row was written, NULL outside every profile.
+  profile text
 );
 CREATE INDEX history_timestamp_idx ON walrus.history ("timestamp");
 -- The rate limits look up recent changes every cycle; most rows are no_change, so they get their own small index.
@@ -1532,6 +2380,16 @@ CREATE TABLE walrus.state (
 COMMENT ON TABLE walrus.state IS 'pg_walrus counters and the consecutive quiet intervals that drive shrinking.';
 -- No row is inserted here: a restored dump brings its own, and a default row would collide with it.
 SELECT pg_catalog.pg_extension_config_dump('walrus.state', '');
+
+-- walrus.statement_sample: the WAL each statement had written at the last cycle (pg_stat_statements, top ones only)
+CREATE TABLE walrus.statement_sample (
+  queryid bigint PRIMARY KEY,
+  wal_bytes numeric NOT NULL,
+  taken_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE walrus.statement_sample IS
+  'WAL bytes per statement (pg_stat_statements queryid) at the last cycle, to name the statements behind a growth.';
+SELECT pg_catalog.pg_extension_config_dump('walrus.statement_sample', '');
 
 -- walrus.settings: every setting in the terms of pg_settings, for psql, monitoring and tools built on pg_settings
 CREATE VIEW walrus.settings AS SELECT * FROM walrus.current_settings();
@@ -1638,14 +2496,22 @@ AS $$
 $$;
 COMMENT ON FUNCTION walrus.cron_installed() IS 'Whether pg_cron is installed in this database.';
 
+CREATE FUNCTION walrus.cron_seconds_supported()
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((SELECT string_to_array(split_part(extversion, '-', 1), '.')::integer[] >= ARRAY[1, 5]
+                     FROM pg_catalog.pg_extension WHERE extname = 'pg_cron'), false)
+$$;
+COMMENT ON FUNCTION walrus.cron_seconds_supported() IS 'Whether the installed pg_cron schedules in seconds (1.5 and later); 1.4''s finest cadence is a minute.';
+
 CREATE FUNCTION walrus.desired_schedule()
 RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT walrus.cron_schedule(
     (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'checkpoint_timeout'),
-    coalesce((SELECT string_to_array(split_part(extversion, '-', 1), '.')::integer[] >= ARRAY[1, 5]
-                FROM pg_catalog.pg_extension WHERE extname = 'pg_cron'), false))
+    walrus.cron_seconds_supported())
 $$;
 COMMENT ON FUNCTION walrus.desired_schedule() IS 'The pg_cron schedule matching checkpoint_timeout, in the finest granularity the installed pg_cron offers.';
 
@@ -2098,6 +2964,57 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.job_info() IS 'The pg_cron job pg_walrus: id, schedule, whether it is active, and its last run; or why there is none.';
 
+CREATE FUNCTION walrus.patroni_managed()
+RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_stat_activity WHERE application_name LIKE 'Patroni%') THEN
+    RETURN true;
+  END IF;
+  -- pg_file_settings is for pg_read_all_settings (pg_monitor has it); for anyone else the answer rests on the above.
+  IF pg_catalog.has_function_privilege('pg_catalog.pg_show_all_file_settings()', 'EXECUTE') THEN
+    RETURN EXISTS (SELECT FROM pg_catalog.pg_file_settings WHERE sourcefile LIKE '%/postgresql.base.conf');
+  END IF;
+  RETURN false;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.patroni_managed() IS 'Whether Patroni appears to manage this server: it renames the original configuration to postgresql.base.conf and includes it, and its own connections call themselves Patroni.';
+
+CREATE FUNCTION walrus.restartpoints_requested()
+RETURNS bigint
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  n bigint;
+BEGIN
+  IF to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL THEN
+    EXECUTE 'SELECT restartpoints_req FROM pg_catalog.pg_stat_checkpointer' INTO n;
+  ELSE
+    EXECUTE 'SELECT checkpoints_req FROM pg_catalog.pg_stat_bgwriter' INTO n;
+  END IF;
+  RETURN n;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.restartpoints_requested() IS 'Restartpoints requested on a standby: pg_stat_checkpointer.restartpoints_req from PostgreSQL 17, the requested-checkpoint counter (which counts them on a standby) before. Reported, never acted on.';
+
+CREATE FUNCTION walrus.replication_status(cur walrus.sample)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_build_object('in_recovery', pg_catalog.pg_is_in_recovery(), 'timeline', cur.timeline_id,
+           'local_max_wal_size_mb', cur.max_wal_size_mb, 'cluster_decided_mb', d.size_mb,
+           'differs', d.size_mb IS NOT NULL AND d.size_mb <> cur.max_wal_size_mb)
+      || CASE WHEN pg_catalog.pg_is_in_recovery()
+              THEN jsonb_build_object('at_promotion', walrus.promotion_outlook(cur.max_wal_size_mb, d.size_mb),
+                                      'restartpoints_requested', walrus.restartpoints_requested())
+              ELSE '{}'::jsonb END
+    FROM (SELECT NULL) AS nothing
+    LEFT JOIN LATERAL (SELECT walrus.size_in_force_after(h.action, h.old_size_mb, h.new_size_mb) AS size_mb
+                         FROM walrus.history h ORDER BY h.id DESC LIMIT 1) AS d ON true
+$$;
+COMMENT ON FUNCTION walrus.replication_status(walrus.sample) IS 'This server against the cluster: its timeline, the size the cluster last decided (the replicated history) and the size in force here, and on a standby what a promotion will do and the restartpoint pressure.';
+
 CREATE FUNCTION walrus.apply_check()
 RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
@@ -2111,13 +3028,15 @@ AS $$
            runner.name AS role,
            pg_catalog.pg_is_in_recovery() AS standby,
            -- allow_alter_system exists from PostgreSQL 17 (NULL before: always allowed).
-           pg_catalog.current_setting('allow_alter_system', true) IS DISTINCT FROM 'off' AS alter_system
+           pg_catalog.current_setting('allow_alter_system', true) IS DISTINCT FROM 'off' AS alter_system,
+           walrus.patroni_managed() AS patroni
       FROM runner
   )
-  SELECT jsonb_build_object('possible', dblink AND role_allowed AND NOT standby AND alter_system,
+  SELECT jsonb_build_object('possible', dblink AND role_allowed AND NOT standby AND alter_system AND NOT patroni,
     'dblink_installed', dblink, 'role', role, 'role_allowed', role_allowed, 'standby', standby,
-    'alter_system_allowed', alter_system,
+    'alter_system_allowed', alter_system, 'patroni', patroni,
     'reason', CASE WHEN standby THEN 'this server is a standby: ALTER SYSTEM here is not replicated, and cycles act only on the primary'
+                   WHEN patroni THEN 'Patroni manages this server and overrides ALTER SYSTEM from its DCS: apply with patronictl edit-config (walrus_recommendation() has the command)'
                    WHEN NOT alter_system THEN 'allow_alter_system is off: ALTER SYSTEM is disabled on this server, so cycles only record what they would apply'
                    WHEN NOT dblink THEN 'dblink is not installed: CREATE EXTENSION dblink'
                    WHEN NOT role_allowed THEN format('role %s may not ALTER SYSTEM SET max_wal_size', role)
@@ -2131,7 +3050,7 @@ RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  cfg walrus.config := walrus.read_config(false);
+  cfg walrus.config := walrus.profiled_config(walrus.read_config(false));
   now_counters walrus.sample := walrus.read_counters();
   input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0, 0);
   job jsonb := walrus.job_info();
@@ -2169,6 +3088,14 @@ BEGIN
       'reason', nullif(walrus.rate_limit_reason(input), '')),
     'cron_job', job,
     'apply', walrus.apply_check(),
+    'advice', nullif(input.advise_reason, ''),
+    'replication', walrus.replication_status(now_counters),
+    'profile', (SELECT jsonb_build_object('active', a.name, 'overrides', a.overrides, 'next', a.next_name,
+                                          'next_starts_at', a.next_start,
+                                          'errors', coalesce((SELECT jsonb_agg(p.error ORDER BY p.ordinal)
+                                                                FROM walrus.profile_list(cfg.profiles) p
+                                                               WHERE p.error IS NOT NULL), '[]'::jsonb))
+                  FROM walrus.active_profile(cfg.profiles, cfg.timezone, clock_timestamp()) a),
     'invalid_settings', coalesce((SELECT jsonb_agg(jsonb_build_object('name', s.name, 'value', walrus.quote_value(s.raw_value),
                                                                        'error', s.error) ORDER BY s.name)
                                     FROM walrus.setting_report() s WHERE NOT s.valid), '[]'::jsonb));
@@ -2177,28 +3104,30 @@ $function$;
 COMMENT ON FUNCTION walrus_status() IS 'The state of pg_walrus in one JSON value: settings in force, current size, quiet intervals, last check and adjustment, rate-limit state, the pg_cron job, whether applying is possible, and any invalid settings.';
 
 CREATE FUNCTION walrus_history(since timestamptz DEFAULT NULL, max_rows integer DEFAULT 100, only_action text DEFAULT NULL)
-RETURNS TABLE ("timestamp" timestamptz, action text, old_size_mb integer, new_size_mb integer, forced_checkpoints bigint, reason text)
+RETURNS TABLE ("timestamp" timestamptz, action text, old_size_mb integer, new_size_mb integer, forced_checkpoints bigint, reason text, wal_statements jsonb, profile text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT h."timestamp", h.action, h.old_size_mb, h.new_size_mb, h.forced_checkpoints, h.reason
+  SELECT h."timestamp", h.action, h.old_size_mb, h.new_size_mb, h.forced_checkpoints, h.reason,
+         walrus.describe_statements(h.metadata -> 'wal_statements'), h.profile
     FROM walrus.history h
    WHERE (since IS NULL OR h."timestamp" >= since)
      AND (only_action IS NULL OR h.action = only_action)
    ORDER BY h."timestamp" DESC, h.id DESC
    LIMIT greatest(coalesce(max_rows, 100), 0)
 $$;
-COMMENT ON FUNCTION walrus_history(timestamptz, integer, text) IS 'The newest decisions first, at most max_rows of them (default 100), optionally only those since a time or of one action. Reads through the timestamp index; never the whole table.';
+COMMENT ON FUNCTION walrus_history(timestamptz, integer, text) IS 'The newest decisions first, at most max_rows of them (default 100), optionally only those since a time or of one action, with the statements that wrote most of a growth''s WAL (pg_stat_statements; query text as far as the caller may see it). Reads through the timestamp index; never the whole table.';
 
 CREATE FUNCTION walrus_recommendation()
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  cfg walrus.config := walrus.read_config(false);
+  cfg walrus.config := walrus.profiled_config(walrus.read_config(false));
   cur walrus.sample := walrus.read_counters();
   prev walrus.sample;
   elapsed double precision;
   pressure walrus.pressure;
+  input walrus.cycle_input;
   decision walrus.cycle_decision;
 BEGIN
   SELECT * INTO prev FROM walrus.sample ORDER BY id DESC LIMIT 1;
@@ -2209,13 +3138,16 @@ BEGIN
   END IF;
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
   pressure := walrus.interval_pressure(prev, cur);
-  decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, pressure.forced, elapsed));
+  input := walrus.cycle_input(cfg, cur, pressure.forced, elapsed);
+  decision := walrus.decide_cycle(input);
   RETURN jsonb_build_object(
     'current_size_mb', cur.max_wal_size_mb,
     'recommended_size_mb', decision.new_size_mb,
-    'action', CASE WHEN decision.new_size_mb > cur.max_wal_size_mb THEN 'increase'
-                   WHEN decision.new_size_mb < cur.max_wal_size_mb THEN 'decrease' ELSE 'none' END,
+    'action', walrus.recommendation_action(decision.new_size_mb, cur.max_wal_size_mb),
     'would_record', decision.action,
+    'advice', nullif(input.advise_reason, ''),
+    -- Where pg_walrus does not apply (advice, HA managers, managed services), these set the recommended size.
+    'commands', to_jsonb(walrus.provider_commands(decision.new_size_mb)),
     'forced_checkpoints', pressure.forced,
     'pressure', pressure.reason,
     'reason', decision.reason,
@@ -2229,7 +3161,7 @@ RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  cfg walrus.config := walrus.read_config(false);
+  cfg walrus.config := walrus.profiled_config(walrus.read_config(false));
   cur walrus.sample := walrus.read_counters();
   stats walrus.wal_stats := walrus.cycle_wal_stats(cfg, cur);
   ema double precision := (SELECT ema_wal_mb FROM walrus.state);
@@ -2470,6 +3402,8 @@ REVOKE ALL ON FUNCTION walrus.js_div(double precision, double precision) FROM PU
 GRANT EXECUTE ON FUNCTION walrus.js_div(double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_lt(double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.js_lt(double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.js_le(double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.js_le(double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_gt(double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.js_gt(double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_ge(double precision, double precision) FROM PUBLIC;
@@ -2480,27 +3414,66 @@ REVOKE ALL ON FUNCTION walrus.js_max(double precision, double precision) FROM PU
 GRANT EXECUTE ON FUNCTION walrus.js_max(double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_round(double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.js_round(double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.mask_conninfo(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.mask_conninfo(text) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.quote_value(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.quote_value(text) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.setting_mb(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.setting_mb(text) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.setting_declarations() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.setting_declarations() TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.config_file_has(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.config_file_has(text, text) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.current_settings() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.current_settings() TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.setting_report(boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.setting_report(boolean) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.read_config(boolean, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.read_config(boolean, boolean) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.server_setting(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.js_text_key(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.js_text_key(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.js_length(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.js_length(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.js_char_code_at(text, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.js_char_code_at(text, bigint) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.js_slice(text, bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.js_slice(text, bigint, bigint) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.js_number(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.js_number(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.parse_setting(text, text, text, text, boolean, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.parse_setting(text, text, text, text, boolean, text[]) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.ascii_spaces() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.ascii_spaces() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.trimmed_characters(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.trimmed_characters(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.lower_ascii(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.lower_ascii(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.equals_ignoring_ascii_case(text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.equals_ignoring_ascii_case(text[], text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.digits_end(text[], integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.digits_end(text[], integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.zeros_end(text[], integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.zeros_end(text[], integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.digit_value(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.digit_value(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.real_exponent_limit() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.real_exponent_limit() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.real_digits_limit() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.real_digits_limit() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.read_decimal(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.read_decimal(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.decimal_of(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.decimal_of(text[]) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.compare_decimals(walrus.decimal_digits, walrus.decimal_digits) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.compare_decimals(walrus.decimal_digits, walrus.decimal_digits) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.decimal_text(walrus.decimal_digits) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.decimal_text(walrus.decimal_digits) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.out_of_range(walrus.decimal_digits, walrus.number_range) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.out_of_range(walrus.decimal_digits, walrus.number_range) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.bounds_valid(walrus.number_range) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.bounds_valid(walrus.number_range) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.parse_integer(text[], walrus.number_range) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.parse_integer(text[], walrus.number_range) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.parse_real(text[], walrus.number_range) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.parse_real(text[], walrus.number_range) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.parse_memory(text[], walrus.number_range) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.parse_memory(text[], walrus.number_range) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.times_small(integer[], integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.times_small(integer[], integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.times_small_plus(integer[], integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.times_small_plus(integer[], integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.conninfo_error() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.conninfo_error() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.conninfo_has_password(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.conninfo_has_password(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.password_keyword(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.password_keyword(text[]) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.uri_password(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.uri_password(text[]) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.applies_size(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.applies_size(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.counts_as_change(text) FROM PUBLIC;
@@ -2519,16 +3492,18 @@ REVOKE ALL ON FUNCTION walrus.rate_window_sec() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.rate_window_sec() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.is_shrink(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.is_shrink(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.advise_reason(text, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.advise_reason(text, boolean, text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.count_quiet(walrus.quiet_count, boolean, double precision, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.count_quiet(walrus.quiet_count, boolean, double precision, integer) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.comparable(boolean, boolean, bigint, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.comparable(boolean, boolean, bigint, bigint) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.comparable(boolean, boolean, boolean, bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.comparable(boolean, boolean, boolean, bigint, bigint) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.wal_per_interval_mb(double precision, double precision, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.wal_per_interval_mb(double precision, double precision, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.size_in_force_during(integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.size_in_force_during(integer, integer) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, timestamptz) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, integer, timestamptz, integer, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, integer, timestamptz, integer, boolean) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.forced_per_interval(bigint, integer, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.forced_per_interval(bigint, integer, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.size_floor_mb(integer, integer) FROM PUBLIC;
@@ -2579,12 +3554,33 @@ REVOKE ALL ON FUNCTION walrus.confidence(double precision, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.confidence(double precision, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cron_schedule(integer, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cron_schedule(integer, boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.setting_mb(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.setting_mb(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.mask_conninfo(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.mask_conninfo(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.quote_value(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.quote_value(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.server_setting(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.setting_declarations() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.setting_declarations() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.config_file_has(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.config_file_has(text, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.current_settings() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.current_settings() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.setting_report(boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.setting_report(boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.read_config(boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.read_config(boolean, boolean) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.loopback_conninfo() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.conninfo_quote(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.alter_system(text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.apply_max_wal_size(integer, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.cron_installed() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cron_installed() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.cron_seconds_supported() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.cron_seconds_supported() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.desired_schedule() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.desired_schedule() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.schedule_job() FROM PUBLIC;
@@ -2610,6 +3606,12 @@ REVOKE ALL ON FUNCTION walrus.save_state(walrus.quiet_count, text, double precis
 REVOKE ALL ON FUNCTION walrus_analyze() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.job_info() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.job_info() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.patroni_managed() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.patroni_managed() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.restartpoints_requested() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.restartpoints_requested() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.replication_status(walrus.sample) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.replication_status(walrus.sample) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.apply_check() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.apply_check() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus_status() FROM PUBLIC;
@@ -2631,10 +3633,20 @@ REVOKE ALL ON FUNCTION walrus_reset_setting(text) FROM PUBLIC;
 -- ====================================================================================================
 -- Installation: the drop hook and the pg_cron job
 -- ====================================================================================================
-CREATE EVENT TRIGGER walrus_unschedule_on_drop ON ddl_command_start
-  WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.unschedule_on_drop();
-CREATE EVENT TRIGGER walrus_restore_job_after_drop ON ddl_command_end
-  WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.restore_job_after_drop();
+DO $triggers$
+BEGIN
+  -- Only a superuser may create event triggers; pg_tle installs as an ordinary role, and everything else works there.
+  IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+    CREATE EVENT TRIGGER walrus_unschedule_on_drop ON ddl_command_start
+      WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.unschedule_on_drop();
+    CREATE EVENT TRIGGER walrus_restore_job_after_drop ON ddl_command_end
+      WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION walrus.restore_job_after_drop();
+  ELSE
+    RAISE WARNING 'pg_walrus: only a superuser can create event triggers, so DROP EXTENSION pg_walrus will not remove its pg_cron job'
+      USING HINT = 'After DROP EXTENSION pg_walrus, run SELECT cron.unschedule(''pg_walrus'');';
+  END IF;
+END;
+$triggers$;
 
 DO $install$
 BEGIN

@@ -5,7 +5,7 @@ import { APPLY_FUNCTIONS } from './api/apply';
 import { METRICS_FUNCTIONS } from './api/metrics';
 import { OBSERVE_FUNCTIONS } from './api/observe';
 import { INSTALL_STEPS, SCHEDULE_FUNCTIONS } from './api/schedule';
-import { SETTING_FUNCTIONS } from './api/settings';
+import { SETTING_FUNCTIONS, SETTING_SQL } from './api/settings';
 import { TABLES } from './schema';
 import { SETTINGS } from './settings';
 
@@ -16,6 +16,7 @@ export const EXTENSION = {
   version: packageJson.version.split('.').slice(0, 2).join('.'),
   /** Decision logic compiled from TypeScript to PL/pgSQL, in this order. */
   logicFiles: [
+    'src/logic/settings.ts',
     'src/logic/history.ts',
     'src/logic/quiet.ts',
     'src/logic/interval.ts',
@@ -28,6 +29,8 @@ export const EXTENSION = {
     'src/logic/schedule.ts',
   ],
   settings: SETTINGS,
+  /** The glue of the SQL generated per setting, emitted before it. */
+  settingFunctions: SETTING_SQL,
   tables: TABLES,
   functions: [...APPLY_FUNCTIONS, ...SCHEDULE_FUNCTIONS, ...ANALYZE_FUNCTIONS, ...OBSERVE_FUNCTIONS, ...METRICS_FUNCTIONS, ...ADMIN_FUNCTIONS, ...SETTING_FUNCTIONS],
   installSteps: INSTALL_STEPS,

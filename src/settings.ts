@@ -259,4 +259,3 @@ export function settingBounds(s: Setting, segmentMb: number): { min: string | nu
 export function defaultText(s: Setting): string {
   return s.kind === 'bool' ? (s.default ? 'on' : 'off') : String(s.default);
 }
-

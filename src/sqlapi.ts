@@ -30,6 +30,8 @@ export interface SqlFunction {
   readonly audience: Audience;
   /** Runs with the owner's rights; the generator pins search_path so callers cannot redirect names. */
   readonly securityDefiner?: boolean;
+  /** PARALLEL SAFE: reads and writes nothing a parallel worker could not (pure functions, settings). */
+  readonly parallelSafe?: boolean;
   readonly doc: string;
   readonly body: string;
 }

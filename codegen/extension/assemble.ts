@@ -18,7 +18,12 @@ const section = (title: string): string => `-- ${'='.repeat(100)}\n-- ${title}\n
 function declaredFunction(f: SqlFunction): { sql: string; signature: string } {
   const args = (f.args ?? []).map((a) => `${a.name} ${a.type}${a.default ? ` DEFAULT ${a.default}` : ''}`).join(', ');
   const signature = `${f.name}(${(f.args ?? []).map((a) => a.type).join(', ')})`;
-  const attributes = [f.volatility.toUpperCase(), ...(f.securityDefiner ? ['SECURITY DEFINER'] : []), PINNED_SEARCH_PATH].join(' ');
+  const attributes = [
+    f.volatility.toUpperCase(),
+    ...(f.securityDefiner ? ['SECURITY DEFINER'] : []),
+    ...(f.parallelSafe ? ['PARALLEL SAFE'] : []),
+    PINNED_SEARCH_PATH,
+  ].join(' ');
   const quote = f.language === 'plpgsql' ? '$function$' : '$$';
   const sql = [
     `CREATE FUNCTION ${f.name}(${args})`,
@@ -66,12 +71,15 @@ export function extensionSections(tsconfig = 'tsconfig.json'): ExtensionSections
     ...declaredFunction({ ...f, body: expandRows(f.name, f.body, logic) }),
     audience: f.audience,
   }));
+  // The settings' own glue comes before the SQL generated per setting, whose SQL-language functions call it.
+  const settingFunctions = EXTENSION.settingFunctions.map((f) => ({ ...declaredFunction(f), audience: f.audience }));
   const settingBlocks = settingsSql(EXTENSION.settings);
   // Pure functions (compiled logic, runtime helpers, setting parsers) are harmless to read-only monitoring roles.
   const emitted: Emitted[] = [
     ...program.runtime.map((r) => ({ signature: r.signature, audience: 'monitor' as const })),
-    ...SETTINGS_FUNCTIONS,
     ...program.functions.map((f) => ({ signature: f.signature, audience: 'monitor' as const })),
+    ...settingFunctions.map((d) => ({ signature: d.signature, audience: d.audience })),
+    ...SETTINGS_FUNCTIONS,
     ...declared.map((d) => ({ signature: d.signature, audience: d.audience })),
   ];
   const header = [
@@ -88,10 +96,12 @@ export function extensionSections(tsconfig = 'tsconfig.json'): ExtensionSections
     ...program.types.flatMap((t) => [t, '']),
     section('Runtime helpers: JavaScript number semantics in SQL'),
     ...program.runtime.flatMap((r) => [r.sql, '']),
-    section('Settings, generated from src/settings.ts'),
-    ...settingBlocks.flatMap((b) => [b, '']),
+    // Before the settings: walrus.parse_setting() is compiled logic, and SQL-language functions there call it.
     section('Decision logic compiled from src/logic'),
     ...program.functions.flatMap((f) => [f.sql, '']),
+    section('Settings: the functions of src/api/settings.ts, then the SQL generated from src/settings.ts'),
+    ...settingFunctions.flatMap((d) => [d.sql, '']),
+    ...settingBlocks.flatMap((b) => [b, '']),
     section('Tables (src/schema.ts)'),
     ...EXTENSION.tables.flatMap((t) => [`-- ${t.title}`, t.sql, '']),
     section('Functions declared in src/api'),

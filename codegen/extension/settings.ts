@@ -1,9 +1,11 @@
 import { PINNED_SEARCH_PATH, quoteIdent, quoteLiteral } from '../compiler/identifiers';
-import type { Setting } from '../../src/settings';
+import { defaultText, settingKind, type Setting } from '../../src/settings';
 
 /**
- * SQL derived from the setting declarations in src/settings.ts. The per-kind parsing rules live once, in
- * walrus.parse_setting(); everything per setting (names, defaults, ranges, the typed config fields) is generated.
+ * SQL assembled from the setting declarations in src/settings.ts: everything per setting (names, defaults, ranges, the
+ * typed config fields) is generated here. The rules live elsewhere, written once: walrus.parse_setting() is compiled
+ * from src/logic/settings.ts, and its SQL glue (walrus.setting_mb, walrus.mask_conninfo, ...) is declared in
+ * src/api/settings.ts.
  */
 
 /** The field of walrus.config that holds a setting's typed value: memory sizes are stored in MB. */
@@ -23,10 +25,7 @@ export function configField(s: Setting): { name: string; type: string } {
   }
 }
 
-export function defaultText(s: Setting): string {
-  return s.kind === 'bool' ? (s.default ? 'on' : 'off') : String(s.default);
-}
-
+/** The declared bounds, as walrus.setting_declarations() lists them (the two-WAL-segment floor is applied there). */
 function bounds(s: Setting): { min: string | null; max: string | null } {
   switch (s.kind) {
     case 'int':
@@ -37,11 +36,6 @@ function bounds(s: Setting): { min: string | null; max: string | null } {
     default:
       return { min: null, max: null };
   }
-}
-
-/** The kind walrus.parse_setting() validates a setting as: a secret text setting is a connection string. */
-export function parseKind(s: Setting): string {
-  return s.kind === 'text' && s.secret ? 'conninfo' : s.kind;
 }
 
 /** From the normalised text of walrus.parse_setting() to the typed config field. */
@@ -56,258 +50,8 @@ export const CASTS: Record<Setting['kind'], string> = {
 
 const lit = (v: string | null): string => (v === null ? 'NULL' : quoteLiteral(v));
 
-/** The bounds walrus.parse_setting() puts on numbers before it casts anything (tests restate the rules with them). */
-export const PARSE_LIMITS = {
-  realExponent: 100,
-  realDigits: 1000,
-  intDigits: 18,
-  memoryDigits: 20,
-  memoryFractionDigits: 30,
-  shownCharacters: 60,
-  shownLimit: 80,
-} as const;
-
-/**
- * Whitespace around a value: ASCII only, what PostgreSQL's own setting parser and libpq skip (isspace). `\s` would
- * also match Unicode spaces (U+00A0, U+2003, U+3000...), which no cast to a number accepts.
- */
-const WS = String.raw`[ \t\n\r\f\v]`;
-
-/**
- * The keyword `password` as libpq reads it in a key=value string and, percent-decoded, in a URI query; any letter may
- * be percent-encoded there. Matched case-insensitively and anywhere, so `sslpassword` (the client key's pass phrase)
- * counts too.
- */
-const PASSWORD_KEYWORD = [...'password']
-  .map((c) => `(?:${c}|%${c.charCodeAt(0).toString(16)})`)
-  .join('');
-
-/**
- * A value after `password =` as libpq reads it: a single-quoted string with backslash escapes (to the end when the
- * quote is never closed), or up to the next unescaped ASCII whitespace. Backslash escapes outside quotes too.
- */
-const CONNINFO_VALUE = String.raw`(?:'(?:[^'\\]|\\(?:.|$))*'?|(?:[^ \t\n\r\f\v\\]|\\(?:.|$))+)`;
-
-/**
- * The password of a URI's user information (`scheme://user:password@`): from the first colon to the `@`, further
- * `@`-separated pieces included, because a password with an unencoded `@` is still a password to whoever wrote it.
- */
-const URI_PASSWORD = String.raw`(://[^:@/]*:)[^@]*@(?:[^@/?# \t\n\r\f\v]*@)*`;
-
-/** The keyword and `=` of a key=value password; what makes a walrus.conninfo value invalid. */
-const PASSWORD_ASSIGNMENT = `${PASSWORD_KEYWORD}${WS}*=`;
-
-/** A value shown in a message: the first characters of a long one, and its length. */
-const SHOWN_VALUE_CHARACTERS = PARSE_LIMITS.shownCharacters;
-const SHOWN_VALUE_LIMIT = PARSE_LIMITS.shownLimit;
-
-/**
- * Reals must be 0 or have a decimal exponent within +-REAL_EXPONENT_LIMIT: far inside double precision, so that the
- * cast never fails and products of a few settings and measurements neither underflow nor overflow (PostgreSQL raises
- * an error on float8 underflow).
- */
-const REAL_EXPONENT_LIMIT = PARSE_LIMITS.realExponent;
-/** Significant digits a real may have: far more than double precision's 17, and numeric holds them exactly. */
-const REAL_DIGITS = PARSE_LIMITS.realDigits;
-/** Integer digits (without leading zeros) beyond which an int or memory value is out of any range. */
-const INT_DIGITS = PARSE_LIMITS.intDigits;
-const MEMORY_DIGITS = PARSE_LIMITS.memoryDigits;
-/** Fraction digits kept of a memory size: enough that rounding to whole MB never changes (2^-21 has 21 digits). */
-const MEMORY_FRACTION_DIGITS = PARSE_LIMITS.memoryFractionDigits;
-
-const CONNINFO_ERROR =
-  'contains a password, which every role can read with SHOW and the server logs on reload (valid: a connection ' +
-  "string without one; keep the password in a password file, passfile= or ~/.pgpass of the server's operating-system " +
-  'user, or in a service file, service= and pg_service.conf)';
-
-const PARSE_SETTING = String.raw`
--- walrus.parse_setting: the validation rules of each setting kind, shared by every setting. Total: any text gives
--- either a value that casts to the setting's type (see read_config) or an error naming the valid range.
-CREATE FUNCTION walrus.parse_setting(kind text, raw text, min_value numeric, max_value numeric, exclusive boolean,
-                                     choices text[], OUT value text, OUT error text)
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE ${PINNED_SEARCH_PATH}
-AS $function$
-DECLARE
-  trimmed text := regexp_replace(raw, '^${WS}+|${WS}+$', '', 'g');
-  parts text[];
-  digits text;
-  scale integer;
-  number numeric;
-  range_text text;
-BEGIN
-  IF kind = 'text' THEN
-    value := coalesce(raw, '');
-    RETURN;
-  END IF;
-  IF kind = 'conninfo' THEN
-    -- Placeholders are readable by every role and logged on reload: a password never belongs in one.
-    IF raw ~* ${quoteLiteral(PASSWORD_ASSIGNMENT)} OR raw ~* ${quoteLiteral(URI_PASSWORD)} THEN
-      error := ${quoteLiteral(CONNINFO_ERROR)};
-    ELSE
-      value := coalesce(raw, '');
-    END IF;
-    RETURN;
-  END IF;
-  IF kind = 'enum' THEN
-    value := CASE WHEN lower(trimmed) = ANY (choices) THEN lower(trimmed) END;
-    IF value IS NULL THEN
-      error := format('not one of the choices (valid: %s)', array_to_string(choices, ', '));
-    END IF;
-    RETURN;
-  END IF;
-  IF kind = 'bool' THEN
-    value := CASE lower(trimmed)
-      WHEN 'on' THEN 'on' WHEN 'true' THEN 'on' WHEN 'yes' THEN 'on' WHEN '1' THEN 'on'
-      WHEN 'off' THEN 'off' WHEN 'false' THEN 'off' WHEN 'no' THEN 'off' WHEN '0' THEN 'off'
-    END;
-    IF value IS NULL THEN
-      error := 'not a boolean (valid: on, off, true, false, yes, no, 1, 0)';
-    END IF;
-    RETURN;
-  END IF;
-  -- Numbers: the shape is checked on the text, and digits are counted before anything is cast, so that no length or
-  -- exponent can overflow numeric or double precision.
-  IF kind = 'memory' THEN
-    range_text := format('valid: %s MB to %s MB; units B, kB, MB, GB, TB, a bare number is MB', min_value, max_value);
-    parts := regexp_match(trimmed, '^([0-9]+)(?:\.([0-9]+))?${WS}*(B|kB|MB|GB|TB)?$');
-    IF parts IS NULL THEN
-      error := format('not a memory size (%s)', range_text);
-      RETURN;
-    END IF;
-    digits := ltrim(parts[1], '0');
-    IF length(digits) > ${MEMORY_DIGITS} THEN
-      error := format('out of range (%s)', range_text);
-      RETURN;
-    END IF;
-    number := round((coalesce(nullif(digits, ''), '0') || '.' || left(coalesce(parts[2], '0'), ${MEMORY_FRACTION_DIGITS}))::numeric
-      * CASE coalesce(parts[3], 'MB')
-          WHEN 'B' THEN 1.0 / 1048576 WHEN 'kB' THEN 1.0 / 1024 WHEN 'MB' THEN 1 WHEN 'GB' THEN 1024 ELSE 1048576 END);
-  ELSIF kind = 'int' THEN
-    range_text := format('valid: %s to %s', min_value, max_value);
-    parts := regexp_match(trimmed, '^([-+]?)([0-9]+)$');
-    IF parts IS NULL THEN
-      error := format('not an integer (%s)', range_text);
-      RETURN;
-    END IF;
-    digits := ltrim(parts[2], '0');
-    IF length(digits) > ${INT_DIGITS} THEN
-      error := format('out of range (%s)', range_text);
-      RETURN;
-    END IF;
-    number := (parts[1] || coalesce(nullif(digits, ''), '0'))::numeric;
-  ELSE
-    range_text := format(CASE WHEN exclusive THEN 'valid: strictly between %s and %s' ELSE 'valid: %s to %s' END,
-                         min_value, max_value);
-    -- sign, integer digits, fraction digits, exponent
-    parts := regexp_match(trimmed, '^([-+]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?)([0-9]+))?$');
-    IF parts IS NULL OR parts[2] || coalesce(parts[3], '') = '' THEN
-      error := format('not a number (%s)', range_text);
-      RETURN;
-    END IF;
-    digits := parts[2] || coalesce(parts[3], '');
-    -- The decimal exponent of the first significant digit, from the digit counts alone.
-    scale := length(parts[2]) - (length(digits) - length(ltrim(digits, '0'))) - 1;
-    digits := rtrim(ltrim(digits, '0'), '0');
-    IF digits = '' THEN
-      number := 0;
-    ELSE
-      IF length(ltrim(coalesce(parts[5], '0'), '0')) > 6 THEN
-        scale := scale + CASE WHEN parts[4] = '-' THEN -1000000 ELSE 1000000 END;
-      ELSE
-        scale := scale + CASE WHEN parts[4] = '-' THEN -1 ELSE 1 END * coalesce(nullif(ltrim(parts[5], '0'), ''), '0')::integer;
-      END IF;
-      IF scale > ${REAL_EXPONENT_LIMIT} THEN
-        error := format('out of range (%s)', range_text);
-        RETURN;
-      END IF;
-      IF scale < -${REAL_EXPONENT_LIMIT} THEN
-        error := format('out of range (%s, and not below 1e-${REAL_EXPONENT_LIMIT} in magnitude)', range_text);
-        RETURN;
-      END IF;
-      IF length(digits) > ${REAL_DIGITS} THEN
-        error := format('not a number (%s; at most ${REAL_DIGITS} significant digits)', range_text);
-        RETURN;
-      END IF;
-      number := trim_scale((parts[1] || '0.' || digits || 'e' || (scale + 1))::numeric);
-    END IF;
-  END IF;
-  -- An exclusive bound holds for the double precision the value becomes, too: 0.99999999999999999 is 1 there.
-  IF number < min_value OR number > max_value
-     OR (exclusive AND (number::double precision <= min_value::double precision
-                        OR number::double precision >= max_value::double precision)) THEN
-    error := format('out of range (%s)', range_text);
-    RETURN;
-  END IF;
-  value := number::text;
-END;
-$function$;
-COMMENT ON FUNCTION walrus.parse_setting(text, text, numeric, numeric, boolean, text[]) IS
-  'Validates one walrus.* value of the given kind: the normalised value, or NULL and an error naming the valid range. Never raises an error.';
-
--- walrus.setting_mb: a server memory setting in MB, the unit pg_walrus sizes in.
-CREATE FUNCTION walrus.setting_mb(name text) RETURNS integer
-LANGUAGE sql STABLE PARALLEL SAFE ${PINNED_SEARCH_PATH}
-AS $$
-  SELECT (pg_catalog.pg_size_bytes(pg_catalog.current_setting(name)) / 1048576)::integer
-$$;
-COMMENT ON FUNCTION walrus.setting_mb(text) IS 'A server memory setting (max_wal_size, wal_segment_size, ...) in MB.';
-
--- walrus.mask_conninfo: what may be shown of a connection string, or of a message that may quote one: everything but
--- its passwords (key=value, quoted or with backslash escapes; URI user information; URI query parameters).
-CREATE FUNCTION walrus.mask_conninfo(conninfo text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE ${PINNED_SEARCH_PATH}
-AS $$
-  SELECT pg_catalog.regexp_replace(pg_catalog.regexp_replace(conninfo,
-    ${quoteLiteral(`(${PASSWORD_KEYWORD}${WS}*=${WS}*)${CONNINFO_VALUE}`)}, '\1********', 'gi'),
-    ${quoteLiteral(URI_PASSWORD)}, '\1********@', 'g')
-$$;
-COMMENT ON FUNCTION walrus.mask_conninfo(text) IS 'A connection string, or a message, with any password replaced by ********.';
-
--- walrus.quote_value: a value as a message shows it, quoted, and cut short when long.
-CREATE FUNCTION walrus.quote_value(value text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE ${PINNED_SEARCH_PATH}
-AS $$
-  SELECT CASE WHEN pg_catalog.length(value) <= ${SHOWN_VALUE_LIMIT} THEN pg_catalog.quote_nullable(value)
-    ELSE pg_catalog.quote_literal(pg_catalog."left"(value, ${SHOWN_VALUE_CHARACTERS}))
-         || pg_catalog.format('... (%s characters)', pg_catalog.length(value)) END
-$$;
-COMMENT ON FUNCTION walrus.quote_value(text) IS
-  'A value quoted for a message; one longer than ${SHOWN_VALUE_LIMIT} characters is cut to its first ${SHOWN_VALUE_CHARACTERS}, followed by its length.';
-
--- walrus.server_setting: a parameter as a fresh session of the current user in this database sees it, whatever this
--- session did (SET, connection options): the precedence PostgreSQL applies at connection time.
-CREATE FUNCTION walrus.server_setting(name text) RETURNS text
-LANGUAGE sql STABLE ${PINNED_SEARCH_PATH}
-AS $$
-  SELECT v.value FROM (
-    -- ALTER ROLE r IN DATABASE d SET > ALTER ROLE r SET > ALTER DATABASE d SET > ALTER ROLE ALL SET
-    SELECT CASE WHEN s.setdatabase <> 0 AND s.setrole <> 0 THEN 1 WHEN s.setrole <> 0 THEN 2
-                WHEN s.setdatabase <> 0 THEN 3 ELSE 4 END AS rank,
-           c.position AS seq, pg_catalog.substr(c.entry, pg_catalog.strpos(c.entry, '=') + 1) AS value
-      FROM pg_catalog.pg_db_role_setting s
-      CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) WITH ORDINALITY AS c(entry, position)
-     WHERE s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
-       AND s.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user))
-       AND pg_catalog.lower(pg_catalog.split_part(c.entry, '=', 1)) = pg_catalog.lower(server_setting.name)
-    UNION ALL
-    -- postgresql.conf, its includes and postgresql.auto.conf (ALTER SYSTEM): the last line that applies wins.
-    SELECT 5, f.seqno, f.setting
-      FROM pg_catalog.pg_file_settings f
-     WHERE f.applied AND f.error IS NULL AND pg_catalog.lower(f.name) = pg_catalog.lower(server_setting.name)
-  ) AS v
-  ORDER BY v.rank, v.seq DESC
-  LIMIT 1
-$$;
-COMMENT ON FUNCTION walrus.server_setting(text) IS
-  'A parameter as a new session of the current user in this database would see it, ignoring SET and connection options: ALTER ROLE IN DATABASE, ALTER ROLE, ALTER DATABASE, ALTER ROLE ALL, then the configuration files (NULL: not set). Reads pg_file_settings, so it needs a superuser.';
-`.trim();
-
 /** The functions settingsSql() creates, and who may run them (nobody else can). */
 export const SETTINGS_FUNCTIONS: readonly { readonly signature: string; readonly audience: 'admin' | 'monitor' }[] = [
-  { signature: 'walrus.parse_setting(text, text, numeric, numeric, boolean, text[])', audience: 'monitor' },
-  { signature: 'walrus.mask_conninfo(text)', audience: 'monitor' },
-  { signature: 'walrus.quote_value(text)', audience: 'monitor' },
-  { signature: 'walrus.setting_mb(text)', audience: 'monitor' },
   { signature: 'walrus.setting_declarations()', audience: 'monitor' },
   { signature: 'walrus.evaluate_setting(walrus.setting_declaration, text)', audience: 'monitor' },
   // SECURITY DEFINER: whether a walrus.* value comes from the configuration files, for walrus.settings' source.
@@ -316,8 +60,6 @@ export const SETTINGS_FUNCTIONS: readonly { readonly signature: string; readonly
   // Monitoring roles read the session's values; the server's (session_values = false) need server_setting().
   { signature: 'walrus.setting_report(boolean)', audience: 'monitor' },
   { signature: 'walrus.read_config(boolean, boolean)', audience: 'monitor' },
-  // pg_file_settings is for superusers only.
-  { signature: 'walrus.server_setting(text)', audience: 'admin' },
 ];
 
 /** pg_settings' vartype of each kind: memory sizes are integers in MB, as max_wal_size is. */
@@ -339,7 +81,7 @@ export function settingsSql(settings: readonly Setting[]): string[] {
     return `(${[
       String(i + 1),
       lit(s.name),
-      lit(parseKind(s)),
+      lit(settingKind(s)),
       lit(VARTYPES[s.kind]),
       lit(defaultText(s)),
       lit(s.kind === 'memory' ? 'MB' : s.kind === 'int' ? (s.unit ?? null) : null),
@@ -388,8 +130,8 @@ AS $$
               ELSE coalesce(p.value, q.value) END,
          p.error
   FROM (SELECT nullif(raw, '') AS raw) AS r
-  CROSS JOIN LATERAL walrus.parse_setting(setting.kind, coalesce(r.raw, setting.default_value),
-                                          setting.min_value, setting.max_value, setting.exclusive, setting.choices) AS p
+  CROSS JOIN LATERAL walrus.parse_setting(setting.kind, coalesce(r.raw, setting.default_value), setting.min_value::text,
+                                          setting.max_value::text, setting.exclusive, setting.choices) AS p
   CROSS JOIN LATERAL walrus.parse_setting(setting.kind, setting.default_value, NULL, NULL, false, setting.choices) AS q
 $$;
 COMMENT ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) IS
@@ -548,7 +290,7 @@ $function$;
 COMMENT ON FUNCTION walrus.read_config(boolean, boolean) IS
   'The effective walrus.* settings as one typed value; invalid values raise a WARNING (when warn) and fall back to the default. session_values => false reads the values a new session of the current user would see, ignoring SET.';`.trim();
 
-  return [PARSE_SETTING, declarations, report, current, configType, readConfigSql];
+  return [declarations, report, current, configType, readConfigSql];
 }
 /** The README's settings table, between markers, so documentation cannot drift from the declarations. */
 export function settingsMarkdown(settings: readonly Setting[]): string {
