@@ -1218,11 +1218,11 @@ LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg
 AS $function$
 DECLARE
   why text;
-  "where" text;
+  passfile text;
 BEGIN
   why := 'contains a password, which every role can read with SHOW and the server logs on reload';
-  "where" := 'a password file, passfile= or ~/.pgpass of the server''s operating-system user';
-  RETURN (why || ' (valid: a connection string without one; keep the password in ' || "where" || ', or in a service file, service= and pg_service.conf)');
+  passfile := 'a password file, passfile= or ~/.pgpass of the server''s operating-system user';
+  RETURN (why || ' (valid: a connection string without one; keep the password in ' || passfile || ', or in a service file, service= and pg_service.conf)');
 END;
 $function$;
 

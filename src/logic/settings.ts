@@ -506,8 +506,8 @@ function timesSmallPlus(digits: int[], multiplier: int, addend: int): int[] {
 
 function conninfoError(): string {
   const why: string = 'contains a password, which every role can read with SHOW and the server logs on reload';
-  const where: string = "a password file, passfile= or ~/.pgpass of the server's operating-system user";
-  return `${why} (valid: a connection string without one; keep the password in ${where}, or in a service file, service= and pg_service.conf)`;
+  const passfile: string = "a password file, passfile= or ~/.pgpass of the server's operating-system user";
+  return `${why} (valid: a connection string without one; keep the password in ${passfile}, or in a service file, service= and pg_service.conf)`;
 }
 
 /**
