@@ -20,6 +20,7 @@ import { scenarioSvg } from '../src/sim/report/svg';
 import { markdownTable, textTable } from '../src/sim/report/table';
 import { DEFAULT_SEED, SCENARIO_NAMES } from '../src/sim/scenarios';
 import { DEFAULT_SIM } from '../src/sim/simulate';
+import { targetsMarkdown, targetsText } from '../src/sim/targets';
 import { walrusDefaults } from '../src/sim/walrus-settings';
 
 const { values } = parseArgs({
@@ -60,12 +61,14 @@ async function main(): Promise<void> {
   console.log('');
   for (const p of policies) console.log(`  ${p.name.padEnd(18)} ${p.description}`);
   console.log(`\n${textTable(results)}\n`);
+  console.log(`${targetsText(results)}\n`);
 
   const out = values.out;
   await mkdir(out, { recursive: true });
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   await writeFile(join(out, 'scenarios.csv'), csv(results));
   await writeFile(join(out, 'scenarios.md'), `${markdownTable(results)}\n`);
+  await writeFile(join(out, 'targets.md'), `${targetsMarkdown(results)}\n`);
   await writeFile(
     join(out, 'scenarios.json'),
     json(results, { command, seed, server, initialMb: DEFAULT_SIM.initialMb, walrus: walrusDefaults() }),

@@ -75,6 +75,61 @@ CREATE TYPE walrus.wal_stats AS (
 );
 COMMENT ON TYPE walrus.wal_stats IS 'Statistics of the WAL written per checkpoint_timeout, in MB, over the sample window.';
 
+-- walrus.forecast_state: from TypeScript interface ForecastState
+CREATE TYPE walrus.forecast_state AS (
+  profile double precision[],
+  slot integer,
+  learned_sec double precision,
+  window_peak double precision,
+  window_previous double precision,
+  window_age_sec double precision,
+  last_rate double precision
+);
+COMMENT ON TYPE walrus.forecast_state IS 'What walrus.algorithm = forecast learns, bounded and independent of how often cycles run. The glue persists it between cycles (the profile in walrus.profile, the scalars in walrus.state) and passes it back in CycleInput.forecast; decideCycle returns the next state in CycleDecision.forecast, whatever the algorithm, so switching to forecast finds a profile already learned. Rates are MB of WAL per second, so a change of checkpoint_timeout keeps their meaning; "need" is the WAL written over the last checkpoint_timeout divided by it, the load a size must hold without a forced checkpoint.';
+
+-- walrus.seasonal_forecast: from TypeScript interface SeasonalForecast
+CREATE TYPE walrus.seasonal_forecast AS (
+  rate double precision,
+  hours_ahead integer,
+  days_ago integer,
+  reference double precision
+);
+COMMENT ON TYPE walrus.seasonal_forecast IS 'What the seasonal part expects within the look-ahead, and from which evidence.';
+
+-- walrus.forecast_plan: from TypeScript interface ForecastPlan
+CREATE TYPE walrus.forecast_plan AS (
+  now_rate double precision,
+  recent_rate double precision,
+  steady_rate double precision,
+  projected_mb double precision,
+  window_rate double precision,
+  seasonal walrus.seasonal_forecast,
+  coming_rate double precision,
+  yesterday_rate double precision,
+  hold_rate double precision,
+  recommended_mb integer,
+  settled_mb integer
+);
+COMMENT ON TYPE walrus.forecast_plan IS 'What the forecast algorithm sizes from in one cycle.';
+
+-- walrus.profile_view: from TypeScript interface ProfileView
+CREATE TYPE walrus.profile_view AS (
+  seasonal walrus.seasonal_forecast,
+  coming_rate double precision,
+  yesterday_rate double precision,
+  hold_rate double precision,
+  settled_rate double precision
+);
+COMMENT ON TYPE walrus.profile_view IS 'What the forecast algorithm reads off the profile in one cycle (see profileView).';
+
+-- walrus.proposal: from TypeScript interface Proposal
+CREATE TYPE walrus.proposal AS (
+  action text,
+  new_size_mb integer,
+  reason text,
+  evidence_rate double precision
+);
+
 -- walrus.cycle_input: from TypeScript interface CycleInput
 CREATE TYPE walrus.cycle_input AS (
   current_mb integer,
@@ -87,6 +142,7 @@ CREATE TYPE walrus.cycle_input AS (
   shrink_intervals integer,
   min_size_mb integer,
   dry_run boolean,
+  advise_reason text,
   cooldown_sec integer,
   max_changes_per_hour integer,
   quiet walrus.quiet_count,
@@ -100,7 +156,15 @@ CREATE TYPE walrus.cycle_input AS (
   segment_mb integer,
   headroom double precision,
   proactive boolean,
-  wal walrus.wal_stats
+  wal walrus.wal_stats,
+  hour_of_week integer,
+  hour_fraction double precision,
+  recent_wal_mb double precision,
+  interval_wal_mb double precision,
+  half_life_sec integer,
+  stabilization_sec integer,
+  lookahead_sec integer,
+  forecast walrus.forecast_state
 );
 COMMENT ON TYPE walrus.cycle_input IS 'What one cycle knows: this interval''s forced checkpoints, the sizes, the settings, and the persisted state.';
 
@@ -113,9 +177,40 @@ CREATE TYPE walrus.cycle_decision AS (
   apply boolean,
   quiet walrus.quiet_count,
   quiet_if_unapplied walrus.quiet_count,
-  reason text
+  reason text,
+  forecast walrus.forecast_state,
+  forecast_mb integer,
+  forecast_reason text
 );
 COMMENT ON TYPE walrus.cycle_decision IS 'The decision of one cycle. `proposed` is what live mode would do; `apply` says whether to run ALTER SYSTEM.';
+
+-- walrus.failover_decision: from TypeScript interface FailoverDecision
+CREATE TYPE walrus.failover_decision AS (
+  failover boolean,
+  new_size_mb integer,
+  apply boolean,
+  reason text
+);
+COMMENT ON TYPE walrus.failover_decision IS 'ALTER SYSTEM is not replicated, but walrus.history is: after a promotion the new primary still runs with the max_wal_size it had as a standby, while the history says what the cluster had decided. The first cycle on a new timeline restores that size (within this server''s caps), at the moment the new primary is most likely to need it.';
+
+-- walrus.provider_commands: from TypeScript interface ProviderCommands
+CREATE TYPE walrus.provider_commands AS (
+  alter_system text,
+  patroni text,
+  aws_rds text,
+  gcloud text,
+  azure text
+);
+COMMENT ON TYPE walrus.provider_commands IS 'Ready-to-run commands that set max_wal_size where pg_walrus does not apply it itself: with ALTER SYSTEM by hand, in an HA manager''s configuration, or in a managed service''s parameter group. Every one of them takes max_wal_size in MB, PostgreSQL''s own unit for it, so the same number goes everywhere.';
+
+-- walrus.finding: from TypeScript interface Finding
+CREATE TYPE walrus.finding AS (
+  "check" text,
+  status text,
+  detail text,
+  fix text
+);
+COMMENT ON TYPE walrus.finding IS 'walrus_doctor(): everything that silently stops pg_walrus from helping, one finding per check. The SQL gathers the facts; each judgement and each fix is here, compiled, so the thresholds are read and tested in one place.';
 
 -- ====================================================================================================
 -- Runtime helpers: JavaScript number semantics in SQL
@@ -192,6 +287,23 @@ AS $$
   END
 $$;
 COMMENT ON FUNCTION walrus.js_round(double precision) IS 'Math.round: halves go towards +Infinity (round() on float8 rounds halves to even), -0.5 to -0.';
+
+CREATE FUNCTION walrus.js_pow(a double precision, b double precision) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+    WHEN b = 'NaN' THEN 'NaN'::double precision
+    WHEN b = 0 THEN 1
+    WHEN a = 'NaN' THEN 'NaN'::double precision
+    WHEN abs(a) = 1 AND abs(b) = 'Infinity' THEN 'NaN'::double precision
+    WHEN (a = 0 AND b < 0) OR a = '-Infinity' THEN
+      CASE WHEN (a = 0) = (b < 0) THEN 'Infinity'::double precision ELSE 0 END
+      * CASE WHEN (a < 0 OR a::text = '-0') AND b = trunc(b) AND trunc(b / 2) <> b / 2 THEN -1 ELSE 1 END
+    WHEN a < 0 AND abs(b) <> 'Infinity' AND b <> trunc(b) THEN 'NaN'::double precision
+    ELSE power(a, b)
+  END
+$$;
+COMMENT ON FUNCTION walrus.js_pow(double precision, double precision) IS 'Math.pow / **: NaN and infinities where power() raises an error.';
 
 CREATE FUNCTION walrus.js_text_key(s text) RETURNS integer[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1298,6 +1410,17 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, integer, timestamptz, integer, boolean) IS 'The max_wal_size in force now. A session sees a reloaded setting only between commands, so one that applied a size itself (two walrus_analyze() calls in one psql session) still reads the old value: a size pg_walrus applied after the configuration was last loaded is the one in force. Only a size this server applied, though: history rows are replicated, and ALTER SYSTEM is not. A standby never applies anything, and a row from another timeline was written before a promotion, by another server.';
 
+-- walrus.window_intervals: compiled from src/logic/interval.ts:70 (windowIntervals)
+CREATE FUNCTION walrus.window_intervals(algorithm text, sample_window integer, shrink_intervals integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN CASE WHEN (algorithm = 'percentile') THEN sample_window ELSE GREATEST(shrink_intervals, 1) END;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.window_intervals(text, integer, integer) IS 'How many intervals of WAL a cycle reads from walrus.sample. Only percentile sizes from the whole sample window; every other algorithm needs the quiet intervals'' peak (the moving average lives in walrus.state). Reading 288 intervals through compiled functions every cycle when 5 will do quadrupled a cycle''s cost.';
+
 -- walrus.forced_per_interval: compiled from src/logic/growth.ts:19 (forcedPerInterval)
 CREATE FUNCTION walrus.forced_per_interval(counter_delta bigint, timeout_sec integer, elapsed_sec double precision)
 RETURNS integer
@@ -1502,168 +1625,622 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.trigger_usage(double precision, double precision, integer, integer) IS 'The share of the forced-checkpoint distance of size_mb that wal_mb uses: 1 or more forces a checkpoint.';
 
--- walrus.no_quiet: compiled from src/logic/cycle.ts:61 (noQuiet)
-CREATE FUNCTION walrus.no_quiet()
-RETURNS walrus.quiet_count
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $function$
-BEGIN
-  RETURN ROW(0, (0)::double precision)::walrus.quiet_count;
-END;
-$function$;
-
--- walrus.outcome: compiled from src/logic/cycle.ts:65 (outcome)
-CREATE FUNCTION walrus.outcome(input walrus.cycle_input, action text, proposed text, new_size_mb integer, quiet walrus.quiet_count, reason text)
-RETURNS walrus.cycle_decision
+-- walrus.empty_forecast: compiled from src/logic/forecast.ts:72 (emptyForecast)
+CREATE FUNCTION walrus.empty_forecast()
+RETURNS walrus.forecast_state
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  changes boolean;
+  profile double precision[];
+  i integer;
 BEGIN
-  changes := (((action = 'increase') OR (action = 'decrease')) OR (action = 'capped'));
-  RETURN ROW(action, proposed, (input).current_mb, new_size_mb, changes, CASE WHEN (changes OR (action = 'dry_run')) THEN walrus.no_quiet() ELSE quiet END, CASE WHEN (proposed = 'decrease') THEN quiet ELSE walrus.no_quiet() END, reason)::walrus.cycle_decision;
+  profile := '{}'::double precision[];
+  i := 0;
+  WHILE (i < 168) LOOP
+    <<body_1>>
+    BEGIN
+      profile := array_append(profile, (0)::double precision);
+    END;
+    i := i + 1;
+  END LOOP;
+  RETURN ROW(profile::double precision[], (-1), (0)::double precision, (0)::double precision, (0)::double precision, (0)::double precision, (0)::double precision)::walrus.forecast_state;
 END;
 $function$;
+COMMENT ON FUNCTION walrus.empty_forecast() IS 'The state before any cycle: nothing learned.';
 
--- walrus.clamp_size: compiled from src/logic/cycle.ts:84 (clampSize)
-CREATE FUNCTION walrus.clamp_size(size_mb integer, floor_mb integer, max_mb integer)
+-- walrus.wrap_hour: compiled from src/logic/forecast.ts:81 (wrapHour)
+CREATE FUNCTION walrus.wrap_hour(hour integer)
 RETURNS integer
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $function$
-BEGIN
-  RETURN LEAST(GREATEST(size_mb, floor_mb), GREATEST(max_mb, floor_mb));
-END;
-$function$;
-COMMENT ON FUNCTION walrus.clamp_size(integer, integer, integer) IS 'Any size a cycle proposes ends within [floor, cap]: whatever the statistics or a stored row said, pg_walrus never applies more than walrus.max (or the floor, if higher) nor less than what the server can start with.';
-
--- walrus.rate_limit_reason: compiled from src/logic/cycle.ts:92 (rateLimitReason)
-CREATE FUNCTION walrus.rate_limit_reason(input walrus.cycle_input)
-RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  "left" integer;
+  weeks integer;
+  wrapped integer;
 BEGIN
-  IF ((input).max_changes_per_hour = 0) THEN
-    RETURN 'walrus.max_changes_per_hour is 0: automatic changes are off';
-  END IF;
-  IF ((input).changes_last_hour >= (input).max_changes_per_hour) THEN
-    RETURN ('hourly limit reached: ' || ((input).changes_last_hour)::text || ' changes in the last 60 minutes (walrus.max_changes_per_hour = ' || ((input).max_changes_per_hour)::text || ')');
-  END IF;
-  "left" := walrus.cooldown_remaining_sec((input).cooldown_sec, (input).seconds_since_change);
-  IF ("left" > 0) THEN
-    RETURN ('cooldown: ' || ("left")::text || ' s of walrus.cooldown_sec = ' || ((input).cooldown_sec)::text || ' s left since the last change');
-  END IF;
-  RETURN '';
+  weeks := (floor((hour::double precision / 168)))::integer;
+  wrapped := ((hour - (168::bigint * weeks)))::integer;
+  RETURN wrapped;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) IS 'Why a change may not happen now, or '''' when it may: automatic changes switched off, the hourly budget spent (a rolling 60-minute window), or the cooldown since the last change still running.';
+COMMENT ON FUNCTION walrus.wrap_hour(integer) IS 'The hour of the week for any integer hour (negative ones and ones past Sunday wrap around).';
 
--- walrus.cooldown_remaining_sec: compiled from src/logic/cycle.ts:112 (cooldownRemainingSec)
-CREATE FUNCTION walrus.cooldown_remaining_sec(cooldown_sec integer, since double precision)
-RETURNS integer
+-- walrus.clean_rate: compiled from src/logic/forecast.ts:91 (cleanRate)
+CREATE FUNCTION walrus.clean_rate(value double precision)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (NOT walrus.js_gt(value, 0.000001::double precision)) THEN
+    RETURN (0)::double precision;
+  END IF;
+  RETURN walrus.js_min(value, 10000000);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.clean_rate(double precision) IS 'A rate as stored: NaN, negative and negligible values (below a byte a second) are 0, and no rate exceeds 10 TB/s, so a forged or corrupt row can neither make the arithmetic fail nor overflow a size.';
+
+-- walrus.clean_seconds: compiled from src/logic/forecast.ts:102 (cleanSeconds)
+CREATE FUNCTION walrus.clean_seconds(value double precision)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (NOT walrus.js_gt(value, 0.001::double precision)) THEN
+    RETURN (0)::double precision;
+  END IF;
+  RETURN walrus.js_min(value, 31536000);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.clean_seconds(double precision) IS 'Seconds as the forecast counts them: NaN, negative and sub-millisecond values are 0 (a millisecond of history or of elapsed time is nothing), and nothing exceeds a year.';
+
+-- walrus.clean_profile: compiled from src/logic/forecast.ts:115 (cleanProfile)
+CREATE FUNCTION walrus.clean_profile(profile double precision[])
+RETURNS double precision[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  "out" double precision[];
+  n integer;
+  i integer;
+  value double precision;
+BEGIN
+  "out" := '{}'::double precision[];
+  n := cardinality(profile);
+  i := 0;
+  WHILE (i < 168) LOOP
+    <<body_1>>
+    BEGIN
+      value := CASE WHEN (i < n) THEN (profile)[i + 1] ELSE 0 END;
+      "out" := array_append("out", CASE WHEN walrus.js_gt(value, 0.000001::double precision) THEN walrus.js_min(value, 10000000) ELSE 0 END);
+    END;
+    i := i + 1;
+  END LOOP;
+  RETURN "out"::double precision[];
+END;
+$function$;
+COMMENT ON FUNCTION walrus.clean_profile(double precision[]) IS 'The profile as the rules read it: exactly a week of hours (0 for hours a shorter array lacks), each a clean rate (see cleanRate). The loops below index this copy with inline arithmetic (the hour of the week wrapped as wrapHour does; an hour `age` hours back is known when age x 3600 <= seconds learned + 3600) instead of calling a helper per hour: in PL/pgSQL a call costs more than the work.';
+
+-- walrus.need_rate: compiled from src/logic/forecast.ts:131 (needRate)
+CREATE FUNCTION walrus.need_rate(interval_wal_mb double precision, recent_wal_mb double precision, elapsed_sec double precision, timeout_sec integer)
+RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  "left" integer;
+  timeout integer;
 BEGIN
-  IF (((since IS NULL) OR (cooldown_sec <= 0)) OR walrus.js_ge(since, (cooldown_sec * 0.95::double precision))) THEN
-    RETURN 0;
+  timeout := GREATEST(timeout_sec, 1);
+  IF (interval_wal_mb IS NOT NULL) THEN
+    RETURN walrus.clean_rate(walrus.js_div(walrus.clean_rate(interval_wal_mb), timeout));
   END IF;
-  IF (NOT walrus.js_gt(since, 0)) THEN
-    RETURN cooldown_sec;
-  END IF;
-  "left" := (ceil((cooldown_sec - since)))::integer;
-  RETURN GREATEST("left", 1);
+  RETURN walrus.recent_rate(recent_wal_mb, elapsed_sec);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.cooldown_remaining_sec(integer, double precision) IS 'Seconds until the cooldown lets a change through, 0 when it does now. 5% slack: with the default cooldown equal to the default checkpoint_timeout, a cycle that pg_cron starts a moment early must not be held back a whole interval. A row written later in the same transaction, or a clock stepping back, can make `since` slightly negative: a cooldown of 0 still never holds anything back.';
+COMMENT ON FUNCTION walrus.need_rate(double precision, double precision, double precision, integer) IS 'Need over the last checkpoint_timeout, in MB/s: the WAL of the sliding window ending now when the glue could measure it, else (in the first checkpoint_timeout after the install or a reset) the rate since the previous sample. Spreading a short sample over a whole timeout, as walPerIntervalMb does for forced checkpoints, would understate the need and shrink a size the load still needs.';
 
--- walrus.at_ceiling: compiled from src/logic/cycle.ts:125 (atCeiling)
-CREATE FUNCTION walrus.at_ceiling(current_mb integer, max_mb integer, floor_mb integer)
-RETURNS boolean
+-- walrus.recent_rate: compiled from src/logic/forecast.ts:143 (recentRate)
+CREATE FUNCTION walrus.recent_rate(recent_wal_mb double precision, elapsed_sec double precision)
+RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  RETURN (current_mb >= GREATEST(max_mb, floor_mb));
+  IF (NOT walrus.js_gt(walrus.clean_seconds(elapsed_sec), 0)) THEN
+    RETURN (0)::double precision;
+  END IF;
+  RETURN walrus.clean_rate(walrus.js_div(walrus.clean_rate(recent_wal_mb), walrus.js_max(walrus.clean_seconds(elapsed_sec), 30)));
 END;
 $function$;
-COMMENT ON FUNCTION walrus.at_ceiling(integer, integer, integer) IS 'Whether growth has nowhere left to go: the cap is walrus.max, or the floor when that is higher.';
+COMMENT ON FUNCTION walrus.recent_rate(double precision, double precision) IS 'The rate since the previous sample (MB/s). Less than 30 seconds (a manual call just after the job) is spread over 30 seconds, so a few bytes over a few milliseconds never look like a step up.';
 
--- walrus.decide_cycle: compiled from src/logic/cycle.ts:134 (decideCycle)
-CREATE FUNCTION walrus.decide_cycle(input walrus.cycle_input)
-RETURNS walrus.cycle_decision
+-- walrus.weekly_retention: compiled from src/logic/forecast.ts:151 (weeklyRetention)
+CREATE FUNCTION walrus.weekly_retention(half_life_sec integer)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN walrus.js_pow(0.5::double precision, walrus.js_div(604800, GREATEST(half_life_sec, 3600)));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.weekly_retention(integer) IS 'What an hour''s old peak keeps when the hour comes round again a week later: 0.5 ^ (one week / half-life).';
+
+-- walrus.learn_forecast: compiled from src/logic/forecast.ts:161 (learnForecast)
+CREATE FUNCTION walrus.learn_forecast(input walrus.cycle_input)
+RETURNS walrus.forecast_state
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  quiet_count walrus.quiet_count;
-  quiet integer;
-  growth walrus.growth_decision;
-  proposed text;
-  target integer;
-  reason text;
-  shrunk integer;
-  limited text;
+  state walrus.forecast_state;
+  timeout integer;
+  elapsed double precision;
+  rate double precision;
+  slot integer;
+  entering boolean;
+  retention double precision;
+  inside boolean;
+  profile double precision[];
+  n integer;
+  i integer;
+  raw double precision;
+  value double precision;
+  half double precision;
+  age double precision;
+  peak double precision;
+  previous double precision;
+  learned double precision;
 BEGIN
-  quiet_count := walrus.count_quiet((input).quiet, ((input).forced < (input).threshold), (input).elapsed_sec, (input).timeout_sec);
-  quiet := (quiet_count).intervals;
-  growth := walrus.propose_growth(input);
-  proposed := 'no_change';
-  target := (input).current_mb;
-  reason := (growth).reason;
-  IF ((growth).action <> 'no_change') THEN
-    proposed := (growth).action;
-    target := walrus.clamp_size((growth).new_size_mb, (input).floor_mb, (input).max_mb);
-  ELSIF ((input).shrink_enable AND (quiet >= (input).shrink_intervals)) THEN
-    shrunk := walrus.clamp_size(walrus.propose_shrink(input), (input).floor_mb, (input).max_mb);
-    IF (shrunk < (input).current_mb) THEN
-      proposed := 'decrease';
-      target := shrunk;
-      reason := ((quiet)::text || ' consecutive quiet intervals (walrus.shrink_intervals = ' || ((input).shrink_intervals)::text || '); shrinking ' || ((input).current_mb)::text || ' MB to ' || (shrunk)::text || ' MB (walrus.algorithm = ' || (input).algorithm || ')');
-    ELSIF ((input).current_mb <= GREATEST((input).min_size_mb, (input).floor_mb)) THEN
-      reason := ((quiet)::text || ' quiet intervals, but max_wal_size is already at the shrink floor of ' || (GREATEST((input).min_size_mb, (input).floor_mb))::text || ' MB');
-    ELSE
-      reason := ((quiet)::text || ' quiet intervals, but the WAL statistics still need about ' || ((input).current_mb)::text || ' MB');
-    END IF;
-  ELSIF (((input).forced < (input).threshold) AND (input).shrink_enable) THEN
-    reason := ((growth).reason || '; quiet interval ' || (quiet)::text || ' of ' || ((input).shrink_intervals)::text || ' before a shrink');
+  state := (input).forecast;
+  timeout := GREATEST((input).timeout_sec, 1);
+  elapsed := walrus.clean_seconds((input).elapsed_sec);
+  rate := walrus.need_rate((input).interval_wal_mb, (input).recent_wal_mb, elapsed, timeout);
+  slot := walrus.wrap_hour((input).hour_of_week);
+  entering := (slot <> (state).slot);
+  retention := walrus.weekly_retention((input).half_life_sec);
+  inside := (walrus.js_ge(((input).hour_fraction * 3600), timeout) OR (timeout > 1800));
+  profile := '{}'::double precision[];
+  n := cardinality((state).profile);
+  i := 0;
+  WHILE (i < 168) LOOP
+    <<body_1>>
+    BEGIN
+      raw := CASE WHEN (i < n) THEN ((state).profile)[i + 1] ELSE 0 END;
+      value := CASE WHEN walrus.js_gt(raw, 0.000001::double precision) THEN walrus.js_min(raw, 10000000) ELSE 0 END;
+      IF (i = slot) THEN
+        IF entering THEN
+          value := walrus.clean_rate((value * retention));
+        END IF;
+        IF inside THEN
+          value := walrus.js_max(value, rate);
+        END IF;
+      END IF;
+      profile := array_append(profile, value);
+    END;
+    i := i + 1;
+  END LOOP;
+  half := ((input).stabilization_sec::double precision / 2);
+  age := (walrus.clean_seconds((state).window_age_sec) + elapsed);
+  peak := walrus.clean_rate((state).window_peak);
+  previous := walrus.clean_rate((state).window_previous);
+  IF (NOT walrus.js_gt(half, 0)) THEN
+    peak := (0)::double precision;
+    previous := (0)::double precision;
+    age := (0)::double precision;
+  ELSIF walrus.js_ge(age, (2 * half)) THEN
+    peak := (0)::double precision;
+    previous := (0)::double precision;
+    age := (age - (half * floor(walrus.js_div(age, half))));
+  ELSIF walrus.js_ge(age, half) THEN
+    previous := peak;
+    peak := (0)::double precision;
+    age := (age - half);
   END IF;
-  IF ((proposed = 'no_change') OR (target = (input).current_mb)) THEN
-    RETURN walrus.outcome(input, 'no_change', 'no_change', (input).current_mb, quiet_count, reason);
-  END IF;
-  limited := walrus.rate_limit_reason(input);
-  IF (limited <> '') THEN
-    RETURN walrus.outcome(input, 'skipped', proposed, target, CASE WHEN (proposed = 'decrease') THEN quiet_count ELSE walrus.no_quiet() END, (limited || '; wanted: ' || reason));
-  END IF;
-  IF (input).dry_run THEN
-    RETURN walrus.outcome(input, 'dry_run', proposed, target, quiet_count, ('walrus.dry_run is on; would ' || CASE WHEN (proposed = 'decrease') THEN 'shrink' ELSE 'grow' END || ' to ' || (target)::text || ' MB: ' || reason));
-  END IF;
-  RETURN walrus.outcome(input, proposed, proposed, target, quiet_count, reason);
+  learned := (walrus.js_min(walrus.clean_seconds((state).learned_sec), 604800) + walrus.js_min(elapsed, GREATEST(timeout, 3600)));
+  RETURN ROW(profile::double precision[], slot, walrus.js_min(learned, 604800), walrus.js_max(peak, rate), previous, age, walrus.recent_rate((input).recent_wal_mb, elapsed))::walrus.forecast_state;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.decide_cycle(walrus.cycle_input) IS 'One cycle''s decision: grow on forced checkpoints (pg_walsizer''s rule, capped), shrink after enough consecutive quiet intervals, then apply the rate limits and dry-run. A dry-run decision is exactly the live one, recorded instead of applied; it counts against the rate limits like a change.';
+COMMENT ON FUNCTION walrus.learn_forecast(walrus.cycle_input) IS 'The next state: this cycle''s need goes into the current hour of the profile (only when its checkpoint_timeout window lies inside the hour, so an hour is not credited with the next one''s load; with a timeout above 30 minutes, always), the stabilisation window moves on by the elapsed time, and the learned history grows by at most an hour a cycle. Nothing depends on how often cycles run.';
 
--- walrus.propose_growth: compiled from src/logic/cycle.ts:173 (proposeGrowth)
-CREATE FUNCTION walrus.propose_growth(input walrus.cycle_input)
-RETURNS walrus.growth_decision
+-- walrus.remember_evidence: compiled from src/logic/forecast.ts:220 (rememberEvidence)
+CREATE FUNCTION walrus.remember_evidence(state walrus.forecast_state, evidence_rate double precision, inside_hour boolean)
+RETURNS walrus.forecast_state
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  evidence double precision;
+  slot integer;
+  profile double precision[];
+  n integer;
+  i integer;
+  raw double precision;
+  value double precision;
+BEGIN
+  evidence := walrus.clean_rate(evidence_rate);
+  IF (NOT walrus.js_gt(evidence, 0)) THEN
+    RETURN state;
+  END IF;
+  IF (NOT inside_hour) THEN
+    RETURN ROW((state).profile, (state).slot, (state).learned_sec, walrus.js_max(walrus.clean_rate((state).window_peak), evidence), (state).window_previous, (state).window_age_sec, (state).last_rate)::walrus.forecast_state;
+  END IF;
+  slot := walrus.wrap_hour((state).slot);
+  profile := '{}'::double precision[];
+  n := cardinality((state).profile);
+  i := 0;
+  WHILE (i < 168) LOOP
+    <<body_1>>
+    BEGIN
+      raw := CASE WHEN (i < n) THEN ((state).profile)[i + 1] ELSE 0 END;
+      value := CASE WHEN walrus.js_gt(raw, 0.000001::double precision) THEN walrus.js_min(raw, 10000000) ELSE 0 END;
+      profile := array_append(profile, CASE WHEN (i = slot) THEN walrus.js_max(value, evidence) ELSE value END);
+    END;
+    i := i + 1;
+  END LOOP;
+  RETURN ROW(profile::double precision[], (state).slot, (state).learned_sec, walrus.js_max(walrus.clean_rate((state).window_peak), evidence), (state).window_previous, (state).window_age_sec, (state).last_rate)::walrus.forecast_state;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.remember_evidence(walrus.forecast_state, double precision, boolean) IS 'The state after a decision: the stabilisation window and the current hour of the profile also remember the rate a growth acted on (see Proposal.evidence_rate), whether or not the rate limits let the growth through, so what a shrink keeps agrees with what the growth sized for. The profile only when the sample lies inside the current hour.';
+
+-- walrus.day_median: compiled from src/logic/forecast.ts:243 (dayMedian)
+CREATE FUNCTION walrus.day_median(profile double precision[], slot integer, hour integer, learned_sec double precision)
+RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  IF ((input).algorithm = 'additive') THEN
-    RETURN walrus.additive_growth((input).current_mb, (input).forced, (input).threshold, (input).additive_increment_mb, (input).max_mb, (input).floor_mb);
-  END IF;
-  IF ((input).algorithm = 'adaptive') THEN
-    RETURN walrus.statistical_growth(input, walrus.js_max(((input).wal).ema_mb, ((input).wal).current_mb), 'the WAL moving average');
-  END IF;
-  IF ((input).algorithm = 'percentile') THEN
-    RETURN walrus.statistical_growth(input, walrus.js_max(((input).wal).percentile_mb, ((input).wal).current_mb), 'the WAL percentile');
-  END IF;
-  RETURN walrus.decide_growth((input).current_mb, (input).forced, (input).threshold, (input).max_mb, (input).floor_mb);
+  RETURN walrus.median_around(walrus.clean_profile(profile), walrus.wrap_hour(slot), walrus.wrap_hour(hour), walrus.clean_seconds(learned_sec));
 END;
 $function$;
-COMMENT ON FUNCTION walrus.propose_growth(walrus.cycle_input) IS 'The growth the selected algorithm proposes; all share the cap, the floor and the threshold on forced checkpoints.';
+COMMENT ON FUNCTION walrus.day_median(double precision[], integer, integer, double precision) IS 'The median need of the 24 hours centred on `hour` that the history covers (their age counted from `slot`), or -1 when fewer than 6 of them are known: too little to tell a peak from the level around it.';
 
--- walrus.unchanged: compiled from src/logic/cycle.ts:186 (unchanged)
+-- walrus.median_around: compiled from src/logic/forecast.ts:248 (medianAround)
+CREATE FUNCTION walrus.median_around(p double precision[], now integer, centre integer, learned double precision)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  "values" double precision[];
+  d integer;
+  h bigint;
+  k integer;
+  back bigint;
+  age integer;
+BEGIN
+  "values" := '{}'::double precision[];
+  d := (-12);
+  WHILE (d < 12) LOOP
+    <<body_1>>
+    BEGIN
+      IF (d <> 0) THEN
+        h := ((centre::bigint + d) + 168);
+        k := ((h - (168 * floor((h::double precision / 168)))))::integer;
+        back := ((now::bigint - k) + 168);
+        age := ((back - (168 * floor((back::double precision / 168)))))::integer;
+        IF ((age = 0) OR walrus.js_le((age::bigint * 3600), (learned + 3600))) THEN
+          "values" := array_append("values", (p)[k + 1]);
+        END IF;
+      END IF;
+    END;
+    d := d + 1;
+  END LOOP;
+  IF (cardinality("values") < 6) THEN
+    RETURN ((-1))::double precision;
+  END IF;
+  RETURN walrus.percentile_of("values", (50)::double precision);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.median_around(double precision[], integer, integer, double precision) IS 'dayMedian on a clean profile (cleanProfile), with `now` and `centre` hours of the week and clean seconds learned.';
+
+-- walrus.seasonal_forecast: compiled from src/logic/forecast.ts:276 (seasonalForecast)
+CREATE FUNCTION walrus.seasonal_forecast(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, learned_sec double precision, headroom double precision)
+RETURNS walrus.seasonal_forecast
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN walrus.seasonal_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), hour_fraction, lookahead_sec, walrus.clean_seconds(learned_sec), headroom);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.seasonal_forecast(double precision[], integer, double precision, integer, double precision, double precision) IS 'The seasonal forecast (daily and weekly seasonality): for each hour that starts within walrus.lookahead_sec (and the current one), the need seen at that hour yesterday and, for hours still ahead, a week ago, when it stands out from its day: above walrus.headroom x the median of the 24 hours around it. A flat day, like a load that has just fallen from a steady high, predicts nothing; a nightly batch or a weekly one predicts its peak. An expected peak is expected whole: the hours after it that also stood out, up to headroom x its first hour, count too, so one pre-size covers the busiest hour of a plateau instead of growing again as each of its hours comes into the look-ahead. The largest expectation wins.';
+
+-- walrus.seasonal_on: compiled from src/logic/forecast.ts:281 (seasonalOn)
+CREATE FUNCTION walrus.seasonal_on(p double precision[], now integer, hour_fraction double precision, lookahead_sec integer, learned double precision, headroom double precision)
+RETURNS walrus.seasonal_forecast
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  best walrus.seasonal_forecast;
+  fraction double precision;
+  ahead integer;
+  o integer;
+  days integer;
+  back bigint;
+  evidence integer;
+  ago bigint;
+  age integer;
+  value double precision;
+  reference double precision;
+  whole double precision;
+  n integer;
+  k integer;
+  next double precision;
+BEGIN
+  best := ROW((0)::double precision, 0, 0, (0)::double precision)::walrus.seasonal_forecast;
+  fraction := CASE WHEN walrus.js_gt(hour_fraction, 0) THEN walrus.js_min(hour_fraction, 1) ELSE 0 END;
+  ahead := CASE WHEN (lookahead_sec > 0) THEN LEAST(lookahead_sec, 86400) ELSE 0 END;
+  o := 0;
+  WHILE ((o <= 24) AND walrus.js_le(((o - fraction) * 3600), ahead)) LOOP
+    days := 1;
+    WHILE (days <= 7) LOOP
+      <<body_1>>
+      BEGIN
+        back := (((now::bigint + o) - (24::bigint * days)) + 168);
+        evidence := ((back - (168 * floor((back::double precision / 168)))))::integer;
+        ago := ((now::bigint - evidence) + 168);
+        age := ((ago - (168 * floor((ago::double precision / 168)))))::integer;
+        IF (((days = 1) OR (o > 0)) AND ((age = 0) OR walrus.js_le((age::bigint * 3600), (learned + 3600)))) THEN
+          value := (p)[evidence + 1];
+          reference := walrus.median_around(p, now, evidence, learned);
+          IF (walrus.js_ge(reference, 0) AND walrus.js_gt(value, (headroom * reference))) THEN
+            whole := value;
+            n := 1;
+            WHILE ((n < 24) AND (n < age)) LOOP
+              k := (((evidence::bigint + n) - (168 * floor(((evidence::bigint + n)::double precision / 168)))))::integer;
+              next := (p)[k + 1];
+              IF (NOT (walrus.js_gt(next, (headroom * reference)) AND walrus.js_le(next, (headroom * value)))) THEN
+                EXIT;
+              END IF;
+              whole := walrus.js_max(whole, next);
+              n := n + 1;
+            END LOOP;
+            IF walrus.js_gt(whole, (best).rate) THEN
+              best := ROW(whole, o, days, reference)::walrus.seasonal_forecast;
+            END IF;
+          END IF;
+        END IF;
+      END;
+      days := ((days::bigint + 6))::integer;
+    END LOOP;
+    o := o + 1;
+  END LOOP;
+  RETURN best;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision) IS 'seasonalForecast on a clean profile (cleanProfile), the hour of the week `now` and clean seconds learned.';
+
+-- walrus.yesterday_rate: compiled from src/logic/forecast.ts:325 (yesterdayRate)
+CREATE FUNCTION walrus.yesterday_rate(profile double precision[], slot integer, hour_fraction double precision, horizon_sec integer, learned_sec double precision)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN walrus.yesterday_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), hour_fraction, horizon_sec, walrus.clean_seconds(learned_sec));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.yesterday_rate(double precision[], integer, double precision, integer, double precision) IS 'What the hours from now to `horizon_sec` ahead needed the day before (MB/s, their largest peak), whether or not it stood out; 0 for hours the history does not cover.';
+
+-- walrus.yesterday_on: compiled from src/logic/forecast.ts:330 (yesterdayOn)
+CREATE FUNCTION walrus.yesterday_on(p double precision[], now integer, hour_fraction double precision, horizon_sec integer, learned double precision)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  fraction double precision;
+  horizon integer;
+  best double precision;
+  o integer;
+  back bigint;
+  k integer;
+BEGIN
+  fraction := CASE WHEN walrus.js_gt(hour_fraction, 0) THEN walrus.js_min(hour_fraction, 1) ELSE 0 END;
+  horizon := CASE WHEN (horizon_sec > 0) THEN LEAST(horizon_sec, 86400) ELSE 0 END;
+  best := (0)::double precision;
+  o := 0;
+  WHILE ((o < 24) AND walrus.js_le(((o - fraction) * 3600), horizon)) LOOP
+    IF walrus.js_le(((24::bigint - o) * 3600), (learned + 3600)) THEN
+      back := (((now::bigint + o) - 24) + 168);
+      k := ((back - (168 * floor((back::double precision / 168)))))::integer;
+      best := walrus.js_max(best, (p)[k + 1]);
+    END IF;
+    o := o + 1;
+  END LOOP;
+  RETURN best;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.yesterday_on(double precision[], integer, double precision, integer, double precision) IS 'yesterdayRate on a clean profile, the hour of the week `now` and clean seconds learned.';
+
+-- walrus.runs_above: compiled from src/logic/forecast.ts:354 (runsAbove)
+CREATE FUNCTION walrus.runs_above(hours bigint[], threshold bigint, expected boolean[], unpredicted_only boolean)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  runs integer;
+  in_run boolean;
+  counted boolean;
+  n integer;
+  m integer;
+  i integer;
+  above boolean;
+BEGIN
+  runs := 0;
+  in_run := false;
+  counted := false;
+  n := cardinality(hours);
+  m := cardinality(expected);
+  i := 0;
+  WHILE (i < n) LOOP
+    <<body_1>>
+    BEGIN
+      above := ((hours)[i + 1] > threshold);
+      IF (NOT above) THEN
+        in_run := false;
+      ELSE
+        IF (NOT in_run) THEN
+          counted := false;
+        END IF;
+        in_run := true;
+        IF ((NOT counted) AND ((NOT unpredicted_only) OR (NOT ((i < m) AND (expected)[i + 1])))) THEN
+          runs := runs + 1;
+          counted := true;
+        END IF;
+      END IF;
+    END;
+    i := i + 1;
+  END LOOP;
+  RETURN runs;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) IS 'Separate excursions above `threshold` in a series of hourly peaks (oldest first, in thousandths of MB/s; negative for an hour the history does not cover): maximal runs of consecutive hours above it. Each one is a growth and a shrink for a size below it. With `unpredicted_only`, only the runs with an hour the seasonal forecast did not expect (`expected[i]` false; see excursionHold): a size below those meets them with forced checkpoints, while an expected one is pre-sized and costs two changes, never a forced checkpoint. Integers, so the loop runs on PostgreSQL''s own comparisons (it runs once per candidate size).';
+
+-- walrus.excursion_hold: compiled from src/logic/forecast.ts:394 (excursionHold)
+CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN walrus.hold_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), walrus.js_min(walrus.clean_seconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but no unexpected excursion is allowed in the first 12 hours, while a single one cannot tell a daily batch from bursts.';
+
+-- walrus.hold_on: compiled from src/logic/forecast.ts:399 (holdOn)
+CREATE FUNCTION walrus.hold_on(p double precision[], now integer, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  days integer;
+  allowed integer;
+  unexpected integer;
+  trigger double precision;
+  learned_hours integer;
+  hours double precision[];
+  known double precision[];
+  age integer;
+  back bigint;
+  k integer;
+  peak double precision;
+  recent double precision;
+  day double precision[];
+  lowest double precision;
+  age_2 integer;
+  peak_2 double precision;
+  level double precision;
+  floor double precision;
+  milli bigint[];
+  expected boolean[];
+  candidates double precision[];
+  h integer;
+  peak_3 double precision;
+  q bigint;
+  before double precision;
+  sorted double precision[];
+  previous double precision;
+  c double precision;
+  threshold bigint;
+BEGIN
+  days := (ceil((learned::double precision / 86400)))::integer;
+  allowed := ((2::bigint * days))::integer;
+  unexpected := CASE WHEN walrus.js_lt(learned, 43200) THEN 0 ELSE days END;
+  trigger := (0.9::double precision * walrus.js_max(headroom, 1));
+  learned_hours := (floor((learned::double precision / 3600)))::integer;
+  hours := '{}'::double precision[];
+  known := '{}'::double precision[];
+  age := 167;
+  WHILE (age >= 0) LOOP
+    <<body_1>>
+    BEGIN
+      back := ((now::bigint - age) + 168);
+      k := ((back - (168 * floor((back::double precision / 168)))))::integer;
+      peak := CASE WHEN (age <= (learned_hours::bigint + 1)) THEN (p)[k + 1] ELSE (-1) END;
+      hours := array_append(hours, peak);
+      IF (age <= (learned_hours::bigint + 1)) THEN
+        known := array_append(known, peak);
+      END IF;
+    END;
+    age := age - 1;
+  END LOOP;
+  recent := walrus.js_max(walrus.js_max(walrus.clean_rate(base_rate), (hours)[168]), (hours)[167]);
+  day := '{}'::double precision[];
+  lowest := ((-1))::double precision;
+  age_2 := 0;
+  WHILE (age_2 < 24) LOOP
+    <<body_2>>
+    BEGIN
+      IF (age_2 <= (learned_hours::bigint + 1)) THEN
+        peak_2 := (hours)[(167::bigint - age_2) + 1];
+        day := array_append(day, peak_2);
+        IF ((age_2 >= 2) AND (walrus.js_lt(lowest, 0) OR walrus.js_lt(peak_2, lowest))) THEN
+          lowest := peak_2;
+        END IF;
+      END IF;
+    END;
+    age_2 := age_2 + 1;
+  END LOOP;
+  IF (walrus.js_gt(lowest, 0) AND walrus.js_le(recent, (walrus.js_max(shrink_factor, 0.01::double precision) * lowest))) THEN
+    RETURN recent;
+  END IF;
+  level := CASE WHEN (cardinality(known) > 0) THEN walrus.percentile_of(known, (25)::double precision) ELSE 0 END;
+  floor := walrus.js_max(recent, CASE WHEN (cardinality(day) > 0) THEN walrus.percentile_of(day, (25)::double precision) ELSE 0 END);
+  milli := '{}'::bigint[];
+  expected := '{}'::boolean[];
+  candidates := ARRAY[floor]::double precision[];
+  h := 0;
+  WHILE (h < 168) LOOP
+    <<body_3>>
+    BEGIN
+      peak_3 := (hours)[h + 1];
+      q := (CASE WHEN walrus.js_ge(peak_3, 0) THEN floor((peak_3 * 1000)) ELSE (-1) END)::bigint;
+      milli := array_append(milli, q);
+      before := CASE WHEN (h >= 24) THEN (hours)[(h::bigint - 24) + 1] ELSE (-1) END;
+      expected := array_append(expected, ((walrus.js_ge(before, 0) AND walrus.js_gt(before, (headroom * level))) AND walrus.js_ge((before * headroom), peak_3)));
+      IF walrus.js_gt(walrus.js_div(peak_3, trigger), floor) THEN
+        candidates := array_append(candidates, walrus.js_div(peak_3, trigger));
+      END IF;
+    END;
+    h := h + 1;
+  END LOOP;
+  sorted := ARRAY(SELECT e FROM unnest(candidates::double precision[]) WITH ORDINALITY AS t(e, i) ORDER BY e, i);
+  previous := ((-1))::double precision;
+  FOREACH c IN ARRAY sorted LOOP
+    IF walrus.js_gt(c, previous) THEN
+      threshold := (floor(((trigger * c) * 1000)))::bigint;
+      IF ((walrus.runs_above(milli, threshold, expected, false) <= allowed) AND (walrus.runs_above(milli, threshold, expected, true) <= unexpected)) THEN
+        RETURN c;
+      END IF;
+    END IF;
+    previous := c;
+  END LOOP;
+  RETURN (sorted)[(cardinality(sorted)::bigint - 1) + 1];
+END;
+$function$;
+COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now` and clean seconds learned (at most a week).';
+
+-- walrus.profile_view: compiled from src/logic/forecast.ts:487 (profileView)
+CREATE FUNCTION walrus.profile_view(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, stabilization_sec integer, learned_sec double precision, headroom double precision, shrink_factor double precision, window_rate double precision, newer_rate double precision)
+RETURNS walrus.profile_view
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  p double precision[];
+  now integer;
+  learned double precision;
+  ahead integer;
+  seasonal walrus.seasonal_forecast;
+  coming double precision;
+  window_rate_2 double precision;
+  newer double precision;
+  hold double precision;
+BEGIN
+  p := walrus.clean_profile(profile);
+  now := walrus.wrap_hour(slot);
+  learned := walrus.js_min(walrus.clean_seconds(learned_sec), 604800);
+  ahead := (CASE WHEN (lookahead_sec > 0) THEN (LEAST(lookahead_sec, 86400)::bigint + LEAST(GREATEST(stabilization_sec, 0), 86400)) ELSE 0 END)::integer;
+  seasonal := walrus.seasonal_on(p, now, hour_fraction, lookahead_sec, learned, headroom);
+  coming := (walrus.seasonal_on(p, now, hour_fraction, ahead, learned, headroom)).rate;
+  window_rate_2 := walrus.clean_rate(window_rate);
+  newer := walrus.clean_rate(newer_rate);
+  hold := walrus.hold_on(p, now, learned, walrus.js_max(window_rate_2, coming), headroom, shrink_factor);
+  RETURN ROW(seasonal, coming, walrus.yesterday_on(p, now, hour_fraction, ahead, learned), hold, CASE WHEN walrus.js_lt(newer, window_rate_2) THEN walrus.hold_on(p, now, learned, walrus.js_max(newer, coming), headroom, shrink_factor) ELSE hold END)::walrus.profile_view;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) IS 'Everything the forecast algorithm reads off the hour-of-week profile in one cycle, the profile cleaned once: the seasonal forecast over the look-ahead and over the look-ahead plus the stabilisation window (a shrink that a pre-size would undo before the size is next reconsidered saves nothing), yesterday''s need over the latter, and the hold with the whole stabilisation window (`window_rate`) and with only its newer half (`newer_rate`).';
+
+-- walrus.unchanged: compiled from src/logic/algorithms/shared.ts:27 (unchanged)
 CREATE FUNCTION walrus.unchanged(current_mb integer, reason text)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1673,29 +2250,73 @@ BEGIN
 END;
 $function$;
 
--- walrus.additive_growth: compiled from src/logic/cycle.ts:191 (additiveGrowth)
-CREATE FUNCTION walrus.additive_growth(current_mb integer, forced integer, threshold integer, increment_mb integer, max_mb integer, floor_mb integer)
-RETURNS walrus.growth_decision
+-- walrus.classic_proposal: compiled from src/logic/algorithms/shared.ts:36 (classicProposal)
+CREATE FUNCTION walrus.classic_proposal(input walrus.cycle_input, quiet walrus.quiet_count, growth walrus.growth_decision, shrunk_mb integer)
+RETURNS walrus.proposal
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  cap integer;
-  grown integer;
+  intervals integer;
+  shrunk integer;
+  lower integer;
 BEGIN
-  cap := GREATEST(max_mb, floor_mb);
-  IF ((forced < threshold) OR (current_mb >= cap)) THEN
-    RETURN walrus.decide_growth(current_mb, forced, threshold, max_mb, floor_mb);
+  IF ((growth).action <> 'no_change') THEN
+    RETURN ROW((growth).action, (growth).new_size_mb, (growth).reason, (0)::double precision)::walrus.proposal;
   END IF;
-  IF ((forced::bigint * increment_mb) > (cap::bigint - current_mb)) THEN
-    RETURN ROW('capped', current_mb, cap, ((forced)::text || ' forced checkpoints; ' || (current_mb)::text || ' MB + ' || (forced)::text || ' x ' || (increment_mb)::text || ' MB exceeds walrus.max, capped at ' || (cap)::text || ' MB'))::walrus.growth_decision;
+  intervals := (quiet).intervals;
+  IF ((input).shrink_enable AND (intervals >= (input).shrink_intervals)) THEN
+    shrunk := LEAST(GREATEST(shrunk_mb, (input).floor_mb), GREATEST((input).max_mb, (input).floor_mb));
+    IF (shrunk < (input).current_mb) THEN
+      RETURN ROW('decrease', shrunk, ((intervals)::text || ' consecutive quiet intervals (walrus.shrink_intervals = ' || ((input).shrink_intervals)::text || '); shrinking ' || ((input).current_mb)::text || ' MB to ' || (shrunk)::text || ' MB (walrus.algorithm = ' || (input).algorithm || ')'), (0)::double precision)::walrus.proposal;
+    END IF;
+    lower := GREATEST((input).min_size_mb, (input).floor_mb);
+    IF ((input).current_mb <= lower) THEN
+      RETURN ROW('no_change', (input).current_mb, ((intervals)::text || ' quiet intervals, but max_wal_size is already at the shrink floor of ' || (lower)::text || ' MB'), (0)::double precision)::walrus.proposal;
+    END IF;
+    RETURN ROW('no_change', (input).current_mb, ((intervals)::text || ' quiet intervals, but the WAL statistics still need about ' || ((input).current_mb)::text || ' MB'), (0)::double precision)::walrus.proposal;
   END IF;
-  grown := (GREATEST((current_mb + (forced::bigint * increment_mb)), floor_mb))::integer;
-  RETURN ROW('increase', current_mb, grown, ((forced)::text || ' forced checkpoints reached the threshold of ' || (threshold)::text || '; ' || (current_mb)::text || ' MB + ' || (forced)::text || ' x ' || (increment_mb)::text || ' MB'))::walrus.growth_decision;
+  IF (((input).forced < (input).threshold) AND (input).shrink_enable) THEN
+    RETURN ROW('no_change', (input).current_mb, ((growth).reason || '; quiet interval ' || (intervals)::text || ' of ' || ((input).shrink_intervals)::text || ' before a shrink'), (0)::double precision)::walrus.proposal;
+  END IF;
+  RETURN ROW('no_change', (input).current_mb, (growth).reason, (0)::double precision)::walrus.proposal;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) IS 'additive: current + forced x walrus.additive_increment, capped; overflow-safe like the multiplicative rule.';
+COMMENT ON FUNCTION walrus.classic_proposal(walrus.cycle_input, walrus.quiet_count, walrus.growth_decision, integer) IS 'The per-interval rules (multiplicative, additive, adaptive, percentile): grow on the algorithm''s growth rule; when it does not grow, shrink to the algorithm''s shrink target once walrus.shrink_intervals consecutive quiet intervals have passed. `shrunk_mb` is only used then, and is computed by the caller with the same inputs.';
 
--- walrus.statistical_growth: compiled from src/logic/cycle.ts:218 (statisticalGrowth)
+-- walrus.step_shrink: compiled from src/logic/algorithms/shared.ts:67 (stepShrink)
+CREATE FUNCTION walrus.step_shrink(input walrus.cycle_input)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  needed integer;
+BEGIN
+  needed := walrus.size_for_wal(((input).wal).recent_peak_mb, (input).completion_target, (input).headroom, (input).segment_mb, (input).current_mb);
+  RETURN GREATEST(walrus.shrink_target((input).current_mb, (input).shrink_factor, (input).min_size_mb, (input).floor_mb), needed);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.step_shrink(walrus.cycle_input) IS 'multiplicative and additive shrink: one walrus.shrink_factor step, but never below what the quiet intervals themselves needed with walrus.headroom (that would force checkpoints and grow straight back).';
+
+-- walrus.statistical_shrink: compiled from src/logic/algorithms/shared.ts:77 (statisticalShrink)
+CREATE FUNCTION walrus.statistical_shrink(input walrus.cycle_input, basis_mb double precision)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  lower integer;
+  wanted integer;
+BEGIN
+  lower := GREATEST((input).min_size_mb, (input).floor_mb);
+  wanted := GREATEST(walrus.size_for_wal(basis_mb, (input).completion_target, (input).headroom, (input).segment_mb, (input).current_mb), lower);
+  IF walrus.js_gt(wanted, ((input).current_mb * (input).shrink_factor)) THEN
+    RETURN (input).current_mb;
+  END IF;
+  RETURN wanted;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.statistical_shrink(walrus.cycle_input, double precision) IS 'adaptive and percentile shrink: straight to what the WAL needs (`basis_mb` per interval, with headroom), never below walrus.min_size, but only when that saves at least one walrus.shrink_factor step, so noise does not make them shrink and grow in turn.';
+
+-- walrus.statistical_growth: compiled from src/logic/algorithms/shared.ts:91 (statisticalGrowth)
 CREATE FUNCTION walrus.statistical_growth(input walrus.cycle_input, basis_mb double precision, basis text)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1731,31 +2352,836 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) IS 'adaptive and percentile: size for the WAL actually written, (1 + cct) x WAL per interval x headroom. They grow on forced checkpoints and, when walrus.proactive is on, as soon as an interval used 90% of the distance that would force one; growing to 1 / headroom of it leaves a band in which noise changes nothing.';
 
--- walrus.propose_shrink: compiled from src/logic/cycle.ts:257 (proposeShrink)
-CREATE FUNCTION walrus.propose_shrink(input walrus.cycle_input)
+-- walrus.multiplicative_proposal: compiled from src/logic/algorithms/multiplicative.ts:12 (multiplicativeProposal)
+CREATE FUNCTION walrus.multiplicative_proposal(input walrus.cycle_input, quiet walrus.quiet_count, learned walrus.forecast_state)
+RETURNS walrus.proposal
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  growth walrus.growth_decision;
+BEGIN
+  growth := walrus.decide_growth((input).current_mb, (input).forced, (input).threshold, (input).max_mb, (input).floor_mb);
+  RETURN walrus.classic_proposal(input, quiet, growth, walrus.step_shrink(input));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.multiplicative_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'multiplicative (pg_walsizer''s rule): at walrus.threshold forced checkpoints per interval grow to current x (forced + 1), capped; after walrus.shrink_intervals quiet intervals shrink by walrus.shrink_factor, never below what the quiet intervals needed.';
+
+-- walrus.additive_proposal: compiled from src/logic/algorithms/additive.ts:9 (additiveProposal)
+CREATE FUNCTION walrus.additive_proposal(input walrus.cycle_input, quiet walrus.quiet_count, learned walrus.forecast_state)
+RETURNS walrus.proposal
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  growth walrus.growth_decision;
+BEGIN
+  growth := walrus.additive_growth((input).current_mb, (input).forced, (input).threshold, (input).additive_increment_mb, (input).max_mb, (input).floor_mb);
+  RETURN walrus.classic_proposal(input, quiet, growth, walrus.step_shrink(input));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.additive_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'additive: current + forced x walrus.additive_increment, capped; shrinks like multiplicative.';
+
+-- walrus.additive_growth: compiled from src/logic/algorithms/additive.ts:15 (additiveGrowth)
+CREATE FUNCTION walrus.additive_growth(current_mb integer, forced integer, threshold integer, increment_mb integer, max_mb integer, floor_mb integer)
+RETURNS walrus.growth_decision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  cap integer;
+  grown integer;
+BEGIN
+  cap := GREATEST(max_mb, floor_mb);
+  IF ((forced < threshold) OR (current_mb >= cap)) THEN
+    RETURN walrus.decide_growth(current_mb, forced, threshold, max_mb, floor_mb);
+  END IF;
+  IF ((forced::bigint * increment_mb) > (cap::bigint - current_mb)) THEN
+    RETURN ROW('capped', current_mb, cap, ((forced)::text || ' forced checkpoints; ' || (current_mb)::text || ' MB + ' || (forced)::text || ' x ' || (increment_mb)::text || ' MB exceeds walrus.max, capped at ' || (cap)::text || ' MB'))::walrus.growth_decision;
+  END IF;
+  grown := (GREATEST((current_mb + (forced::bigint * increment_mb)), floor_mb))::integer;
+  RETURN ROW('increase', current_mb, grown, ((forced)::text || ' forced checkpoints reached the threshold of ' || (threshold)::text || '; ' || (current_mb)::text || ' MB + ' || (forced)::text || ' x ' || (increment_mb)::text || ' MB'))::walrus.growth_decision;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) IS 'additive: current + forced x walrus.additive_increment, capped; overflow-safe like the multiplicative rule.';
+
+-- walrus.adaptive_proposal: compiled from src/logic/algorithms/adaptive.ts:10 (adaptiveProposal)
+CREATE FUNCTION walrus.adaptive_proposal(input walrus.cycle_input, quiet walrus.quiet_count, learned walrus.forecast_state)
+RETURNS walrus.proposal
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  growth walrus.growth_decision;
+BEGIN
+  growth := walrus.statistical_growth(input, walrus.js_max(((input).wal).ema_mb, ((input).wal).current_mb), 'the WAL moving average');
+  RETURN walrus.classic_proposal(input, quiet, growth, walrus.statistical_shrink(input, ((input).wal).recent_peak_mb));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.adaptive_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'adaptive: grow to the size for max(moving average, this interval) of WAL per interval; shrink to what the quiet intervals needed (their peak), when that saves at least one walrus.shrink_factor step.';
+
+-- walrus.percentile_proposal: compiled from src/logic/algorithms/percentile.ts:11 (percentileProposal)
+CREATE FUNCTION walrus.percentile_proposal(input walrus.cycle_input, quiet walrus.quiet_count, learned walrus.forecast_state)
+RETURNS walrus.proposal
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  growth walrus.growth_decision;
+BEGIN
+  growth := walrus.statistical_growth(input, walrus.js_max(((input).wal).percentile_mb, ((input).wal).current_mb), 'the WAL percentile');
+  RETURN walrus.classic_proposal(input, quiet, growth, walrus.statistical_shrink(input, walrus.js_max(((input).wal).percentile_mb, ((input).wal).recent_peak_mb)));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.percentile_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'percentile: grow to the size for max(walrus.target_percentile over walrus.sample_window, this interval); shrink to the percentile, but never below what the quiet intervals needed (a young window''s percentile still reflects the load before a step up), when that saves at least one walrus.shrink_factor step.';
+
+-- walrus.forecast_proposal: compiled from src/logic/algorithms/forecast.ts:26 (forecastProposal)
+CREATE FUNCTION walrus.forecast_proposal(input walrus.cycle_input, quiet walrus.quiet_count, learned walrus.forecast_state)
+RETURNS walrus.proposal
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  plan walrus.forecast_plan;
+  cap integer;
+  segment integer;
+  timeout integer;
+  distance bigint;
+  usage_now double precision;
+  usage_fast double precision;
+  usage_forecast double precision;
+  forced boolean;
+  reactive boolean;
+  fast boolean;
+  presize boolean;
+  why text;
+  evidence double precision;
+  wanted integer;
+  margin double precision;
+  rate double precision;
+  step integer;
+  lower integer;
+  keep integer;
+  f double precision;
+  keep_reason text;
+  settled integer;
+  expected integer;
+BEGIN
+  plan := walrus.forecast_plan(input, learned);
+  cap := GREATEST((input).max_mb, (input).floor_mb);
+  segment := GREATEST((input).segment_mb, 1);
+  timeout := GREATEST((input).timeout_sec, 1);
+  distance := (walrus.checkpoint_segments((input).current_mb, segment, (input).completion_target)::bigint * segment);
+  usage_now := walrus.js_div(((plan).now_rate * timeout), distance);
+  usage_fast := walrus.js_div(walrus.js_max((plan).projected_mb, ((plan).steady_rate * timeout)), distance);
+  usage_forecast := walrus.js_div((((plan).seasonal).rate * timeout), distance);
+  forced := ((input).forced >= 1);
+  reactive := ((input).proactive AND walrus.js_ge(usage_now, 0.9::double precision));
+  fast := ((input).proactive AND walrus.js_ge(usage_fast, 1));
+  presize := (((input).lookahead_sec > 0) AND walrus.js_ge(usage_forecast, 0.9::double precision));
+  IF (((forced OR reactive) OR fast) OR presize) THEN
+    why := walrus.growth_reason(input, plan, forced, reactive, fast, usage_now, usage_fast);
+    evidence := CASE WHEN (forced OR fast) THEN (plan).recent_rate ELSE 0 END;
+    IF ((input).current_mb >= cap) THEN
+      RETURN ROW('no_change', (input).current_mb, (why || ', but max_wal_size is already at the walrus.max cap of ' || (cap)::text || ' MB'), evidence)::walrus.proposal;
+    END IF;
+    wanted := walrus.size_for_wal((walrus.js_max((plan).window_rate, (plan).coming_rate) * timeout), (input).completion_target, (input).headroom, segment, 2147483647);
+    IF ((forced OR fast) OR ((input).interval_wal_mb IS NULL)) THEN
+      margin := CASE WHEN ((input).interval_wal_mb IS NULL) THEN ((input).headroom * (input).headroom) ELSE (input).headroom END;
+      rate := CASE WHEN ((forced OR walrus.js_ge((plan).projected_mb, distance)) OR ((input).interval_wal_mb IS NULL)) THEN (plan).recent_rate ELSE (plan).steady_rate END;
+      wanted := GREATEST(wanted, walrus.size_for_wal(walrus.js_max((rate * timeout), (plan).projected_mb), (input).completion_target, margin, segment, 2147483647));
+    END IF;
+    step := (ceil(walrus.js_min(walrus.js_div(GREATEST((input).current_mb, 1), walrus.js_max((input).shrink_factor, 0.01::double precision)), cap)))::integer;
+    wanted := GREATEST(wanted, step);
+    IF (wanted > cap) THEN
+      RETURN ROW('capped', cap, (why || '; needs ' || (wanted)::text || ' MB, capped at walrus.max = ' || (cap)::text || ' MB'), evidence)::walrus.proposal;
+    END IF;
+    RETURN ROW('increase', GREATEST(wanted, (input).floor_mb), (why || '; growing ' || ((input).current_mb)::text || ' MB to ' || (GREATEST(wanted, (input).floor_mb))::text || ' MB'), evidence)::walrus.proposal;
+  END IF;
+  lower := GREATEST((input).min_size_mb, (input).floor_mb);
+  keep := GREATEST((plan).recommended_mb, lower);
+  f := walrus.js_max((input).shrink_factor, 0.01::double precision);
+  keep_reason := walrus.hold_reason(input, plan);
+  IF (NOT (input).shrink_enable) THEN
+    RETURN ROW('no_change', (input).current_mb, ('no pressure (' || (walrus.percent(usage_now))::text || '% of the forced-checkpoint distance used); walrus.shrink_enable is off'), (0)::double precision)::walrus.proposal;
+  END IF;
+  IF (((input).current_mb > lower) AND walrus.js_le(keep, ((input).current_mb * f))) THEN
+    settled := GREATEST((plan).settled_mb, lower);
+    IF walrus.js_le(settled, (keep * f)) THEN
+      RETURN ROW('no_change', (input).current_mb, ('no pressure; the load is settling: waiting for the stabilisation window to pass, then ' || (settled)::text || ' MB'), (0)::double precision)::walrus.proposal;
+    END IF;
+    expected := GREATEST(walrus.size_for_wal(((plan).yesterday_rate * timeout), (input).completion_target, (input).headroom, segment, 2147483647), lower);
+    IF (walrus.js_ge(walrus.clean_seconds((learned).learned_sec), 86400) AND walrus.js_le(expected, (keep * f))) THEN
+      RETURN ROW('no_change', (input).current_mb, ('no pressure; the load is falling as it did yesterday (' || (expected)::text || ' MB then): shrinking once it has'), (0)::double precision)::walrus.proposal;
+    END IF;
+    RETURN ROW('decrease', keep, (keep_reason || ': shrinking ' || ((input).current_mb)::text || ' MB to ' || (keep)::text || ' MB'), (0)::double precision)::walrus.proposal;
+  END IF;
+  IF ((input).current_mb <= lower) THEN
+    RETURN ROW('no_change', (input).current_mb, ('no pressure (' || (walrus.percent(usage_now))::text || '% of the forced-checkpoint distance used); already at the shrink floor of ' || (lower)::text || ' MB'), (0)::double precision)::walrus.proposal;
+  END IF;
+  RETURN ROW('no_change', (input).current_mb, ('no pressure (' || (walrus.percent(usage_now))::text || '% of the forced-checkpoint distance used); ' || keep_reason || ', not a walrus.shrink_factor step below ' || ((input).current_mb)::text || ' MB'), (0)::double precision)::walrus.proposal;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes. - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the distance that forces one (walrus.proactive). - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that rate sustained, so a step up is covered within about a minute instead of a whole interval. (At one cycle per timeout the projection is the last interval itself and adds nothing.) - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now. - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by the next shrink and the size moves in few, large steps.';
+
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:104 (percent)
+CREATE FUNCTION walrus.percent(share double precision)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN (walrus.js_round((walrus.js_min(walrus.js_max(share, 0), 1000) * 100)))::integer;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
+
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:109 (mb)
+CREATE FUNCTION walrus.mb(value double precision)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (NOT walrus.js_gt(value, 0)) THEN
+    RETURN 0;
+  END IF;
+  RETURN (walrus.js_round(walrus.js_min(value, 2000000000)))::integer;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
+
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:116 (growthReason)
+CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF forced THEN
+    RETURN (((input).forced)::text || ' forced checkpoints caused by WAL (walrus.algorithm = forecast grows on any)');
+  END IF;
+  IF fast THEN
+    RETURN ('fast path: at the rate of the last samples a checkpoint_timeout would use ' || (walrus.percent(usage_fast))::text || '% of the forced-checkpoint distance');
+  END IF;
+  IF reactive THEN
+    RETURN ('the last checkpoint_timeout used ' || (walrus.percent(usage_now))::text || '% of the forced-checkpoint distance');
+  END IF;
+  RETURN ('pre-sizing: ' || walrus.forecast_reason((plan).seasonal, (input).timeout_sec));
+END;
+$function$;
+
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:129 (holdReason)
+CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  timeout integer;
+BEGIN
+  timeout := GREATEST((input).timeout_sec, 1);
+  RETURN ('the stabilisation window needs ' || (walrus.mb(((plan).window_rate * timeout)))::text || ' MB per checkpoint_timeout, the forecast ' || (walrus.mb(((plan).coming_rate * timeout)))::text || ' MB, the learned peaks ' || (walrus.mb(((plan).hold_rate * timeout)))::text || ' MB; that takes ' || ((plan).recommended_mb)::text || ' MB');
+END;
+$function$;
+
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:135 (forecastReason)
+CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  timeout integer;
+  "when" text;
+  seen text;
+BEGIN
+  timeout := GREATEST(timeout_sec, 1);
+  IF ((seasonal).days_ago = 0) THEN
+    RETURN 'no recurring peak expected within walrus.lookahead_sec';
+  END IF;
+  "when" := CASE WHEN ((seasonal).hours_ahead = 0) THEN 'this hour' ELSE CASE WHEN ((seasonal).hours_ahead = 1) THEN 'the next hour' ELSE ('in ' || ((seasonal).hours_ahead)::text || ' hours') END END;
+  seen := CASE WHEN ((seasonal).days_ago = 1) THEN 'yesterday' ELSE 'a week ago' END;
+  RETURN ("when" || ' needed ' || (walrus.mb(((seasonal).rate * timeout)))::text || ' MB of WAL per checkpoint_timeout ' || seen || ', above the ' || (walrus.mb(((seasonal).reference * timeout)))::text || ' MB around it');
+END;
+$function$;
+COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
+
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:149 (forecastPlan)
+CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
+RETURNS walrus.forecast_plan
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  timeout integer;
+  elapsed double precision;
+  now_rate double precision;
+  recent double precision;
+  projected double precision;
+  window_rate double precision;
+  view walrus.profile_view;
+  segment integer;
+BEGIN
+  timeout := GREATEST((input).timeout_sec, 1);
+  elapsed := walrus.clean_seconds((input).elapsed_sec);
+  now_rate := walrus.need_rate((input).interval_wal_mb, (input).recent_wal_mb, elapsed, timeout);
+  recent := walrus.recent_rate((input).recent_wal_mb, elapsed);
+  projected := walrus.js_max(((now_rate * timeout) + ((recent - now_rate) * walrus.js_min(elapsed, timeout))), 0);
+  window_rate := walrus.js_max(walrus.js_max(walrus.clean_rate((learned).window_peak), walrus.clean_rate((learned).window_previous)), now_rate);
+  view := walrus.profile_view((learned).profile, (learned).slot, (input).hour_fraction, (input).lookahead_sec, (input).stabilization_sec, (learned).learned_sec, (input).headroom, (input).shrink_factor, window_rate, walrus.js_max(walrus.clean_rate((learned).window_peak), now_rate));
+  segment := GREATEST((input).segment_mb, 1);
+  RETURN ROW(now_rate, recent, walrus.js_min(recent, walrus.clean_rate(((input).forecast).last_rate)), projected, window_rate, (view).seasonal, (view).coming_rate, (view).yesterday_rate, (view).hold_rate, walrus.size_for_wal(((view).hold_rate * timeout), (input).completion_target, (input).headroom, segment, 2147483647), walrus.size_for_wal(((view).settled_rate * timeout), (input).completion_target, (input).headroom, segment, 2147483647))::walrus.forecast_plan;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.forecast_plan(walrus.cycle_input, walrus.forecast_state) IS 'What the forecast algorithm sizes from: the need now and the fast path''s projection, the stabilisation window, the seasonal forecast, and the hold level that a shrink keeps, sized with the real trigger arithmetic.';
+
+-- walrus.no_quiet: compiled from src/logic/cycle.ts:93 (noQuiet)
+CREATE FUNCTION walrus.no_quiet()
+RETURNS walrus.quiet_count
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN ROW(0, (0)::double precision)::walrus.quiet_count;
+END;
+$function$;
+
+-- walrus.outcome: compiled from src/logic/cycle.ts:97 (outcome)
+CREATE FUNCTION walrus.outcome(input walrus.cycle_input, action text, proposed text, new_size_mb integer, quiet walrus.quiet_count, reason text, learned walrus.forecast_state)
+RETURNS walrus.cycle_decision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  changes boolean;
+  seasonal walrus.seasonal_forecast;
+BEGIN
+  changes := (((action = 'increase') OR (action = 'decrease')) OR (action = 'capped'));
+  seasonal := walrus.seasonal_forecast((learned).profile, (learned).slot, (input).hour_fraction, (input).lookahead_sec, (learned).learned_sec, (input).headroom);
+  RETURN ROW(action, proposed, (input).current_mb, new_size_mb, changes, CASE WHEN ((changes OR (action = 'dry_run')) OR (action = 'advise')) THEN walrus.no_quiet() ELSE quiet END, CASE WHEN (proposed = 'decrease') THEN quiet ELSE walrus.no_quiet() END, reason, learned, walrus.forecast_size(input, seasonal), walrus.forecast_reason(seasonal, (input).timeout_sec))::walrus.cycle_decision;
+END;
+$function$;
+
+-- walrus.forecast_size: compiled from src/logic/cycle.ts:117 (forecastSize)
+CREATE FUNCTION walrus.forecast_size(input walrus.cycle_input, seasonal walrus.seasonal_forecast)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  lower integer;
-  needed integer;
-  basis double precision;
-  wanted integer;
+  rate double precision;
 BEGIN
-  lower := GREATEST((input).min_size_mb, (input).floor_mb);
-  IF (((input).algorithm <> 'adaptive') AND ((input).algorithm <> 'percentile')) THEN
-    needed := walrus.size_for_wal(((input).wal).recent_peak_mb, (input).completion_target, (input).headroom, (input).segment_mb, (input).current_mb);
-    RETURN GREATEST(walrus.shrink_target((input).current_mb, (input).shrink_factor, (input).min_size_mb, (input).floor_mb), needed);
+  rate := walrus.clean_rate((seasonal).rate);
+  IF (NOT walrus.js_gt(rate, 0)) THEN
+    RETURN 0;
   END IF;
-  basis := CASE WHEN ((input).algorithm = 'adaptive') THEN ((input).wal).recent_peak_mb ELSE walrus.js_max(((input).wal).percentile_mb, ((input).wal).recent_peak_mb) END;
-  wanted := GREATEST(walrus.size_for_wal(basis, (input).completion_target, (input).headroom, (input).segment_mb, (input).current_mb), lower);
-  IF walrus.js_gt(wanted, ((input).current_mb * (input).shrink_factor)) THEN
-    RETURN (input).current_mb;
-  END IF;
-  RETURN wanted;
+  RETURN walrus.size_for_wal((rate * GREATEST((input).timeout_sec, 1)), (input).completion_target, (input).headroom, GREATEST((input).segment_mb, 1), 2147483647);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.propose_shrink(walrus.cycle_input) IS 'The size after enough quiet intervals. multiplicative and additive step down by walrus.shrink_factor, but not below what the quiet intervals needed (with headroom); adaptive and percentile go straight to what the WAL needs (the recent peak, or the percentile but at least that), but only when that saves at least what one shrink_factor step would, so noise does not make them shrink and grow in turn.';
+COMMENT ON FUNCTION walrus.forecast_size(walrus.cycle_input, walrus.seasonal_forecast) IS 'The size the seasonal forecast asks for, 0 when it expects nothing.';
+
+-- walrus.clamp_size: compiled from src/logic/cycle.ts:129 (clampSize)
+CREATE FUNCTION walrus.clamp_size(size_mb integer, floor_mb integer, max_mb integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN LEAST(GREATEST(size_mb, floor_mb), GREATEST(max_mb, floor_mb));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.clamp_size(integer, integer, integer) IS 'Any size a cycle proposes ends within [floor, cap]: whatever the statistics or a stored row said, pg_walrus never applies more than walrus.max (or the floor, if higher) nor less than what the server can start with.';
+
+-- walrus.rate_limit_reason: compiled from src/logic/cycle.ts:137 (rateLimitReason)
+CREATE FUNCTION walrus.rate_limit_reason(input walrus.cycle_input)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  "left" integer;
+BEGIN
+  IF ((input).max_changes_per_hour = 0) THEN
+    RETURN 'walrus.max_changes_per_hour is 0: automatic changes are off';
+  END IF;
+  IF ((input).changes_last_hour >= (input).max_changes_per_hour) THEN
+    RETURN ('hourly limit reached: ' || ((input).changes_last_hour)::text || ' changes in the last 60 minutes (walrus.max_changes_per_hour = ' || ((input).max_changes_per_hour)::text || ')');
+  END IF;
+  "left" := walrus.cooldown_remaining_sec((input).cooldown_sec, (input).seconds_since_change);
+  IF ("left" > 0) THEN
+    RETURN ('cooldown: ' || ("left")::text || ' s of walrus.cooldown_sec = ' || ((input).cooldown_sec)::text || ' s left since the last change');
+  END IF;
+  RETURN '';
+END;
+$function$;
+COMMENT ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) IS 'Why a change may not happen now, or '''' when it may: automatic changes switched off, the hourly budget spent (a rolling 60-minute window), or the cooldown since the last change still running.';
+
+-- walrus.cooldown_remaining_sec: compiled from src/logic/cycle.ts:157 (cooldownRemainingSec)
+CREATE FUNCTION walrus.cooldown_remaining_sec(cooldown_sec integer, since double precision)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  "left" integer;
+BEGIN
+  IF (((since IS NULL) OR (cooldown_sec <= 0)) OR walrus.js_ge(since, (cooldown_sec * 0.95::double precision))) THEN
+    RETURN 0;
+  END IF;
+  IF (NOT walrus.js_gt(since, 0)) THEN
+    RETURN cooldown_sec;
+  END IF;
+  "left" := (ceil((cooldown_sec - since)))::integer;
+  RETURN GREATEST("left", 1);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.cooldown_remaining_sec(integer, double precision) IS 'Seconds until the cooldown lets a change through, 0 when it does now. 5% slack: with the default cooldown equal to the default checkpoint_timeout, a cycle that pg_cron starts a moment early must not be held back a whole interval. A row written later in the same transaction, or a clock stepping back, can make `since` slightly negative: a cooldown of 0 still never holds anything back.';
+
+-- walrus.at_ceiling: compiled from src/logic/cycle.ts:170 (atCeiling)
+CREATE FUNCTION walrus.at_ceiling(current_mb integer, max_mb integer, floor_mb integer)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN (current_mb >= GREATEST(max_mb, floor_mb));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.at_ceiling(integer, integer, integer) IS 'Whether growth has nowhere left to go: the cap is walrus.max, or the floor when that is higher.';
+
+-- walrus.decide_cycle: compiled from src/logic/cycle.ts:179 (decideCycle)
+CREATE FUNCTION walrus.decide_cycle(input walrus.cycle_input)
+RETURNS walrus.cycle_decision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  quiet_count walrus.quiet_count;
+  observed walrus.forecast_state;
+  proposal walrus.proposal;
+  learned walrus.forecast_state;
+  proposed text;
+  target integer;
+  reason text;
+  limited text;
+BEGIN
+  quiet_count := walrus.count_quiet((input).quiet, ((input).forced < (input).threshold), (input).elapsed_sec, (input).timeout_sec);
+  observed := walrus.learn_forecast(input);
+  proposal := walrus.propose_change(input, quiet_count, observed);
+  learned := walrus.remember_evidence(observed, (proposal).evidence_rate, walrus.js_ge(((input).hour_fraction * 3600), (input).elapsed_sec));
+  proposed := 'no_change';
+  target := (input).current_mb;
+  reason := (proposal).reason;
+  IF ((proposal).action <> 'no_change') THEN
+    proposed := (proposal).action;
+    target := walrus.clamp_size((proposal).new_size_mb, (input).floor_mb, (input).max_mb);
+  END IF;
+  IF ((proposed = 'no_change') OR (target = (input).current_mb)) THEN
+    RETURN walrus.outcome(input, 'no_change', 'no_change', (input).current_mb, quiet_count, reason, learned);
+  END IF;
+  limited := walrus.rate_limit_reason(input);
+  IF (limited <> '') THEN
+    RETURN walrus.outcome(input, 'skipped', proposed, target, CASE WHEN (proposed = 'decrease') THEN quiet_count ELSE walrus.no_quiet() END, (limited || '; wanted: ' || reason), learned);
+  END IF;
+  IF (input).dry_run THEN
+    RETURN walrus.outcome(input, 'dry_run', proposed, target, quiet_count, ('walrus.dry_run is on; would ' || CASE WHEN (proposed = 'decrease') THEN 'shrink' ELSE 'grow' END || ' to ' || (target)::text || ' MB: ' || reason), learned);
+  END IF;
+  IF ((input).advise_reason <> '') THEN
+    RETURN walrus.outcome(input, 'advise', proposed, target, quiet_count, ('advice, not applied (' || (input).advise_reason || '): ' || CASE WHEN (proposed = 'decrease') THEN 'shrink' ELSE 'grow' END || ' to ' || (target)::text || ' MB: ' || reason), learned);
+  END IF;
+  RETURN walrus.outcome(input, proposed, proposed, target, quiet_count, reason, learned);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.decide_cycle(walrus.cycle_input) IS 'One cycle''s decision: what walrus.algorithm proposes (proposeChange), clamped to [floor, walrus.max], then the rate limits and dry-run. A dry-run decision is exactly the live one, recorded instead of applied; it counts against the rate limits like a change. The forecast''s learned state moves on with every cycle, whatever the algorithm.';
+
+-- walrus.propose_change: compiled from src/logic/cycle.ts:214 (proposeChange)
+CREATE FUNCTION walrus.propose_change(input walrus.cycle_input, quiet walrus.quiet_count, learned walrus.forecast_state)
+RETURNS walrus.proposal
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF ((input).algorithm = 'forecast') THEN
+    RETURN walrus.forecast_proposal(input, quiet, learned);
+  END IF;
+  IF ((input).algorithm = 'additive') THEN
+    RETURN walrus.additive_proposal(input, quiet, learned);
+  END IF;
+  IF ((input).algorithm = 'adaptive') THEN
+    RETURN walrus.adaptive_proposal(input, quiet, learned);
+  END IF;
+  IF ((input).algorithm = 'percentile') THEN
+    RETURN walrus.percentile_proposal(input, quiet, learned);
+  END IF;
+  RETURN walrus.multiplicative_proposal(input, quiet, learned);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.propose_change(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'The one place walrus.algorithm is read: each algorithm lives in its own module under src/logic/algorithms/ with the same signature, and proposes a change that decideCycle then clamps, rate-limits and records. An unknown value (the settings reader never passes one) is the default rule''s.';
+
+-- walrus.decide_failover: compiled from src/logic/failover.ts:18 (decideFailover)
+CREATE FUNCTION walrus.decide_failover(last_row_timeline integer, timeline integer, cluster_size_mb integer, current_mb integer, floor_mb integer, max_mb integer)
+RETURNS walrus.failover_decision
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  restored integer;
+  why text;
+BEGIN
+  IF (((last_row_timeline IS NULL) OR (cluster_size_mb IS NULL)) OR (last_row_timeline = timeline)) THEN
+    RETURN ROW(false, current_mb, false, '')::walrus.failover_decision;
+  END IF;
+  restored := walrus.clamp_size(cluster_size_mb, floor_mb, max_mb);
+  why := ('promoted: timeline ' || (last_row_timeline)::text || ' became ' || (timeline)::text || '; the cluster had decided ' || (cluster_size_mb)::text || ' MB');
+  IF (restored = current_mb) THEN
+    RETURN ROW(true, current_mb, false, (why || ', already in force here; counters re-baselined'))::walrus.failover_decision;
+  END IF;
+  RETURN ROW(true, restored, true, (why || '; restoring ' || (restored)::text || ' MB (this server had ' || (current_mb)::text || ' MB); counters re-baselined'))::walrus.failover_decision;
+END;
+$function$;
+
+-- walrus.provider_commands: compiled from src/logic/advice.ts:19 (providerCommands)
+CREATE FUNCTION walrus.provider_commands(size_mb integer)
+RETURNS walrus.provider_commands
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN ROW(('ALTER SYSTEM SET max_wal_size = ''' || (size_mb)::text || 'MB''; SELECT pg_reload_conf();'), ('patronictl edit-config --pg max_wal_size=' || (size_mb)::text || 'MB --force'), ('aws rds modify-db-parameter-group --db-parameter-group-name <group> --parameters "ParameterName=max_wal_size,ParameterValue=' || (size_mb)::text || ',ApplyMethod=immediate"'), ('gcloud sql instances patch <instance> --database-flags=max_wal_size=' || (size_mb)::text), ('az postgres flexible-server parameter set --resource-group <group> --server-name <server> --name max_wal_size --value ' || (size_mb)::text))::walrus.provider_commands;
+END;
+$function$;
+
+-- walrus.promotion_outlook: compiled from src/logic/advice.ts:30 (promotionOutlook)
+CREATE FUNCTION walrus.promotion_outlook(local_mb integer, cluster_mb integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (cluster_mb IS NULL) THEN
+    RETURN 'no decision recorded yet: a promotion keeps this server''s max_wal_size';
+  END IF;
+  IF (cluster_mb = local_mb) THEN
+    RETURN ('max_wal_size here is the cluster''s ' || (cluster_mb)::text || ' MB; a promotion changes nothing');
+  END IF;
+  RETURN ('max_wal_size here is ' || (local_mb)::text || ' MB, the cluster decided ' || (cluster_mb)::text || ' MB: ALTER SYSTEM is not replicated, so the first cycle after a promotion restores ' || (cluster_mb)::text || ' MB (within this server''s walrus.max)');
+END;
+$function$;
+COMMENT ON FUNCTION walrus.promotion_outlook(integer, integer) IS 'What a standby''s operator should know about its max_wal_size: it is not the cluster''s, until a promotion fixes it.';
+
+-- walrus.recommendation_action: compiled from src/logic/advice.ts:41 (recommendationAction)
+CREATE FUNCTION walrus.recommendation_action(recommended_mb integer, current_mb integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (recommended_mb > current_mb) THEN
+    RETURN 'increase';
+  END IF;
+  RETURN CASE WHEN (recommended_mb < current_mb) THEN 'decrease' ELSE 'none' END;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.recommendation_action(integer, integer) IS 'walrus_recommendation()''s action, the proposal''s words: increase, decrease or none.';
+
+-- walrus.ok: compiled from src/logic/doctor.ts:16 (ok)
+CREATE FUNCTION walrus.ok("check" text, detail text)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN ROW("check", 'ok', detail, '')::walrus.finding;
+END;
+$function$;
+
+-- walrus.cron_finding: compiled from src/logic/doctor.ts:20 (cronFinding)
+CREATE FUNCTION walrus.cron_finding(installed boolean, cron_database text, database text)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF installed THEN
+    RETURN walrus.ok('pg_cron', 'pg_cron is installed in this database');
+  END IF;
+  RETURN ROW('pg_cron', 'fail', ('pg_cron is not installed in database ' || database || ' (cron.database_name is ''' || cron_database || '''): nothing runs the cycle'), ('shared_preload_libraries = ''pg_cron'' and cron.database_name = ''' || database || ''' in postgresql.conf, restart, then CREATE EXTENSION pg_cron; SELECT walrus.schedule_job();'))::walrus.finding;
+END;
+$function$;
+
+-- walrus.job_finding: compiled from src/logic/doctor.ts:32 (jobFinding)
+CREATE FUNCTION walrus.job_finding(cron_installed boolean, scheduled boolean, active boolean, last_status text, last_message text)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (NOT cron_installed) THEN
+    RETURN ROW('job', 'fail', 'no pg_cron, so no job', 'see the pg_cron check')::walrus.finding;
+  END IF;
+  IF (NOT scheduled) THEN
+    RETURN ROW('job', 'fail', 'the pg_cron job pg_walrus is missing: no cycle runs', 'SELECT walrus.schedule_job();')::walrus.finding;
+  END IF;
+  IF (NOT active) THEN
+    RETURN ROW('job', 'warn', 'the pg_cron job pg_walrus is paused', 'SELECT cron.alter_job(jobid, active := true) FROM cron.job WHERE jobname = ''pg_walrus'';')::walrus.finding;
+  END IF;
+  IF (last_status IS NOT DISTINCT FROM 'failed') THEN
+    RETURN ROW('job', 'fail', ('the last run of the pg_cron job failed: ' || COALESCE(last_message, 'no message')), 'SELECT * FROM cron.job_run_details WHERE jobid = (SELECT jobid FROM cron.job WHERE jobname = ''pg_walrus'') ORDER BY runid DESC LIMIT 5; -- then fix what it says')::walrus.finding;
+  END IF;
+  RETURN walrus.ok('job', CASE WHEN (last_status IS NULL) THEN 'the pg_cron job pg_walrus is scheduled and active; it has not run yet' ELSE ('the pg_cron job pg_walrus is scheduled and active; its last run: ' || last_status) END);
+END;
+$function$;
+
+-- walrus.apply_finding: compiled from src/logic/doctor.ts:58 (applyFinding)
+CREATE FUNCTION walrus.apply_finding(in_recovery boolean, dblink_installed boolean, role text, role_allowed boolean, alter_system_allowed boolean, patroni boolean, apply_setting text)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  "check" text;
+BEGIN
+  "check" := 'apply';
+  IF in_recovery THEN
+    RETURN walrus.ok("check", 'this server is a standby: cycles run on the primary, and the first one after a promotion restores the cluster size');
+  END IF;
+  IF (apply_setting = 'advise') THEN
+    RETURN walrus.ok("check", 'walrus.apply = advise: cycles record advice; walrus_recommendation() has the commands');
+  END IF;
+  IF patroni THEN
+    RETURN ROW("check", 'warn', 'Patroni manages this server and overrides ALTER SYSTEM: cycles only advise', 'SELECT walrus_recommendation() -> ''commands'' ->> ''patroni''; -- run that command; or SET walrus.apply = advise to say so')::walrus.finding;
+  END IF;
+  IF (NOT alter_system_allowed) THEN
+    RETURN ROW("check", 'warn', 'allow_alter_system is off: cycles only advise', 'allow_alter_system = on in postgresql.conf and SELECT pg_reload_conf(); or apply walrus_recommendation() -> ''commands'' yourself')::walrus.finding;
+  END IF;
+  IF (NOT dblink_installed) THEN
+    RETURN ROW("check", 'fail', 'dblink is not installed: cycles only advise', 'CREATE EXTENSION dblink;')::walrus.finding;
+  END IF;
+  IF (NOT role_allowed) THEN
+    RETURN ROW("check", 'fail', ('role ' || role || ', which runs the cycles, may not ALTER SYSTEM SET max_wal_size: cycles only advise'), ('GRANT ALTER SYSTEM ON PARAMETER max_wal_size TO ' || role || '; GRANT EXECUTE ON FUNCTION pg_reload_conf() TO ' || role || ';'))::walrus.finding;
+  END IF;
+  RETURN walrus.ok("check", ('cycles apply sizes as ' || role || ' over a loopback dblink connection'));
+END;
+$function$;
+
+-- walrus.settings_finding: compiled from src/logic/doctor.ts:104 (settingsFinding)
+CREATE FUNCTION walrus.settings_finding(invalid text)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (invalid = '') THEN
+    RETURN walrus.ok('settings', 'every walrus.* setting is valid');
+  END IF;
+  RETURN ROW('settings', 'warn', ('invalid, so the default is used: ' || invalid), 'SELECT name, setting, error FROM walrus.settings WHERE NOT valid; -- then walrus_set(name, value) or ALTER SYSTEM RESET')::walrus.finding;
+END;
+$function$;
+
+-- walrus.cap_finding: compiled from src/logic/doctor.ts:116 (capFinding)
+CREATE FUNCTION walrus.cap_finding(current_mb integer, max_mb integer, min_wal_size_mb integer)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (min_wal_size_mb > max_mb) THEN
+    RETURN ROW('cap', 'warn', ('min_wal_size (' || (min_wal_size_mb)::text || ' MB) is above walrus.max (' || (max_mb)::text || ' MB): max_wal_size can never be below min_wal_size, so the cap is ' || (min_wal_size_mb)::text || ' MB'), ('SELECT walrus_set(''walrus.max'', ''' || (min_wal_size_mb)::text || 'MB''); -- or lower min_wal_size'))::walrus.finding;
+  END IF;
+  IF (current_mb > max_mb) THEN
+    RETURN ROW('cap', 'warn', ('max_wal_size (' || (current_mb)::text || ' MB) is above walrus.max (' || (max_mb)::text || ' MB): pg_walrus will shrink it to the cap, never grow it'), ('SELECT walrus_set(''walrus.max'', ''' || (current_mb)::text || 'MB''); -- if the larger size is wanted'))::walrus.finding;
+  END IF;
+  RETURN walrus.ok('cap', ('max_wal_size ' || (current_mb)::text || ' MB is within walrus.max ' || (max_mb)::text || ' MB'));
+END;
+$function$;
+
+-- walrus.slots_finding: compiled from src/logic/doctor.ts:140 (slotsFinding)
+CREATE FUNCTION walrus.slots_finding(retained_mb double precision, max_wal_size_mb integer, slots text)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  held integer;
+BEGIN
+  IF ((slots = '') OR (NOT walrus.js_gt(retained_mb, max_wal_size_mb))) THEN
+    RETURN walrus.ok('replication slots', 'no replication slot holds more WAL than max_wal_size');
+  END IF;
+  held := (walrus.js_round(walrus.js_min(retained_mb, 2000000000)))::integer;
+  RETURN ROW('replication slots', 'warn', ('replication slots hold ' || (held)::text || ' MB of WAL, more than max_wal_size (' || (max_wal_size_mb)::text || ' MB): ' || slots || '. Checkpoints cannot remove it, and a larger max_wal_size does not help'), 'SELECT slot_name, active, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) FROM pg_replication_slots; -- fix or drop (pg_drop_replication_slot) the slot, or set max_slot_wal_keep_size')::walrus.finding;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.slots_finding(double precision, integer, text) IS 'WAL that checkpoints cannot remove: replication slots, a failing archiver and wal_keep_size keep it on disk however large or small max_wal_size is, so growing it cannot help, and the disk fills regardless.';
+
+-- walrus.archiver_finding: compiled from src/logic/doctor.ts:154 (archiverFinding)
+CREATE FUNCTION walrus.archiver_finding(archive_mode text, failing boolean, last_failed_wal text)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF ((archive_mode = 'off') OR (NOT failing)) THEN
+    RETURN walrus.ok('archiver', CASE WHEN (archive_mode = 'off') THEN 'archive_mode is off' ELSE 'the archiver keeps up' END);
+  END IF;
+  RETURN ROW('archiver', 'fail', ('archiving fails (last failed: ' || COALESCE(last_failed_wal, 'unknown') || '): WAL that is not archived stays on disk whatever max_wal_size says'), 'SELECT * FROM pg_stat_archiver; -- then fix archive_command / archive_library (see the server log)')::walrus.finding;
+END;
+$function$;
+
+-- walrus.wal_keep_finding: compiled from src/logic/doctor.ts:166 (walKeepFinding)
+CREATE FUNCTION walrus.wal_keep_finding(wal_keep_size_mb integer, max_wal_size_mb integer)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (wal_keep_size_mb <= max_wal_size_mb) THEN
+    RETURN walrus.ok('wal_keep_size', ('wal_keep_size (' || (wal_keep_size_mb)::text || ' MB) is within max_wal_size'));
+  END IF;
+  RETURN ROW('wal_keep_size', 'warn', ('wal_keep_size (' || (wal_keep_size_mb)::text || ' MB) keeps more WAL than max_wal_size (' || (max_wal_size_mb)::text || ' MB) on disk: that part is not governed by pg_walrus'), 'ALTER SYSTEM SET wal_keep_size = ''...''; SELECT pg_reload_conf(); -- if standbys can use a slot instead')::walrus.finding;
+END;
+$function$;
+
+-- walrus.cadence_finding: compiled from src/logic/doctor.ts:179 (cadenceFinding)
+CREATE FUNCTION walrus.cadence_finding(timeout_sec integer, seconds_supported boolean)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF ((timeout_sec >= 60) OR seconds_supported) THEN
+    RETURN walrus.ok('cadence', ('checkpoint_timeout ' || (timeout_sec)::text || ' s; the job runs once per interval'));
+  END IF;
+  RETURN ROW('cadence', 'warn', ('checkpoint_timeout is ' || (timeout_sec)::text || ' s, but this pg_cron runs jobs at most once a minute: each cycle spans several intervals (the counts are normalised, the reaction is slower)'), 'ALTER SYSTEM SET checkpoint_timeout = ''1min''; SELECT pg_reload_conf(); -- or pg_cron 1.5+, which schedules in seconds')::walrus.finding;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.cadence_finding(integer, boolean) IS 'pg_cron 1.4 runs jobs at most once a minute: a shorter checkpoint_timeout is sampled over several intervals.';
+
+-- walrus.pressure_at_cap_finding: compiled from src/logic/doctor.ts:192 (pressureAtCapFinding)
+CREATE FUNCTION walrus.pressure_at_cap_finding(cycles_at_cap_under_pressure integer, max_mb integer)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (cycles_at_cap_under_pressure < 3) THEN
+    RETURN walrus.ok('pressure at the cap', 'no sustained forced checkpoints at walrus.max');
+  END IF;
+  RETURN ROW('pressure at the cap', 'warn', ((cycles_at_cap_under_pressure)::text || ' recent cycles had forced checkpoints with max_wal_size already at walrus.max (' || (max_mb)::text || ' MB)'), ('SELECT walrus_set(''walrus.max'', ''' || ((max_mb::bigint * 2))::text || 'MB''); -- if the disk allows'))::walrus.finding;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.pressure_at_cap_finding(integer, integer) IS 'Forced checkpoints that go on at walrus.max: pg_walrus can do no more, the cap is too low for the load.';
+
+-- walrus.standby_finding: compiled from src/logic/doctor.ts:205 (standbyFinding)
+CREATE FUNCTION walrus.standby_finding(in_recovery boolean, local_mb integer, cluster_mb integer)
+RETURNS walrus.finding
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (NOT in_recovery) THEN
+    RETURN walrus.ok('standby', 'this server is a primary');
+  END IF;
+  IF ((cluster_mb IS NULL) OR (cluster_mb = local_mb)) THEN
+    RETURN walrus.ok('standby', ('max_wal_size here is ' || (local_mb)::text || ' MB, as the cluster decided'));
+  END IF;
+  RETURN ROW('standby', 'warn', ('max_wal_size here is ' || (local_mb)::text || ' MB, the cluster decided ' || (cluster_mb)::text || ' MB (ALTER SYSTEM is not replicated); the first cycle after a promotion restores ' || (cluster_mb)::text || ' MB'), ('ALTER SYSTEM SET max_wal_size = ''' || (cluster_mb)::text || 'MB''; SELECT pg_reload_conf(); -- on this standby, to match now'))::walrus.finding;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.standby_finding(boolean, integer, integer) IS 'On a standby: its own max_wal_size against the size the cluster decided, which a promotion restores.';
+
+-- walrus.day_number: compiled from src/logic/profiles.ts:12 (dayNumber)
+CREATE FUNCTION walrus.day_number(name text)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  names text[];
+  "full" text[];
+  i integer;
+BEGIN
+  names := ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']::text[];
+  "full" := ARRAY['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']::text[];
+  i := 0;
+  WHILE (i < 7) LOOP
+    IF ((name = (names)[i + 1]) OR (name = ("full")[i + 1])) THEN
+      RETURN ((i::bigint + 1))::integer;
+    END IF;
+    i := ((i::bigint + 1))::integer;
+  END LOOP;
+  RETURN 0;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.day_number(text) IS 'Time-based profiles (walrus.profiles): which one is in force at a given hour, and what is wrong with one. The SQL reads the JSON and the clock; the rules are here, so the simulator runs the same ones. Days are ISO numbers (Monday 1 ... Sunday 7). A window runs from start_hour to end_hour (24 is midnight); one that wraps midnight (22 -> 6) belongs to the day it starts on: Monday 22-6 is Monday 22:00 to Tuesday 06:00. The ISO number of a day name (Mon ... Sun, any case, or the full name), 0 when it is none.';
+
+-- walrus.is_profile_field: compiled from src/logic/profiles.ts:26 (isProfileField)
+CREATE FUNCTION walrus.is_profile_field(field text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN (field = ANY(ARRAY['name', 'days', 'start_hour', 'end_hour', 'max_size', 'min_size', 'threshold', 'shrink_enable', 'algorithm', 'dry_run']::text[]));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.is_profile_field(text) IS 'The fields a profile may have.';
+
+-- walrus.window_error: compiled from src/logic/profiles.ts:31 (windowError)
+CREATE FUNCTION walrus.window_error(start_hour integer, end_hour integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF ((start_hour < 0) OR (start_hour > 23)) THEN
+    RETURN ('start_hour ' || (start_hour)::text || ' is out of range (valid: 0 to 23)');
+  END IF;
+  IF ((end_hour < 0) OR (end_hour > 24)) THEN
+    RETURN ('end_hour ' || (end_hour)::text || ' is out of range (valid: 0 to 24, 24 is midnight)');
+  END IF;
+  IF (start_hour = end_hour) THEN
+    RETURN ('start_hour and end_hour are both ' || (start_hour)::text || ': the window is empty (0 to 24 is the whole day)');
+  END IF;
+  RETURN '';
+END;
+$function$;
+COMMENT ON FUNCTION walrus.window_error(integer, integer) IS 'What is wrong with a window, or ''''.';
+
+-- walrus.window_active: compiled from src/logic/profiles.ts:45 (windowActive)
+CREATE FUNCTION walrus.window_active(days integer[], start_hour integer, end_hour integer, day integer, hour integer)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  previous integer;
+BEGIN
+  IF (start_hour < end_hour) THEN
+    RETURN (((day = ANY(days)) AND (hour >= start_hour)) AND (hour < end_hour));
+  END IF;
+  previous := (CASE WHEN (day = 1) THEN 7 ELSE (day::bigint - 1) END)::integer;
+  RETURN (((day = ANY(days)) AND (hour >= start_hour)) OR ((previous = ANY(days)) AND (hour < end_hour)));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.window_active(integer[], integer, integer, integer, integer) IS 'Whether a window of these days is in force at hour `hour` (0-23) of ISO day `day`.';
+
+-- walrus.windows_overlap: compiled from src/logic/profiles.ts:55 (windowsOverlap)
+CREATE FUNCTION walrus.windows_overlap(days_a integer[], start_a integer, end_a integer, days_b integer[], start_b integer, end_b integer)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  h integer;
+  day integer;
+  hour integer;
+BEGIN
+  h := 0;
+  WHILE (h < 168) LOOP
+    day := ((floor((h::double precision / 24)) + 1))::integer;
+    hour := ((h - ((day::bigint - 1) * 24)))::integer;
+    IF (walrus.window_active(days_a, start_a, end_a, day, hour) AND walrus.window_active(days_b, start_b, end_b, day, hour)) THEN
+      RETURN true;
+    END IF;
+    h := ((h::bigint + 1))::integer;
+  END LOOP;
+  RETURN false;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.windows_overlap(integer[], integer, integer, integer[], integer, integer) IS 'Whether two windows share an hour of the week.';
+
+-- walrus.hours_until_start: compiled from src/logic/profiles.ts:69 (hoursUntilStart)
+CREATE FUNCTION walrus.hours_until_start(days integer[], start_hour integer, end_hour integer, day integer, hour integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  ahead integer;
+  h integer;
+  wrapped integer;
+  d integer;
+  hh integer;
+  before integer;
+  bd integer;
+  bh integer;
+BEGIN
+  ahead := 1;
+  WHILE (ahead <= 168) LOOP
+    h := (((((day::bigint - 1) * 24) + hour) + ahead))::integer;
+    wrapped := (CASE WHEN (h >= 168) THEN (h::bigint - 168) ELSE h END)::integer;
+    d := ((floor((wrapped::double precision / 24)) + 1))::integer;
+    hh := ((wrapped - ((d::bigint - 1) * 24)))::integer;
+    before := (CASE WHEN (wrapped = 0) THEN 167 ELSE (wrapped::bigint - 1) END)::integer;
+    bd := ((floor((before::double precision / 24)) + 1))::integer;
+    bh := ((before - ((bd::bigint - 1) * 24)))::integer;
+    IF (walrus.window_active(days, start_hour, end_hour, d, hh) AND (NOT walrus.window_active(days, start_hour, end_hour, bd, bh))) THEN
+      RETURN ahead;
+    END IF;
+    ahead := ((ahead::bigint + 1))::integer;
+  END LOOP;
+  RETURN 0;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.hours_until_start(integer[], integer, integer, integer, integer) IS 'Hours from hour `hour` of ISO day `day` until the window next starts (1 to 168), or 0 when it never does.';
 
 -- walrus.confidence: compiled from src/logic/confidence.ts:10 (confidence)
 CREATE FUNCTION walrus.confidence(elapsed_sec double precision, timeout_sec integer)
@@ -1881,30 +3307,56 @@ AS $$
     (10, 'max_changes_per_hour', 'int', 'integer', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
     (11, 'history_retention_days', 'int', 'integer', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
     (12, 'notify_channel', 'text', 'string', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
-    (13, 'algorithm', 'enum', 'enum', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval) or percentile (walrus.target_percentile of WAL per interval over walrus.sample_window).'),
+    (13, 'algorithm', 'enum', 'enum', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile', 'forecast']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval), percentile (walrus.target_percentile of WAL per interval over walrus.sample_window) or forecast (the measured need, grown on any forced checkpoint and within a cycle of a step up, pre-sized before the peaks of a learned hour-of-week profile, shrunk only after walrus.stabilization_sec).'),
     (14, 'additive_increment', 'memory', 'integer', '512MB', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
     (15, 'ema_alpha', 'real', 'real', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
     (16, 'target_percentile', 'real', 'real', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
     (17, 'sample_window', 'int', 'integer', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
     (18, 'headroom', 'real', 'real', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
     (19, 'proactive', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
-    (20, 'conninfo', 'conninfo', 'string', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user. Never a password: a value with one is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).')
+    (20, 'profiles', 'text', 'string', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'Time-based profiles, a JSON array: [{"name": "batch", "days": ["Mon", ...], "start_hour": 22, "end_hour": 6, "max_size": "32GB", "threshold": 5}]. The first profile whose window holds the current hour (walrus.timezone) overrides max_size, min_size, threshold, shrink_enable, algorithm and dry_run for that cycle; a window that wraps midnight belongs to the day it starts on. An invalid profile is ignored with a WARNING; the others apply.'),
+    (21, 'timezone', 'text', 'string', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'The time zone of walrus.profiles'' hours, a name from pg_timezone_names. Empty: the server''s timezone setting.'),
+    (22, 'apply', 'enum', 'enum', 'auto', NULL, NULL, NULL, false, false, false, ARRAY['auto', 'advise']::text[], 'auto: apply decisions with ALTER SYSTEM when this server allows it, else advise. advise: never apply; record each decision as advice (action advise) with ready-to-run commands in walrus_recommendation(), for managed services and HA managers such as Patroni that own the configuration.'),
+    (23, 'half_life_sec', 'int', 'integer', '604800', 's', 86400, 31536000, false, false, false, NULL::text[], 'forecast: half-life of the hour-of-week profile. Each week an hour comes round again, its old peak is multiplied by 0.5 ^ (one week / this) before new measurements count, so a weekly peak stays learned and a one-off fades (604800, a week: to half in a week).'),
+    (24, 'stabilization_sec', 'int', 'integer', '3600', 's', 0, 604800, false, false, false, NULL::text[], 'forecast: a shrink never goes below the largest need seen over this window (between half of it and all of it), nor below the forecast and what keeps the last day to two excursions; 0 shrinks on the current need alone.'),
+    (25, 'lookahead_sec', 'int', 'integer', '1800', 's', 0, 86400, false, false, false, NULL::text[], 'forecast: pre-size this long before an hour whose need, yesterday or a week ago, stood out from its day; 0 turns pre-sizing off.'),
+    (26, 'conninfo', 'conninfo', 'string', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user. Never a password: a value with one is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).')
   ) AS d(ord, setting, kind, vartype, default_text, unit_text, low, high, exclusive, two_segments, secret, choices, doc)
   ORDER BY d.ord
 $$;
 COMMENT ON FUNCTION walrus.setting_declarations() IS
   'Every walrus.* setting as declared in src/settings.ts: kind, pg_settings vartype, default, unit, range (with the two-WAL-segment floor), choices, description.';
 
+-- walrus.setting_structure_error: what is wrong inside a text setting that has a structure of its own (the JSON of
+-- walrus.profiles, the zone name of walrus.timezone), or NULL. PL/pgSQL, so that it may name functions created later.
+CREATE FUNCTION walrus.setting_structure_error(name text, raw text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF name = 'walrus.profiles' THEN
+    RETURN (SELECT string_agg(p.error, '; ' ORDER BY p.ordinal) FROM walrus.profile_list(raw) p WHERE p.error IS NOT NULL);
+  END IF;
+  IF name = 'walrus.timezone' AND coalesce(raw, '') <> ''
+     AND NOT EXISTS (SELECT FROM pg_catalog.pg_timezone_names z WHERE z.name = raw) THEN
+    RETURN format('%s is not a time zone (valid: a name from pg_timezone_names, or empty for the server''s timezone)',
+                  walrus.quote_value(raw));
+  END IF;
+  RETURN NULL;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.setting_structure_error(text, text) IS
+  'What is wrong inside walrus.profiles or walrus.timezone (NULL when nothing is).';
+
 -- walrus.evaluate_setting: one raw value of a setting as every reader sees it: the rules of walrus.parse_setting(),
 -- an empty value meaning the default (RESET leaves a placeholder empty), connection strings masked.
 CREATE FUNCTION walrus.evaluate_setting(setting walrus.setting_declaration, raw text,
                                         OUT shown text, OUT value text, OUT error text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN setting.secret THEN walrus.mask_conninfo(r.raw) ELSE r.raw END,
          CASE WHEN setting.secret THEN walrus.mask_conninfo(coalesce(p.value, q.value))
               ELSE coalesce(p.value, q.value) END,
-         p.error
+         coalesce(p.error, walrus.setting_structure_error(setting.name, r.raw))
   FROM (SELECT nullif(raw, '') AS raw) AS r
   CROSS JOIN LATERAL walrus.parse_setting(setting.kind, coalesce(r.raw, setting.default_value), setting.min_value::text,
                                           setting.max_value::text, setting.exclusive, setting.choices) AS p
@@ -2046,6 +3498,12 @@ CREATE TYPE walrus.config AS (
   sample_window integer,
   headroom double precision,
   proactive boolean,
+  profiles text,
+  timezone text,
+  apply text,
+  half_life_sec integer,
+  stabilization_sec integer,
+  lookahead_sec integer,
   conninfo text
 );
 
@@ -2059,7 +3517,8 @@ DECLARE
   setting record;
 BEGIN
   FOR setting IN SELECT * FROM walrus.setting_report(session_values) LOOP
-    IF NOT setting.valid AND warn THEN
+    -- An invalid profile does not invalidate the others: walrus_analyze() warns about each one it ignores.
+    IF NOT setting.valid AND warn AND setting.name <> 'walrus.profiles' THEN
       -- raw_value comes masked from setting_report(), so no password can reach the log; long values are cut short.
       RAISE WARNING 'pg_walrus: invalid value % for %: %; using the default %',
         walrus.quote_value(setting.raw_value), setting.name, setting.error, quote_literal(setting.default_value);
@@ -2085,6 +3544,12 @@ BEGIN
       WHEN 'walrus.sample_window' THEN cfg.sample_window := setting.effective_value::integer;
       WHEN 'walrus.headroom' THEN cfg.headroom := setting.effective_value::double precision;
       WHEN 'walrus.proactive' THEN cfg.proactive := setting.effective_value::boolean;
+      WHEN 'walrus.profiles' THEN cfg.profiles := setting.effective_value;
+      WHEN 'walrus.timezone' THEN cfg.timezone := setting.effective_value;
+      WHEN 'walrus.apply' THEN cfg.apply := setting.effective_value;
+      WHEN 'walrus.half_life_sec' THEN cfg.half_life_sec := setting.effective_value::integer;
+      WHEN 'walrus.stabilization_sec' THEN cfg.stabilization_sec := setting.effective_value::integer;
+      WHEN 'walrus.lookahead_sec' THEN cfg.lookahead_sec := setting.effective_value::integer;
       WHEN 'walrus.conninfo' THEN cfg.conninfo := setting.effective_value;
     END CASE;
   END LOOP;
@@ -2375,6 +3840,16 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.restore_job_after_drop() IS 'Event trigger at ddl_command_end of DROP EXTENSION. It only fires when pg_walrus still exists after the command (a dropped extension takes its triggers with it), so the job set aside by walrus.unschedule_on_drop() for a command that dropped another extension (or none) is put back as it was, with its job id.';
 
+CREATE FUNCTION walrus.current_timeline()
+RETURNS integer
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN (pg_catalog.pg_control_checkpoint()).timeline_id
+              ELSE ('x' || pg_catalog."left"(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 8))::bit(32)::integer
+         END
+$$;
+COMMENT ON FUNCTION walrus.current_timeline() IS 'The timeline this server is on: of the WAL it writes on a primary (at once after a promotion, before the end-of-recovery checkpoint), of its last restartpoint on a standby.';
+
 CREATE FUNCTION walrus.read_counters()
 RETURNS walrus.sample
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
@@ -2399,11 +3874,12 @@ BEGIN
   -- current_setting() is much cheaper than scanning pg_settings, and its values convert exactly.
   s.checkpoint_timeout_sec := extract(epoch FROM current_setting('checkpoint_timeout')::interval)::integer;
   s.checkpoint_completion_target := current_setting('checkpoint_completion_target')::double precision;
-  SELECT walrus.size_in_force_now(walrus.setting_mb('max_wal_size'), h.new_size_mb, h."timestamp",
-                                   pg_catalog.pg_conf_load_time())
+  s.timeline_id := walrus.current_timeline();
+  SELECT walrus.size_in_force_now(walrus.setting_mb('max_wal_size'), h.new_size_mb, h."timestamp", h.timeline_id,
+                                   pg_catalog.pg_conf_load_time(), s.timeline_id, pg_catalog.pg_is_in_recovery())
     INTO s.max_wal_size_mb
     FROM (SELECT NULL) AS nothing
-    LEFT JOIN LATERAL (SELECT new_size_mb, "timestamp" FROM walrus.history
+    LEFT JOIN LATERAL (SELECT new_size_mb, "timestamp", timeline_id FROM walrus.history
                         WHERE walrus.applies_size(action) ORDER BY id DESC LIMIT 1) AS h ON true;
   s.min_wal_size_mb := walrus.setting_mb('min_wal_size');
   s.wal_segment_mb := walrus.setting_mb('wal_segment_size');
@@ -2424,9 +3900,9 @@ BEGIN
   s := walrus.read_counters();
   INSERT INTO walrus.sample (taken_at, requested_checkpoints, timed_checkpoints, stats_reset, wal_lsn,
                              checkpoint_timeout_sec, checkpoint_completion_target, max_wal_size_mb, min_wal_size_mb,
-                             wal_segment_mb)
+                             wal_segment_mb, timeline_id)
   VALUES (s.taken_at, s.requested_checkpoints, s.timed_checkpoints, s.stats_reset, s.wal_lsn, s.checkpoint_timeout_sec,
-          s.checkpoint_completion_target, s.max_wal_size_mb, s.min_wal_size_mb, s.wal_segment_mb)
+          s.checkpoint_completion_target, s.max_wal_size_mb, s.min_wal_size_mb, s.wal_segment_mb, s.timeline_id)
   RETURNING * INTO s;
   -- By rank, not by id arithmetic: a rolled-back insert leaves a gap in the sequence.
   DELETE FROM walrus.sample
@@ -2441,6 +3917,7 @@ RETURNS boolean
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT walrus.comparable(prev.id IS NOT NULL, prev.stats_reset IS NOT DISTINCT FROM cur.stats_reset,
+                           prev.timeline_id IS NOT DISTINCT FROM cur.timeline_id,
                            coalesce(cur.requested_checkpoints - prev.requested_checkpoints, 0),
                            coalesce(cur.timed_checkpoints - prev.timed_checkpoints, 0))
 $$;
@@ -2487,14 +3964,15 @@ AS $$
 $$;
 COMMENT ON FUNCTION walrus.wal_window(walrus.sample, integer) IS 'WAL written per checkpoint_timeout in MB for the last intervals (oldest first), from consecutive samples ending with cur. An interval shorter than checkpoint_timeout counts as a whole one, as for forced checkpoints.';
 
-CREATE FUNCTION walrus.cycle_wal_stats(cfg walrus.config, cur walrus.sample)
+CREATE FUNCTION walrus.cycle_wal_stats(cfg walrus.config, cur walrus.sample, intervals integer DEFAULT NULL)
 RETURNS walrus.wal_stats
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT walrus.wal_stats(walrus.wal_window(cur, cfg.sample_window), (SELECT ema_wal_mb FROM walrus.state),
-                          cfg.ema_alpha, cfg.target_percentile, cfg.shrink_intervals)
+  SELECT walrus.wal_stats(
+    walrus.wal_window(cur, coalesce(intervals, walrus.window_intervals(cfg.algorithm, cfg.sample_window, cfg.shrink_intervals))),
+    (SELECT ema_wal_mb FROM walrus.state), cfg.ema_alpha, cfg.target_percentile, cfg.shrink_intervals)
 $$;
-COMMENT ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample) IS 'The WAL statistics a cycle sizes from: this interval, the moving average, the percentile and the recent peak.';
+COMMENT ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample, integer) IS 'The WAL statistics a cycle sizes from: this interval, the moving average, the percentile and the recent peak, over the intervals the algorithm needs (or the given number).';
 
 CREATE FUNCTION walrus.cycle_input(cfg walrus.config, cur walrus.sample, forced integer, elapsed double precision)
 RETURNS walrus.cycle_input
@@ -2511,6 +3989,7 @@ AS $$
     cfg.shrink_intervals /* shrink_intervals */,
     cfg.min_size_mb /* min_size_mb */,
     cfg.dry_run /* dry_run */,
+    walrus.advice(cfg) /* advise_reason */,
     cfg.cooldown_sec /* cooldown_sec */,
     cfg.max_changes_per_hour /* max_changes_per_hour */,
     coalesce((SELECT ROW(
@@ -2533,22 +4012,73 @@ AS $$
     cur.wal_segment_mb /* segment_mb */,
     cfg.headroom /* headroom */,
     cfg.proactive /* proactive */,
-    walrus.cycle_wal_stats(cfg, cur) /* wal */
+    walrus.cycle_wal_stats(cfg, cur) /* wal */,
+    ((extract(isodow FROM cur.taken_at)::integer - 1) * 24 + extract(hour FROM cur.taken_at)::integer) /* hour_of_week */,
+    (extract(epoch FROM cur.taken_at - date_trunc('hour', cur.taken_at)) / 3600)::double precision /* hour_fraction */,
+    coalesce((SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576)::double precision
+      FROM walrus.sample s WHERE s.id < cur.id ORDER BY s.id DESC LIMIT 1), 0) /* recent_wal_mb */,
+    (SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576 * cur.checkpoint_timeout_sec
+      / extract(epoch FROM cur.taken_at - s.taken_at))::double precision
+      FROM walrus.sample s WHERE s.id < cur.id
+       AND s.taken_at <= cur.taken_at - make_interval(secs => 0.95 * cur.checkpoint_timeout_sec)
+      ORDER BY s.id DESC LIMIT 1) /* interval_wal_mb */,
+    cfg.half_life_sec /* half_life_sec */,
+    cfg.stabilization_sec /* stabilization_sec */,
+    cfg.lookahead_sec /* lookahead_sec */,
+    walrus.empty_forecast() /* forecast */
   )::walrus.cycle_input
 $$;
 COMMENT ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer, double precision) IS 'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, the rate-limit window computed from persisted history (so limits survive restarts), and the WAL statistics.';
 
-CREATE FUNCTION walrus.record(action text, old_size_mb integer, new_size_mb integer, forced_checkpoints bigint, checkpoint_timeout_sec integer, reason text, metadata jsonb)
+CREATE FUNCTION walrus.advice(cfg walrus.config)
+RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT walrus.advise_reason(cfg.apply, (c ->> 'possible')::boolean, c ->> 'reason') FROM walrus.apply_check() AS c
+$$;
+COMMENT ON FUNCTION walrus.advice(walrus.config) IS 'Why cycles only advise (walrus.apply = advise, or what stops this server applying), or '''' when they apply.';
+
+CREATE FUNCTION walrus.apply_recorded(history_id bigint, old_size_mb integer, size_mb integer, max_mb integer, conninfo text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  failure text;
+  detail text;
+BEGIN
+  RAISE LOG 'pg_walrus: resizing max_wal_size from % MB to % MB', old_size_mb, size_mb;
+  BEGIN
+    PERFORM walrus.apply_max_wal_size(size_mb, max_mb, conninfo);
+    RETURN NULL;
+  EXCEPTION WHEN OTHERS THEN
+    -- libpq's own words (wrong password, no such socket, pg_hba rejection) are in the detail; keep them.
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    failure := walrus.mask_conninfo(SQLERRM || coalesce(': ' || nullif(btrim(detail), ''), ''));
+  END;
+  UPDATE walrus.history h SET action = 'error',
+         reason = format('could not apply max_wal_size = %s MB (%s): %s', apply_recorded.size_mb, h.reason, failure),
+         new_size_mb = apply_recorded.old_size_mb,
+         metadata = h.metadata || jsonb_build_object('error', failure, 'intended_size_mb', apply_recorded.size_mb)
+   WHERE h.id = apply_recorded.history_id;
+  RAISE WARNING 'pg_walrus: could not apply max_wal_size = % MB: %', size_mb, failure
+    USING HINT = 'pg_walrus needs dblink and a password-less loopback connection as a superuser (see walrus.conninfo); the next cycle tries again.';
+  RETURN failure;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.apply_recorded(bigint, integer, integer, integer, text) IS 'Applies a size whose history row is already written. On failure the row becomes an error with libpq''s own message (passwords masked), a WARNING is raised, and the message is returned; NULL when applied.';
+
+CREATE FUNCTION walrus.record(action text, old_size_mb integer, new_size_mb integer, forced_checkpoints bigint, checkpoint_timeout_sec integer, reason text, metadata jsonb, profile text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
-  INSERT INTO walrus.history (action, old_size_mb, new_size_mb, forced_checkpoints, checkpoint_timeout_sec, reason, metadata)
-  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  INSERT INTO walrus.history (action, old_size_mb, new_size_mb, forced_checkpoints, checkpoint_timeout_sec, reason, metadata,
+                              timeline_id, profile)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, walrus.current_timeline(), $8)
   RETURNING id
 $$;
-COMMENT ON FUNCTION walrus.record(text, integer, integer, bigint, integer, text, jsonb) IS 'Appends one decision to walrus.history and returns its id.';
+COMMENT ON FUNCTION walrus.record(text, integer, integer, bigint, integer, text, jsonb, text) IS 'Appends one decision to walrus.history, with the profile in force and the timeline, and returns its id.';
 
-CREATE FUNCTION walrus.notify(channel text, action text, old_size_mb integer, new_size_mb integer, reason text)
+CREATE FUNCTION walrus.notify(channel text, action text, old_size_mb integer, new_size_mb integer, reason text, top_statement jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -2556,15 +4086,18 @@ BEGIN
   IF coalesce(channel, '') = '' THEN
     RETURN;
   END IF;
-  PERFORM pg_catalog.pg_notify(channel, jsonb_build_object(
+  PERFORM pg_catalog.pg_notify(channel, (jsonb_build_object(
     'event', walrus.notify_event(action),
     'action', action, 'old_size_mb', old_size_mb, 'new_size_mb', new_size_mb,
-    'reason', left(reason, 1000), 'timestamp', now())::text);
+    'reason', left(reason, 1000), 'timestamp', now())
+    || CASE WHEN top_statement IS NULL THEN '{}'::jsonb
+            ELSE jsonb_build_object('top_wal_statement', jsonb_build_object('queryid', top_statement -> 'queryid',
+                                                                            'share', top_statement -> 'share')) END)::text);
 EXCEPTION WHEN OTHERS THEN
   RAISE WARNING 'pg_walrus: could not notify channel %: %', quote_literal(channel), SQLERRM;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.notify(text, text, integer, integer, text) IS 'Sends one event as JSON with pg_notify() (never a NOTIFY statement built from strings). The reason is cut to 1000 characters so the payload stays under the 8000-byte limit. A failure is a WARNING, never an error.';
+COMMENT ON FUNCTION walrus.notify(text, text, integer, integer, text, jsonb) IS 'Sends one event as JSON with pg_notify() (never a NOTIFY statement built from strings). The reason is cut to 1000 characters so the payload stays under the 8000-byte limit. The statement that wrote most of a growth''s WAL is named by queryid and share only: any role may LISTEN, and query text is not for everyone. A failure is a WARNING, never an error.';
 
 CREATE FUNCTION walrus.save_state(quiet walrus.quiet_count, action text, ema_wal_mb double precision)
 RETURNS void
@@ -2601,9 +4134,14 @@ DECLARE
   observed jsonb;
   history_id bigint;
   failure text;
-  failure_detail text;
   recorded_size integer;
   recorded_in_force integer;
+  last_timeline integer;
+  failover walrus.failover_decision;
+  advice text;
+  statements jsonb;
+  profile record;
+  profile_name text;
   job_missing boolean;
 BEGIN
   IF NOT pg_catalog.pg_try_advisory_xact_lock(131260314973555) THEN
@@ -2616,6 +4154,13 @@ BEGIN
   END IF;
   -- Only a superuser's own session may steer a cycle with SET walrus.*; anyone else gets the server's settings.
   cfg := walrus.read_config(true, coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false));
+  -- walrus.profiles: an invalid profile is ignored with a WARNING; the first one in force overrides the settings.
+  FOR profile IN SELECT p.error FROM walrus.profile_list(cfg.profiles) p WHERE p.error IS NOT NULL LOOP
+    RAISE WARNING 'pg_walrus: invalid walrus.profiles: %; that profile is ignored', profile.error;
+  END LOOP;
+  SELECT * INTO profile FROM walrus.active_profile(cfg.profiles, cfg.timezone, clock_timestamp());
+  profile_name := profile.name;
+  cfg := walrus.with_profile(cfg, profile.overrides);
   PERFORM walrus.cleanup_history(cfg.history_retention_days);
   PERFORM walrus.ensure_schedule();
   job_missing := walrus.cron_installed() AND NOT (walrus.job_info() ->> 'scheduled')::boolean;
@@ -2625,27 +4170,55 @@ BEGIN
   END IF;
   cur := walrus.take_sample();
   SELECT * INTO prev FROM walrus.sample WHERE id < cur.id ORDER BY id DESC LIMIT 1;
+  -- Every cycle refreshes the statement snapshot, so the next growth can name what wrote its interval's WAL.
+  statements := walrus.wal_statements_since_last(pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, prev.wal_lsn));
   observed := jsonb_build_object('requested_checkpoints', cur.requested_checkpoints,
     'timed_checkpoints', cur.timed_checkpoints, 'max_wal_size_mb', cur.max_wal_size_mb,
     'checkpoint_timeout_sec', cur.checkpoint_timeout_sec, 'wal_lsn', cur.wal_lsn::text);
 
+  SELECT walrus.size_in_force_after(h.action, h.old_size_mb, h.new_size_mb), h.timeline_id
+    INTO recorded_in_force, last_timeline
+    FROM walrus.history h ORDER BY h.id DESC LIMIT 1;
+  -- The first cycle on a new timeline (a promotion) restores the size the cluster had decided: ALTER SYSTEM was not
+  -- replicated, the history was. The samples of the old timeline are not comparable, so this cycle is a baseline.
+  failover := walrus.decide_failover(last_timeline, cur.timeline_id, recorded_in_force, cur.max_wal_size_mb,
+                                     walrus.size_floor_mb(cur.wal_segment_mb, cur.min_wal_size_mb), cfg.max_mb);
+  IF failover.failover THEN
+    advice := walrus.advice(cfg);
+    IF failover.apply AND advice <> '' THEN
+      PERFORM walrus.record('advise', cur.max_wal_size_mb, failover.new_size_mb, 0, cur.checkpoint_timeout_sec,
+        format('advice, not applied (%s): %s', advice, failover.reason), jsonb_build_object('observed', observed), profile_name);
+      PERFORM walrus.notify(cfg.notify_channel, 'advise', cur.max_wal_size_mb, failover.new_size_mb, failover.reason);
+    ELSE
+      history_id := walrus.record('failover', cur.max_wal_size_mb, failover.new_size_mb, 0, cur.checkpoint_timeout_sec,
+        failover.reason, jsonb_build_object('observed', observed, 'previous_timeline', last_timeline), profile_name);
+      RAISE LOG 'pg_walrus: %', failover.reason;
+      IF failover.apply THEN
+        failure := walrus.apply_recorded(history_id, cur.max_wal_size_mb, failover.new_size_mb, cfg.max_mb, cfg.conninfo);
+      END IF;
+      PERFORM walrus.notify(cfg.notify_channel, CASE WHEN failure IS NULL THEN 'failover' ELSE 'error' END,
+        cur.max_wal_size_mb, CASE WHEN failure IS NULL THEN failover.new_size_mb ELSE cur.max_wal_size_mb END,
+        coalesce(failure, failover.reason));
+      IF failure IS NULL THEN
+        -- The rest of this cycle records the size now in force.
+        cur.max_wal_size_mb := failover.new_size_mb;
+      END IF;
+    END IF;
   -- A size in force that no row explains was changed by hand, or applied by a cycle that died before it committed
   -- its row: recorded now, so the rate limits count it and the history stays a true account.
-  SELECT walrus.size_in_force_after(h.action, h.old_size_mb, h.new_size_mb) INTO recorded_in_force
-    FROM walrus.history h ORDER BY h.id DESC LIMIT 1;
-  IF recorded_in_force IS DISTINCT FROM cur.max_wal_size_mb AND recorded_in_force IS NOT NULL THEN
+  ELSIF recorded_in_force IS DISTINCT FROM cur.max_wal_size_mb AND recorded_in_force IS NOT NULL THEN
     PERFORM walrus.record('external_change', recorded_in_force, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
       format('max_wal_size is %s MB, but the last recorded decision left %s MB: changed outside pg_walrus (ALTER SYSTEM, '
              'a configuration file) or by a cycle that ended before recording it; counted as a change',
              cur.max_wal_size_mb, recorded_in_force),
-      jsonb_build_object('observed', observed));
+      jsonb_build_object('observed', observed), profile_name);
     RAISE LOG 'pg_walrus: max_wal_size changed from % MB to % MB outside any recorded decision',
       recorded_in_force, cur.max_wal_size_mb;
   END IF;
 
   IF NOT cfg.enable THEN
     PERFORM walrus.record('skipped', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
-      'walrus.enable is off', jsonb_build_object('observed', observed));
+      'walrus.enable is off', jsonb_build_object('observed', observed), profile_name);
     RETURN jsonb_build_object('analyzed', false, 'recommendation', NULL, 'applied', false, 'skipped', true,
       'reason', 'walrus.enable is off');
   END IF;
@@ -2653,9 +4226,13 @@ BEGIN
   -- Without a comparable previous sample the cumulative counters say nothing about one interval.
   IF NOT walrus.comparable(prev, cur) THEN
     PERFORM walrus.record('no_change', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
-      'baseline: first sample, or the statistics were reset', jsonb_build_object('observed', observed, 'baseline', true));
-    RETURN jsonb_build_object('analyzed', true, 'recommendation', NULL, 'baseline', true, 'observed', observed, 'applied', false,
-      'reason', 'baseline: first sample, or the statistics were reset; the next cycle compares against it');
+      'baseline: first sample, or the statistics were reset (or the server was promoted)',
+      jsonb_build_object('observed', observed, 'baseline', true), profile_name);
+    RETURN jsonb_build_object('analyzed', true, 'recommendation', NULL, 'baseline', true, 'observed', observed,
+      'applied', failover.apply AND failure IS NULL AND coalesce(advice, '') = '',
+      'reason', 'baseline: first sample, or the statistics were reset (or the server was promoted); the next cycle compares against it')
+      || CASE WHEN failover.failover THEN jsonb_build_object('failover', to_jsonb(failover)) ELSE '{}'::jsonb END
+      || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END;
   END IF;
 
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
@@ -2677,35 +4254,22 @@ BEGIN
     cur.checkpoint_timeout_sec, decision.reason,
     jsonb_build_object('observed', observed, 'proposed', decision.proposed, 'proposed_size_mb', decision.new_size_mb,
                        'quiet_intervals', (decision.quiet).intervals, 'algorithm', cfg.algorithm,
-                       'wal_mb_per_interval', to_jsonb(input.wal)));
+                       'wal_mb_per_interval', to_jsonb(input.wal))
+    || CASE WHEN walrus.is_growth(decision.proposed) AND statements IS NOT NULL
+            THEN jsonb_build_object('wal_statements', statements) ELSE '{}'::jsonb END, profile_name);
   IF decision.action = 'capped' THEN
     RAISE WARNING 'pg_walrus: %', decision.reason;
-  ELSIF decision.action IN ('dry_run', 'skipped') THEN
+  ELSIF decision.action IN ('dry_run', 'advise', 'skipped') THEN
     RAISE LOG 'pg_walrus: % (max_wal_size stays % MB): %', decision.action, decision.old_size_mb, decision.reason;
   END IF;
   IF decision.apply THEN
-    RAISE LOG 'pg_walrus: resizing max_wal_size from % MB to % MB', decision.old_size_mb, decision.new_size_mb;
-    BEGIN
-      PERFORM walrus.apply_max_wal_size(decision.new_size_mb, cfg.max_mb, cfg.conninfo);
-    EXCEPTION WHEN OTHERS THEN
-      -- libpq's own words (wrong password, no such socket, pg_hba rejection) are in the detail; keep them.
-      GET STACKED DIAGNOSTICS failure_detail = PG_EXCEPTION_DETAIL;
-      failure := walrus.mask_conninfo(SQLERRM || coalesce(': ' || nullif(btrim(failure_detail), ''), ''));
-    END;
-  END IF;
-  IF failure IS NOT NULL THEN
-    UPDATE walrus.history SET action = 'error',
-           reason = format('could not apply max_wal_size = %s MB (%s): %s', decision.new_size_mb, decision.reason, failure),
-           new_size_mb = decision.old_size_mb,
-           metadata = metadata || jsonb_build_object('error', failure, 'intended_size_mb', decision.new_size_mb)
-     WHERE id = history_id;
-    RAISE WARNING 'pg_walrus: could not apply max_wal_size = % MB: %', decision.new_size_mb, failure
-      USING HINT = 'pg_walrus needs dblink and a password-less loopback connection as a superuser (see walrus.conninfo); the next cycle tries again.';
+    failure := walrus.apply_recorded(history_id, decision.old_size_mb, decision.new_size_mb, cfg.max_mb, cfg.conninfo);
   END IF;
   IF walrus.is_notified(decision.action) THEN
     PERFORM walrus.notify(cfg.notify_channel, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
       decision.old_size_mb, CASE WHEN failure IS NULL THEN recorded_size ELSE decision.old_size_mb END,
-      coalesce(failure, decision.reason));
+      coalesce(failure, decision.reason),
+      CASE WHEN walrus.is_growth(decision.proposed) THEN statements -> 0 END);
   END IF;
   PERFORM walrus.save_state(CASE WHEN failure IS NULL THEN decision.quiet ELSE decision.quiet_if_unapplied END,
                             CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END, (input.wal).ema_mb);
@@ -2943,7 +4507,8 @@ AS $function$
 DECLARE
   cfg walrus.config := walrus.profiled_config(walrus.read_config(false));
   cur walrus.sample := walrus.read_counters();
-  stats walrus.wal_stats := walrus.cycle_wal_stats(cfg, cur);
+  -- The whole sample window, whatever the algorithm: a report, not a cycle.
+  stats walrus.wal_stats := walrus.cycle_wal_stats(cfg, cur, cfg.sample_window);
   ema double precision := (SELECT ema_wal_mb FROM walrus.state);
   per_second double precision := 1048576.0 / cur.checkpoint_timeout_sec;
   distance_mb integer := walrus.checkpoint_segments(cur.max_wal_size_mb, cur.wal_segment_mb,
@@ -3056,6 +4621,349 @@ AS $$
   LEFT JOIN walrus.state AS st ON true
 $$;
 COMMENT ON FUNCTION walrus_metrics() IS 'pg_walrus state in the Prometheus text exposition format, for a textfile collector or a custom exporter query: sizes, counters, the last cycle, rate limits and WAL rates.';
+
+CREATE FUNCTION walrus_doctor()
+RETURNS TABLE ("check" text, status text, detail text, fix text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  cfg walrus.config := walrus.read_config(false);
+  cur walrus.sample := walrus.read_counters();
+  job jsonb := walrus.job_info();
+  applying jsonb := walrus.apply_check();
+  recovery boolean := pg_catalog.pg_is_in_recovery();
+  wal_now pg_lsn := CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn()
+                         ELSE pg_catalog.pg_current_wal_lsn() END;
+  invalid text;
+  slots text;
+  retained_mb double precision;
+  archiver_failing boolean;
+  last_failed text;
+  at_cap integer;
+  cluster_mb integer;
+BEGIN
+  SELECT coalesce(string_agg(format('%s = %s (%s)', s.name, walrus.quote_value(s.raw_value), s.error), '; '
+                             ORDER BY s.name), '')
+    INTO invalid FROM walrus.setting_report() s WHERE NOT s.valid;
+  SELECT coalesce(max(r.mb), 0),
+         coalesce(string_agg(format('%s (%s MB%s)', r.slot_name, round(r.mb), CASE WHEN r.active THEN '' ELSE ', inactive' END),
+                             ', ' ORDER BY r.mb DESC) FILTER (WHERE r.mb > cur.max_wal_size_mb), '')
+    INTO retained_mb, slots
+    FROM (SELECT slot_name, active, pg_catalog.pg_wal_lsn_diff(wal_now, restart_lsn) / 1048576 AS mb
+            FROM pg_catalog.pg_replication_slots WHERE restart_lsn IS NOT NULL) r;
+  SELECT a.last_failed_time IS NOT NULL AND (a.last_archived_time IS NULL OR a.last_failed_time > a.last_archived_time),
+         a.last_failed_wal
+    INTO archiver_failing, last_failed FROM pg_catalog.pg_stat_archiver a;
+  SELECT count(*) FILTER (WHERE h.forced_checkpoints >= cfg.threshold
+                            AND walrus.at_ceiling(h.old_size_mb, cfg.max_mb,
+                                                  walrus.size_floor_mb(cur.wal_segment_mb, cur.min_wal_size_mb)))
+    INTO at_cap FROM (SELECT * FROM walrus.history ORDER BY id DESC LIMIT 12) h;
+  SELECT walrus.size_in_force_after(h.action, h.old_size_mb, h.new_size_mb) INTO cluster_mb
+    FROM walrus.history h ORDER BY h.id DESC LIMIT 1;
+
+  RETURN QUERY SELECT f."check", f.status, f.detail, f.fix FROM unnest(ARRAY[
+    walrus.cron_finding(walrus.cron_installed(), coalesce(pg_catalog.current_setting('cron.database_name', true), ''),
+                        pg_catalog.current_database()),
+    walrus.job_finding(walrus.cron_installed(), coalesce((job ->> 'scheduled')::boolean, false),
+                       coalesce((job ->> 'active')::boolean, false), job ->> 'last_run_status', job ->> 'last_run_message'),
+    walrus.apply_finding(recovery, (applying ->> 'dblink_installed')::boolean, applying ->> 'role',
+                         (applying ->> 'role_allowed')::boolean, (applying ->> 'alter_system_allowed')::boolean,
+                         (applying ->> 'patroni')::boolean, cfg.apply),
+    walrus.settings_finding(invalid),
+    walrus.cap_finding(cur.max_wal_size_mb, cfg.max_mb, cur.min_wal_size_mb),
+    walrus.slots_finding(retained_mb, cur.max_wal_size_mb, slots),
+    walrus.archiver_finding(pg_catalog.current_setting('archive_mode'), coalesce(archiver_failing, false), last_failed),
+    walrus.wal_keep_finding(walrus.setting_mb('wal_keep_size'), cur.max_wal_size_mb),
+    walrus.cadence_finding(cur.checkpoint_timeout_sec, walrus.cron_seconds_supported()),
+    walrus.pressure_at_cap_finding(at_cap, cfg.max_mb),
+    walrus.standby_finding(recovery, cur.max_wal_size_mb, cluster_mb)
+  ]) AS f;
+END;
+$function$;
+COMMENT ON FUNCTION walrus_doctor() IS 'One row per check of what silently stops pg_walrus from helping: pg_cron and the job, applying, settings, the cap, WAL held by replication slots, the archiver or wal_keep_size, the cadence, pressure at the cap, and a standby that differs from the cluster; status ok, warn or fail, and the command that fixes it.';
+
+CREATE FUNCTION walrus_status_report()
+RETURNS TABLE (section text, name text, value text, hint text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH s AS (SELECT @extschema@.walrus_status() AS j),
+  facts AS (
+    SELECT 1 AS part, 'pg_walrus' AS section, e.key AS name, e.value AS v, NULL::text AS hint
+      FROM s, jsonb_each(s.j) AS e WHERE jsonb_typeof(e.value) NOT IN ('object', 'array')
+    UNION ALL
+    SELECT 2, e.key, n.key, n.value, NULL
+      FROM s, jsonb_each(s.j) AS e, jsonb_each(e.value) AS n WHERE jsonb_typeof(e.value) = 'object'
+    UNION ALL
+    SELECT 3, 'invalid_settings', x ->> 'name', x -> 'error', NULL
+      FROM s, jsonb_array_elements(s.j -> 'invalid_settings') AS x
+    UNION ALL
+    SELECT 4, 'attention', d."check", to_jsonb(d.status || ': ' || d.detail), d.fix
+      FROM @extschema@.walrus_doctor() AS d WHERE d.status <> 'ok'
+  )
+  SELECT section, name, CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' ELSE v::text END, hint
+    FROM facts ORDER BY part, section, name
+$$;
+COMMENT ON FUNCTION walrus_status_report() IS 'walrus_status() for psql: one row per fact (section, name, value), then one row per walrus_doctor() check that needs attention, with the command that fixes it as the hint.';
+
+CREATE FUNCTION walrus.profile_list(profiles text)
+RETURNS TABLE (ordinal integer, name text, days integer[], start_hour integer, end_hour integer, overrides jsonb, error text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  doc jsonb;
+  item jsonb;
+  position bigint;
+  bad text;
+  field record;
+  checked record;
+  earlier record;
+  valid_days integer[];
+  valid_windows jsonb := '[]';
+BEGIN
+  IF coalesce(btrim(profiles), '') = '' THEN
+    RETURN;
+  END IF;
+  BEGIN
+    doc := profiles::jsonb;
+  EXCEPTION WHEN OTHERS THEN
+    ordinal := 0; name := NULL; error := format('walrus.profiles is not valid JSON (%s)', SQLERRM);
+    RETURN NEXT;
+    RETURN;
+  END;
+  IF jsonb_typeof(doc) <> 'array' THEN
+    ordinal := 0; name := NULL;
+    error := format('walrus.profiles must be a JSON array of profiles, not a JSON %s', jsonb_typeof(doc));
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  FOR item, position IN SELECT e.value, e.ordinality FROM jsonb_array_elements(doc) WITH ORDINALITY AS e LOOP
+    ordinal := position; days := NULL; start_hour := NULL; end_hour := NULL; overrides := '{}'; error := NULL;
+    name := CASE WHEN jsonb_typeof(item -> 'name') = 'string' THEN item ->> 'name' ELSE format('#%s', position) END;
+    IF jsonb_typeof(item) <> 'object' THEN
+      error := format('profile #%s: not a JSON object', position);
+      RETURN NEXT;
+      CONTINUE;
+    END IF;
+    SELECT string_agg(quote_literal(k), ', ') INTO bad FROM jsonb_object_keys(item) AS k WHERE NOT walrus.is_profile_field(k);
+    IF bad IS NOT NULL THEN
+      error := format('profile %L: unknown field %s (valid: name, days, start_hour, end_hour, max_size, min_size, '
+                      'threshold, shrink_enable, algorithm, dry_run)', name, bad);
+    ELSIF jsonb_typeof(item -> 'days') IS DISTINCT FROM 'array' OR jsonb_array_length(item -> 'days') = 0 THEN
+      error := format('profile %L: field days: value %s is not a list of days (valid: a JSON array of %s)',
+                      name, walrus.quote_value(coalesce(item ->> 'days', 'missing')), 'Mon, Tue, Wed, Thu, Fri, Sat, Sun');
+    ELSE
+      SELECT string_agg(quote_literal(d), ', ') FILTER (WHERE walrus.day_number(lower(d)) = 0),
+             array_agg(DISTINCT walrus.day_number(lower(d)))
+        INTO bad, valid_days FROM jsonb_array_elements_text(item -> 'days') AS d;
+      IF bad IS NOT NULL OR EXISTS (SELECT FROM jsonb_array_elements(item -> 'days') x WHERE jsonb_typeof(x) <> 'string') THEN
+        error := format('profile %L: field days: %s is not a day (valid: %s)', name, coalesce(bad, 'a non-string'), 'Mon, Tue, Wed, Thu, Fri, Sat, Sun');
+      END IF;
+      days := valid_days;
+    END IF;
+    IF error IS NULL THEN
+      FOR field IN SELECT f.key, f.low, f.high FROM (VALUES ('start_hour', 0, 23), ('end_hour', 0, 24)) AS f(key, low, high) LOOP
+        IF jsonb_typeof(item -> field.key) IS DISTINCT FROM 'number' OR (item ->> field.key) !~ '^[0-9]{1,2}$' THEN
+          error := format('profile %L: field %s: value %s is not a whole hour (valid: %s to %s)', name, field.key,
+                          walrus.quote_value(coalesce(item ->> field.key, 'missing')), field.low, field.high);
+          EXIT;
+        END IF;
+      END LOOP;
+    END IF;
+    IF error IS NULL THEN
+      start_hour := (item ->> 'start_hour')::integer;
+      end_hour := (item ->> 'end_hour')::integer;
+      bad := walrus.window_error(start_hour, end_hour);
+      IF bad <> '' THEN
+        error := format('profile %L: %s', name, bad);
+      END IF;
+    END IF;
+    IF error IS NULL THEN
+      -- Each override by the rules of the setting it overrides: a number is MB for sizes, as in the proposal.
+      FOR checked IN
+        SELECT o.field AS key, o.config, e.value, e.error
+          FROM (VALUES ('max_size', 'walrus.max', 'max_mb'), ('min_size', 'walrus.min_size', 'min_size_mb'), ('threshold', 'walrus.threshold', 'threshold'), ('shrink_enable', 'walrus.shrink_enable', 'shrink_enable'), ('algorithm', 'walrus.algorithm', 'algorithm'), ('dry_run', 'walrus.dry_run', 'dry_run')) AS o(field, setting, config)
+          JOIN walrus.setting_declarations() AS d ON d.name = o.setting
+          CROSS JOIN LATERAL walrus.evaluate_setting(d, item ->> o.field) AS e
+         WHERE item ? o.field
+      LOOP
+        IF checked.error IS NOT NULL OR item ->> checked.key IS NULL THEN
+          error := format('profile %L: field %s: value %s is %s', name, checked.key,
+                          walrus.quote_value(coalesce(item ->> checked.key, 'null')), coalesce(checked.error, 'null'));
+          EXIT;
+        END IF;
+        overrides := overrides || jsonb_build_object(checked.config, checked.value);
+      END LOOP;
+    END IF;
+    IF error IS NULL THEN
+      SELECT w INTO earlier FROM jsonb_array_elements(valid_windows) AS w
+       WHERE walrus.windows_overlap(ARRAY(SELECT jsonb_array_elements_text(w -> 'days')::integer), (w ->> 'start')::integer,
+                                    (w ->> 'end')::integer, days, start_hour, end_hour)
+       LIMIT 1;
+      IF FOUND THEN
+        error := format('profile %L: its window overlaps profile %L, which comes first and wins', name, earlier.w ->> 'name');
+      ELSE
+        valid_windows := valid_windows || jsonb_build_array(jsonb_build_object('name', name, 'days', to_jsonb(days),
+                                                                              'start', start_hour, 'end', end_hour));
+      END IF;
+    END IF;
+    RETURN NEXT;
+  END LOOP;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.profile_list(text) IS 'Every profile of a walrus.profiles value in order: its window, its overrides as walrus.config fields, and what is wrong with it (NULL when valid). Never raises an error: an invalid profile is reported, not used.';
+
+CREATE FUNCTION walrus.profile_time(at_time timestamptz, zone text)
+RETURNS timestamp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT at_time AT TIME ZONE coalesce((SELECT z.name FROM pg_catalog.pg_timezone_names z WHERE z.name = nullif(zone, '')),
+                                       pg_catalog.current_setting('timezone'))
+$$;
+COMMENT ON FUNCTION walrus.profile_time(timestamptz, text) IS 'The local time of walrus.profiles'' hours: in the named zone, or the server''s timezone when it is empty or unknown.';
+
+CREATE FUNCTION walrus.active_profile(profiles text, zone text, at_time timestamptz)
+RETURNS TABLE (name text, overrides jsonb, next_name text, next_start timestamptz)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH local AS (SELECT walrus.profile_time(at_time, zone) AS t),
+  now_is AS (SELECT extract(isodow FROM t)::integer AS day, extract(hour FROM t)::integer AS hour, t FROM local),
+  valid AS (SELECT p.* FROM walrus.profile_list(profiles) p WHERE p.error IS NULL),
+  active AS (SELECT v.name, v.overrides FROM valid v, now_is n
+              WHERE walrus.window_active(v.days, v.start_hour, v.end_hour, n.day, n.hour) ORDER BY v.ordinal LIMIT 1),
+  upcoming AS (SELECT v.name, walrus.hours_until_start(v.days, v.start_hour, v.end_hour, n.day, n.hour) AS hours, n.t
+                 FROM valid v, now_is n)
+  SELECT a.name, coalesce(a.overrides, '{}'::jsonb), u.name,
+         (date_trunc('hour', u.t) + make_interval(hours => u.hours)) AT TIME ZONE
+           coalesce((SELECT z.name FROM pg_catalog.pg_timezone_names z WHERE z.name = nullif(zone, '')),
+                    pg_catalog.current_setting('timezone'))
+    FROM (SELECT 1) AS one
+    LEFT JOIN active a ON true
+    LEFT JOIN LATERAL (SELECT * FROM upcoming WHERE hours > 0 ORDER BY hours LIMIT 1) u ON true
+$$;
+COMMENT ON FUNCTION walrus.active_profile(text, text, timestamptz) IS 'The first valid profile in force at at_time (none: NULL), its overrides, and the profile that starts next with when, in walrus.timezone.';
+
+CREATE FUNCTION walrus.with_profile(cfg walrus.config, overrides jsonb)
+RETURNS walrus.config
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_populate_record(cfg, coalesce(overrides, '{}'::jsonb))
+$$;
+COMMENT ON FUNCTION walrus.with_profile(walrus.config, jsonb) IS 'The settings with a profile''s overrides (already validated, as walrus.config fields) in place.';
+
+CREATE FUNCTION walrus.profiled_config(cfg walrus.config)
+RETURNS walrus.config
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT walrus.with_profile(cfg, (SELECT a.overrides FROM walrus.active_profile(cfg.profiles, cfg.timezone, clock_timestamp()) a))
+$$;
+COMMENT ON FUNCTION walrus.profiled_config(walrus.config) IS 'The settings as a cycle would use them now: with the overrides of the walrus.profiles profile in force.';
+
+CREATE FUNCTION walrus.statements_view()
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  view_name text;
+BEGIN
+  SELECT format('%I.pg_stat_statements', n.nspname) INTO view_name
+    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+   WHERE e.extname = 'pg_stat_statements';
+  IF view_name IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- Installed but not preloaded, the view raises an error on every read (and shared_preload_libraries itself is not
+  -- readable by every role): one trial read says.
+  BEGIN
+    EXECUTE format('SELECT 1 FROM %s LIMIT 1', view_name);
+  EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+  END;
+  RETURN view_name;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.statements_view() IS 'The qualified pg_stat_statements view when it is installed in this database and loaded by shared_preload_libraries, else NULL.';
+
+CREATE FUNCTION walrus_top_wal_queries(max_rows integer DEFAULT 10)
+RETURNS TABLE (query text, queryid bigint, calls bigint, wal_bytes numeric, wal_bytes_per_call numeric, wal_fpi bigint, share double precision)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  view_name text := walrus.statements_view();
+BEGIN
+  IF view_name IS NULL THEN
+    RAISE WARNING 'pg_walrus: pg_stat_statements is not available in database %, so no statement can be named',
+      pg_catalog.current_database() USING HINT = 'shared_preload_libraries = ''pg_stat_statements'' in postgresql.conf, restart, then CREATE EXTENSION pg_stat_statements in this database.';
+    RETURN;
+  END IF;
+  RETURN QUERY EXECUTE format($q$
+    SELECT s.query, s.queryid, s.calls, s.wal_bytes, round(s.wal_bytes / greatest(s.calls, 1), 1), s.wal_fpi,
+           (s.wal_bytes / nullif(sum(s.wal_bytes) OVER (), 0))::double precision
+      FROM (SELECT query, queryid, sum(calls)::bigint AS calls, sum(wal_bytes) AS wal_bytes, sum(wal_fpi)::bigint AS wal_fpi
+              FROM %s GROUP BY query, queryid) s
+     ORDER BY s.wal_bytes DESC NULLS LAST LIMIT greatest(coalesce($1, 10), 0) $q$, view_name) USING max_rows;
+END;
+$function$;
+COMMENT ON FUNCTION walrus_top_wal_queries(integer) IS 'The statements that wrote the most WAL since pg_stat_statements was last reset, with their share of all WAL it recorded. Without pg_stat_statements: no rows and one WARNING saying how to enable it.';
+
+CREATE FUNCTION walrus.wal_statements_since_last(interval_wal_bytes numeric)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  view_name text := walrus.statements_view();
+  grown jsonb;
+BEGIN
+  IF view_name IS NULL THEN
+    RETURN NULL;
+  END IF;
+  EXECUTE format($q$
+    WITH now_top AS (
+      SELECT queryid, sum(wal_bytes) AS wal_bytes FROM %s WHERE queryid IS NOT NULL
+       GROUP BY queryid ORDER BY 2 DESC LIMIT 200
+    ), before AS (
+      -- A statement missing from a full previous snapshot had at most its smallest entry then; from one that held
+      -- every statement, it is new. Either way the delta below is never more than the statement really wrote.
+      SELECT CASE WHEN count(*) < 200 THEN 0 ELSE min(wal_bytes) END AS floor_bytes
+        FROM walrus.statement_sample
+    ), grew AS (
+      SELECT t.queryid, t.wal_bytes - coalesce(p.wal_bytes, b.floor_bytes) AS delta
+        FROM now_top t CROSS JOIN before b LEFT JOIN walrus.statement_sample p USING (queryid)
+       WHERE t.wal_bytes > coalesce(p.wal_bytes, b.floor_bytes)
+    )
+    -- queryid as text: JSON readers (JavaScript among them) lose the last digits of a 64-bit number.
+    SELECT coalesce(jsonb_agg(jsonb_build_object('queryid', queryid::text, 'wal_bytes', delta,
+                                                 'share', round(delta / nullif($1, 0), 3)) ORDER BY delta DESC), '[]')
+      FROM (SELECT * FROM grew ORDER BY delta DESC LIMIT 5) g $q$, view_name) INTO grown USING interval_wal_bytes;
+  DELETE FROM walrus.statement_sample;
+  EXECUTE format($q$
+    INSERT INTO walrus.statement_sample (queryid, wal_bytes)
+    SELECT queryid, sum(wal_bytes) FROM %s WHERE queryid IS NOT NULL GROUP BY queryid ORDER BY 2 DESC LIMIT 200 $q$,
+    view_name);
+  RETURN grown;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.wal_statements_since_last(numeric) IS 'The statements whose WAL grew most since the previous cycle (at most 5: queryid, WAL bytes, share of the interval''s WAL), and the new snapshot of the top ${STATEMENTS_KEPT} stored for the next cycle. NULL without pg_stat_statements. Query text is never stored: readers resolve it with their own rights.';
+
+CREATE FUNCTION walrus.describe_statements(statements jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  view_name text := walrus.statements_view();
+  described jsonb;
+BEGIN
+  IF statements IS NULL OR view_name IS NULL OR jsonb_typeof(statements) <> 'array' THEN
+    RETURN statements;
+  END IF;
+  EXECUTE format($q$
+    SELECT jsonb_agg(s.value || jsonb_build_object('query', (SELECT q.query FROM %s q
+                                                               WHERE q.queryid = (s.value ->> 'queryid')::bigint
+                                                               LIMIT 1)) ORDER BY s.ordinality)
+      FROM jsonb_array_elements($1) WITH ORDINALITY AS s $q$, view_name) INTO described USING statements;
+  RETURN described;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.describe_statements(jsonb) IS 'The statements of a history row with their query text, as far as the caller may see it in pg_stat_statements (<insufficient privilege> without pg_read_all_stats), or as stored when pg_stat_statements is not available.';
 
 CREATE FUNCTION walrus.cleanup_history(retention_days integer DEFAULT NULL)
 RETURNS bigint
@@ -3194,6 +5102,8 @@ REVOKE ALL ON FUNCTION walrus.js_max(double precision, double precision) FROM PU
 GRANT EXECUTE ON FUNCTION walrus.js_max(double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_round(double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.js_round(double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.js_pow(double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.js_pow(double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_text_key(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.js_text_key(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.js_length(text) FROM PUBLIC;
@@ -3284,6 +5194,8 @@ REVOKE ALL ON FUNCTION walrus.size_in_force_during(integer, integer) FROM PUBLIC
 GRANT EXECUTE ON FUNCTION walrus.size_in_force_during(integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, integer, timestamptz, integer, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, integer, timestamptz, integer, boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.window_intervals(text, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.window_intervals(text, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.forced_per_interval(bigint, integer, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.forced_per_interval(bigint, integer, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.size_floor_mb(integer, integer) FROM PUBLIC;
@@ -3306,10 +5218,86 @@ REVOKE ALL ON FUNCTION walrus.size_for_wal(double precision, double precision, d
 GRANT EXECUTE ON FUNCTION walrus.size_for_wal(double precision, double precision, double precision, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.trigger_usage(double precision, double precision, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.trigger_usage(double precision, double precision, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.empty_forecast() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.empty_forecast() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.wrap_hour(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.wrap_hour(integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.clean_rate(double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.clean_rate(double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.clean_seconds(double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.clean_seconds(double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.clean_profile(double precision[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.clean_profile(double precision[]) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.need_rate(double precision, double precision, double precision, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.need_rate(double precision, double precision, double precision, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.recent_rate(double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.recent_rate(double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.weekly_retention(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.weekly_retention(integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.learn_forecast(walrus.cycle_input) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.learn_forecast(walrus.cycle_input) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.remember_evidence(walrus.forecast_state, double precision, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.remember_evidence(walrus.forecast_state, double precision, boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.day_median(double precision[], integer, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.day_median(double precision[], integer, integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.median_around(double precision[], integer, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.median_around(double precision[], integer, integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.seasonal_forecast(double precision[], integer, double precision, integer, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.seasonal_forecast(double precision[], integer, double precision, integer, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.yesterday_rate(double precision[], integer, double precision, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.yesterday_rate(double precision[], integer, double precision, integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.yesterday_on(double precision[], integer, double precision, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.yesterday_on(double precision[], integer, double precision, integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.unchanged(integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.unchanged(integer, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.classic_proposal(walrus.cycle_input, walrus.quiet_count, walrus.growth_decision, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.classic_proposal(walrus.cycle_input, walrus.quiet_count, walrus.growth_decision, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.step_shrink(walrus.cycle_input) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.step_shrink(walrus.cycle_input) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.statistical_shrink(walrus.cycle_input, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.statistical_shrink(walrus.cycle_input, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.multiplicative_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.multiplicative_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.additive_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.additive_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.adaptive_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.adaptive_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.percentile_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.percentile_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.percent(double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.percent(double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.mb(double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.mb(double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.growth_reason(walrus.cycle_input, walrus.forecast_plan, boolean, boolean, boolean, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.growth_reason(walrus.cycle_input, walrus.forecast_plan, boolean, boolean, boolean, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.hold_reason(walrus.cycle_input, walrus.forecast_plan) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.hold_reason(walrus.cycle_input, walrus.forecast_plan) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.forecast_plan(walrus.cycle_input, walrus.forecast_state) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.forecast_plan(walrus.cycle_input, walrus.forecast_state) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.no_quiet() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.no_quiet() TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, walrus.quiet_count, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, walrus.quiet_count, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, walrus.quiet_count, text, walrus.forecast_state) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.outcome(walrus.cycle_input, text, text, integer, walrus.quiet_count, text, walrus.forecast_state) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.forecast_size(walrus.cycle_input, walrus.seasonal_forecast) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.forecast_size(walrus.cycle_input, walrus.seasonal_forecast) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.clamp_size(integer, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.clamp_size(integer, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.rate_limit_reason(walrus.cycle_input) FROM PUBLIC;
@@ -3320,16 +5308,52 @@ REVOKE ALL ON FUNCTION walrus.at_ceiling(integer, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.at_ceiling(integer, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.decide_cycle(walrus.cycle_input) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.decide_cycle(walrus.cycle_input) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.propose_growth(walrus.cycle_input) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.propose_growth(walrus.cycle_input) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.unchanged(integer, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.unchanged(integer, text) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.additive_growth(integer, integer, integer, integer, integer, integer) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.propose_shrink(walrus.cycle_input) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.propose_shrink(walrus.cycle_input) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.propose_change(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.propose_change(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.decide_failover(integer, integer, integer, integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.decide_failover(integer, integer, integer, integer, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.provider_commands(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.provider_commands(integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.promotion_outlook(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.promotion_outlook(integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.recommendation_action(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.recommendation_action(integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.ok(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.ok(text, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.cron_finding(boolean, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.cron_finding(boolean, text, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.job_finding(boolean, boolean, boolean, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.job_finding(boolean, boolean, boolean, text, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.apply_finding(boolean, boolean, text, boolean, boolean, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.apply_finding(boolean, boolean, text, boolean, boolean, boolean, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.settings_finding(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.settings_finding(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.cap_finding(integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.cap_finding(integer, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.slots_finding(double precision, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.slots_finding(double precision, integer, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.archiver_finding(text, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.archiver_finding(text, boolean, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.wal_keep_finding(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.wal_keep_finding(integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.cadence_finding(integer, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.cadence_finding(integer, boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.pressure_at_cap_finding(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.pressure_at_cap_finding(integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.standby_finding(boolean, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.standby_finding(boolean, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.day_number(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.day_number(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.is_profile_field(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.is_profile_field(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.window_error(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.window_error(integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.window_active(integer[], integer, integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.window_active(integer[], integer, integer, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.windows_overlap(integer[], integer, integer, integer[], integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.windows_overlap(integer[], integer, integer, integer[], integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.hours_until_start(integer[], integer, integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.hours_until_start(integer[], integer, integer, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.confidence(double precision, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.confidence(double precision, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cron_schedule(integer, boolean) FROM PUBLIC;
@@ -3343,6 +5367,8 @@ GRANT EXECUTE ON FUNCTION walrus.quote_value(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.server_setting(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.setting_declarations() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.setting_declarations() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.setting_structure_error(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.setting_structure_error(text, text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.config_file_has(text, text) FROM PUBLIC;
@@ -3367,6 +5393,8 @@ REVOKE ALL ON FUNCTION walrus.schedule_job() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.ensure_schedule() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.unschedule_on_drop() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.restore_job_after_drop() FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.current_timeline() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.current_timeline() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.read_counters() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.read_counters() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.take_sample() FROM PUBLIC;
@@ -3376,12 +5404,15 @@ REVOKE ALL ON FUNCTION walrus.interval_pressure(walrus.sample, walrus.sample) FR
 GRANT EXECUTE ON FUNCTION walrus.interval_pressure(walrus.sample, walrus.sample) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.wal_window(walrus.sample, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.wal_window(walrus.sample, integer) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.cycle_wal_stats(walrus.config, walrus.sample, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer, double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.record(text, integer, integer, bigint, integer, text, jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION walrus.notify(text, text, integer, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.advice(walrus.config) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.advice(walrus.config) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.apply_recorded(bigint, integer, integer, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.record(text, integer, integer, bigint, integer, text, jsonb, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.notify(text, text, integer, integer, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.save_state(walrus.quiet_count, text, double precision) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus_analyze() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.job_info() FROM PUBLIC;
@@ -3404,6 +5435,27 @@ REVOKE ALL ON FUNCTION walrus_wal_rate() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus_wal_rate() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus_metrics() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus_metrics() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus_doctor() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus_doctor() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus_status_report() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus_status_report() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.profile_list(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.profile_list(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.profile_time(timestamptz, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.profile_time(timestamptz, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.active_profile(text, text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.active_profile(text, text, timestamptz) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.with_profile(walrus.config, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.with_profile(walrus.config, jsonb) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.profiled_config(walrus.config) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.profiled_config(walrus.config) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.statements_view() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.statements_view() TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus_top_wal_queries(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus_top_wal_queries(integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.wal_statements_since_last(numeric) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.describe_statements(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.describe_statements(jsonb) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cleanup_history(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus_reset() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.grant_operator(name) FROM PUBLIC;

@@ -2,6 +2,9 @@ import packageJson from '../package.json';
 import { ADMIN_FUNCTIONS } from './api/admin';
 import { ANALYZE_FUNCTIONS } from './api/analyze';
 import { APPLY_FUNCTIONS } from './api/apply';
+import { DOCTOR_FUNCTIONS } from './api/doctor';
+import { PROFILE_FUNCTIONS } from './api/profiles';
+import { STATEMENT_FUNCTIONS } from './api/statements';
 import { METRICS_FUNCTIONS } from './api/metrics';
 import { OBSERVE_FUNCTIONS } from './api/observe';
 import { INSTALL_STEPS, SCHEDULE_FUNCTIONS } from './api/schedule';
@@ -24,7 +27,18 @@ export const EXTENSION = {
     'src/logic/pressure.ts',
     'src/logic/shrink.ts',
     'src/logic/sizing.ts',
+    'src/logic/forecast.ts',
+    'src/logic/algorithms/shared.ts',
+    'src/logic/algorithms/multiplicative.ts',
+    'src/logic/algorithms/additive.ts',
+    'src/logic/algorithms/adaptive.ts',
+    'src/logic/algorithms/percentile.ts',
+    'src/logic/algorithms/forecast.ts',
     'src/logic/cycle.ts',
+    'src/logic/failover.ts',
+    'src/logic/advice.ts',
+    'src/logic/doctor.ts',
+    'src/logic/profiles.ts',
     'src/logic/confidence.ts',
     'src/logic/schedule.ts',
   ],
@@ -32,6 +46,6 @@ export const EXTENSION = {
   /** The glue of the SQL generated per setting, emitted before it. */
   settingFunctions: SETTING_SQL,
   tables: TABLES,
-  functions: [...APPLY_FUNCTIONS, ...SCHEDULE_FUNCTIONS, ...ANALYZE_FUNCTIONS, ...OBSERVE_FUNCTIONS, ...METRICS_FUNCTIONS, ...ADMIN_FUNCTIONS, ...SETTING_FUNCTIONS],
+  functions: [...APPLY_FUNCTIONS, ...SCHEDULE_FUNCTIONS, ...ANALYZE_FUNCTIONS, ...OBSERVE_FUNCTIONS, ...METRICS_FUNCTIONS, ...DOCTOR_FUNCTIONS, ...PROFILE_FUNCTIONS, ...STATEMENT_FUNCTIONS, ...ADMIN_FUNCTIONS, ...SETTING_FUNCTIONS],
   installSteps: INSTALL_STEPS,
 } as const;

@@ -166,11 +166,13 @@ export const SETTINGS: readonly Setting[] = [
     name: 'algorithm',
     kind: 'enum',
     default: 'multiplicative',
-    values: ['multiplicative', 'additive', 'adaptive', 'percentile'],
+    values: ['multiplicative', 'additive', 'adaptive', 'percentile', 'forecast'],
     description:
       'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x ' +
-      'walrus.additive_increment), adaptive (moving average of WAL per interval) or percentile (walrus.target_percentile ' +
-      'of WAL per interval over walrus.sample_window).',
+      'walrus.additive_increment), adaptive (moving average of WAL per interval), percentile (walrus.target_percentile ' +
+      'of WAL per interval over walrus.sample_window) or forecast (the measured need, grown on any forced checkpoint and ' +
+      'within a cycle of a step up, pre-sized before the peaks of a learned hour-of-week profile, shrunk only after ' +
+      'walrus.stabilization_sec).',
   },
   {
     name: 'additive_increment',
@@ -221,6 +223,66 @@ export const SETTINGS: readonly Setting[] = [
     default: true,
     description:
       'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.',
+  },
+  {
+    name: 'profiles',
+    kind: 'text',
+    default: '',
+    description:
+      'Time-based profiles, a JSON array: [{"name": "batch", "days": ["Mon", ...], "start_hour": 22, "end_hour": 6, ' +
+      '"max_size": "32GB", "threshold": 5}]. The first profile whose window holds the current hour (walrus.timezone) ' +
+      'overrides max_size, min_size, threshold, shrink_enable, algorithm and dry_run for that cycle; a window that ' +
+      'wraps midnight belongs to the day it starts on. An invalid profile is ignored with a WARNING; the others apply.',
+  },
+  {
+    name: 'timezone',
+    kind: 'text',
+    default: '',
+    description: "The time zone of walrus.profiles' hours, a name from pg_timezone_names. Empty: the server's timezone setting.",
+  },
+  {
+    name: 'apply',
+    kind: 'enum',
+    default: 'auto',
+    values: ['auto', 'advise'],
+    description:
+      'auto: apply decisions with ALTER SYSTEM when this server allows it, else advise. advise: never apply; record ' +
+      'each decision as advice (action advise) with ready-to-run commands in walrus_recommendation(), for managed ' +
+      'services and HA managers such as Patroni that own the configuration.',
+  },
+  {
+    name: 'half_life_sec',
+    kind: 'int',
+    default: 604800,
+    min: 86400,
+    max: 31536000,
+    unit: 's',
+    description:
+      'forecast: half-life of the hour-of-week profile. Each week an hour comes round again, its old peak is multiplied ' +
+      'by 0.5 ^ (one week / this) before new measurements count, so a weekly peak stays learned and a one-off fades ' +
+      '(604800, a week: to half in a week).',
+  },
+  {
+    name: 'stabilization_sec',
+    kind: 'int',
+    default: 3600,
+    min: 0,
+    max: 604800,
+    unit: 's',
+    description:
+      'forecast: a shrink never goes below the largest need seen over this window (between half of it and all of it), ' +
+      'nor below the forecast and what keeps the last day to two excursions; 0 shrinks on the current need alone.',
+  },
+  {
+    name: 'lookahead_sec',
+    kind: 'int',
+    default: 1800,
+    min: 0,
+    max: 86400,
+    unit: 's',
+    description:
+      'forecast: pre-size this long before an hour whose need, yesterday or a week ago, stood out from its day; 0 turns ' +
+      'pre-sizing off.',
   },
   {
     name: 'conninfo',

@@ -23,7 +23,7 @@ import {
  * checks the PL/pgSQL of exactly the TypeScript it imports; test/codegen-fresh.test.ts checks that the committed
  * extension script holds the same output.
  */
-const LOGIC_FILES = readdirSync('src/logic')
+const LOGIC_FILES = readdirSync('src/logic', { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.ts'))
   .sort()
   .map((f) => `src/logic/${f}`);
@@ -92,6 +92,10 @@ const elapsedSec = fc.oneof(
 /** checkpoint_timeout in seconds: 30 s to a day. */
 const timeoutSec = fc.oneof(fc.constantFrom(30, 60, 300, 3600, 86400), fc.integer({ min: 30, max: 86400 }));
 
+const isoDay = fc.integer({ min: 1, max: 7 });
+const isoDays = fc.array(isoDay, { maxLength: 7 });
+const hourOf = fc.oneof(fc.integer({ min: 0, max: 24 }), fc.integer({ min: -2, max: 26 }));
+
 /** A walrus.history action: the real ones, and any text. */
 const action = fc.oneof(
   fc.constantFrom('increase', 'decrease', 'capped', 'dry_run', 'skipped', 'error', 'no_change', 'external_change'),
@@ -99,6 +103,29 @@ const action = fc.oneof(
 );
 
 const segmentMb = fc.oneof(fc.constantFrom(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024), fc.integer({ min: 1, max: 1024 }));
+
+/**
+ * A WAL rate in MB/s as the forecast's profile and window hold it: mostly a few recurring levels (so medians, peaks
+ * and excursions have something to find), any rate up to 10 TB/s, and forged values (negative, NaN, infinite).
+ */
+const walRate = fc.oneof(
+  { arbitrary: fc.constantFrom(0, 0.4, 0.5, 3, 7.5), weight: 4 },
+  { arbitrary: fc.double({ min: 0, max: 100, noNaN: true }), weight: 2 },
+  { arbitrary: float8({ noNaN: true, noInfinity: true, maxAbs: 1e7, minAbs: 1e-7 }).map(Math.abs), weight: 1 },
+  { arbitrary: fc.constantFrom(-1, Number.NaN, Number.POSITIVE_INFINITY, 1e9, 1e-7), weight: 1 },
+);
+
+/** An hour-of-week profile: a week of hours, or a forged array of another length. */
+const profile = fc.oneof(
+  { arbitrary: fc.array(walRate, { minLength: 168, maxLength: 168 }), weight: 4 },
+  { arbitrary: fc.array(walRate, { maxLength: 200 }), weight: 1 },
+);
+
+/** An hour of the week, or any int (the glue computes 0..167; the logic wraps anything). */
+const hourOfWeek = fc.oneof(fc.integer({ min: -1, max: 167 }), int4());
+
+/** Seconds of history, or of a window: a fresh install to beyond a week, and forged values. */
+const stateSec = fc.oneof(fc.constantFrom(0, 1800, 3600, 43200, 86400, 604800), fc.double({ min: -10, max: 1e7, noNaN: true }));
 
 /**
  * The domain of every field of the interfaces that logic functions take: what the glue can put there (sizes from
@@ -118,6 +145,7 @@ const FIELD_DOMAINS: Readonly<Record<string, Readonly<Record<string, fc.Arbitrar
     shrink_intervals: fc.integer({ min: 1, max: 1000 }),
     min_size_mb: sizeMb,
     dry_run: fc.boolean(),
+    advise_reason: fc.oneof(fc.constant(''), fc.constantFrom('walrus.apply = advise', 'dblink is not installed'), text()),
     cooldown_sec: fc.integer({ min: 0, max: 86400 }),
     max_changes_per_hour: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 1000 })),
     quiet: 'its interface',
@@ -129,13 +157,44 @@ const FIELD_DOMAINS: Readonly<Record<string, Readonly<Record<string, fc.Arbitrar
       fc.oneof(float8({ noNaN: true, maxAbs: 1e12 }).map(Math.abs), fc.double({ min: -60, max: 0, noNaN: true })),
       { nil: null },
     ),
-    algorithm: fc.oneof(fc.constantFrom('multiplicative', 'additive', 'adaptive', 'percentile'), text()),
+    algorithm: fc.oneof(fc.constantFrom('multiplicative', 'additive', 'adaptive', 'percentile', 'forecast'), text()),
     additive_increment_mb: sizeMb,
     completion_target: completionTarget,
     segment_mb: segmentMb,
     headroom: headroom,
     proactive: fc.boolean(),
     wal: 'its interface',
+    hour_of_week: hourOfWeek,
+    hour_fraction: fc.oneof(fc.constantFrom(0, 0.05, 0.5, 0.999), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })),
+    // WAL since the previous sample, and over the last checkpoint_timeout (negative when the position went backwards).
+    recent_wal_mb: fc.oneof(intervalWalMb, fc.double({ min: -1e7, max: 0, noNaN: true })),
+    interval_wal_mb: fc.option(fc.oneof(intervalWalMb, fc.double({ min: -1e7, max: 0, noNaN: true })), { nil: null }),
+    half_life_sec: fc.oneof(fc.constantFrom(86400, 604800, 31536000), fc.integer({ min: 86400, max: 31536000 })),
+    stabilization_sec: fc.oneof(fc.constantFrom(0, 300, 3600), fc.integer({ min: 0, max: 604800 })),
+    lookahead_sec: fc.oneof(fc.constantFrom(0, 1800, 3600), fc.integer({ min: 0, max: 86400 })),
+    forecast: 'its interface',
+  },
+  // What the glue persists between cycles: a decision's forecast state, or a forged row.
+  ForecastState: {
+    profile,
+    slot: hourOfWeek,
+    learned_sec: stateSec,
+    window_peak: walRate,
+    window_previous: walRate,
+    window_age_sec: stateSec,
+    last_rate: walRate,
+  },
+  SeasonalForecast: {
+    rate: walRate,
+    hours_ahead: fc.integer({ min: 0, max: 24 }),
+    days_ago: fc.constantFrom(0, 1, 7),
+    reference: fc.oneof(walRate, fc.constant(-1)),
+  },
+  GrowthDecision: {
+    action: fc.constantFrom('increase', 'capped', 'no_change'),
+    old_size_mb: sizeMb,
+    new_size_mb: sizeMb,
+    reason: text(),
   },
   // What walrus.state holds: at most a million intervals, and less than a timeout of carry (or a forged value).
   QuietCount: {
@@ -245,13 +304,96 @@ const OPTIONS: Readonly<Record<string, DifferentialOptions>> = {
     },
   },
   countQuiet: { arbitraries: { elapsed_sec: elapsedSec, timeout_sec: timeoutSec } },
+  // walrus.profiles after the glue's checks: ISO days, hours of a day (some out of range: windowError's business).
+  windowActive: { arbitraries: { days: isoDays, start_hour: hourOf, end_hour: hourOf, day: isoDay, hour: hourOf } },
+  windowsOverlap: {
+    arbitraries: { days_a: isoDays, start_a: hourOf, end_a: hourOf, days_b: isoDays, start_b: hourOf, end_b: hourOf },
+  },
+  hoursUntilStart: { arbitraries: { days: isoDays, start_hour: hourOf, end_hour: hourOf, day: isoDay, hour: hourOf } },
+  windowError: { arbitraries: { start_hour: fc.integer({ min: -30, max: 30 }), end_hour: fc.integer({ min: -30, max: 30 }) } },
+  dayNumber: { arbitraries: { name: fc.oneof(fc.constantFrom('mon', 'sun', 'sunday', 'Mon', 'funday', ''), text()) } },
+  isProfileField: { arbitraries: { field: fc.oneof(fc.constantFrom('name', 'days', 'max_size', 'colour'), text()) } },
   walPerIntervalMb: {
     // WAL between two samples: up to 10 TB, or negative when the position went backwards (a restored backup).
     arbitraries: { wal_mb: fc.oneof(intervalWalMb, fc.double({ min: -1e7, max: 0, noNaN: true })), elapsed_sec: elapsedSec, timeout_sec: timeoutSec },
   },
   clampSize: { arbitraries: { size_mb: sizeMb, floor_mb: sizeMb, max_mb: sizeMb } },
+  classicProposal: { arbitraries: { shrunk_mb: sizeMb } },
+  statisticalShrink: { arbitraries: { basis_mb: intervalWalMb } },
+  // Math.pow: V8 (fdlibm) and the C library may differ in the last bit, and the profile carries it.
+  weeklyRetention: { arbitraries: { half_life_sec: fc.oneof(fc.constantFrom(3600, 86400, 604800), int4()) }, ulps: 2 },
+  learnForecast: { ulps: 4 },
+  decideCycle: { ulps: 4 },
+  cleanRate: { arbitraries: { value: walRate } },
+  cleanProfile: { arbitraries: { profile } },
+  wrapHour: { arbitraries: { hour: hourOfWeek } },
+  needRate: {
+    arbitraries: {
+      interval_wal_mb: fc.option(fc.oneof(intervalWalMb, fc.double({ min: -1e7, max: 0, noNaN: true })), { nil: null }),
+      recent_wal_mb: fc.oneof(intervalWalMb, fc.double({ min: -1e7, max: 0, noNaN: true })),
+      elapsed_sec: elapsedSec,
+      timeout_sec: timeoutSec,
+    },
+  },
+  recentRate: { arbitraries: { recent_wal_mb: fc.oneof(intervalWalMb, fc.double({ min: -1e7, max: 0, noNaN: true })), elapsed_sec: elapsedSec } },
+  dayMedian: { arbitraries: { profile, slot: hourOfWeek, hour: hourOfWeek, learned_sec: stateSec } },
+  seasonalForecast: {
+    arbitraries: {
+      profile,
+      slot: hourOfWeek,
+      hour_fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      lookahead_sec: fc.oneof(fc.constantFrom(0, 1800, 3600), fc.integer({ min: 0, max: 86400 })),
+      learned_sec: stateSec,
+      headroom,
+    },
+  },
+  runsAbove: {
+    // Hourly peaks in thousandths of MB/s, -1 for an hour not learned; at most a week and a bit.
+    arbitraries: {
+      hours: fc.array(fc.oneof(fc.constantFrom(-1, 0, 400, 3000, 7500), fc.integer({ min: -1, max: 20000 })), { maxLength: 180 }),
+      threshold: fc.oneof(fc.constantFrom(-1, 0, 450, 3375), fc.integer({ min: -1, max: 20000 }), int8({ min: -1, max: 10_000_000_000 })),
+      expected: fc.array(fc.boolean(), { maxLength: 180 }),
+    },
+    edges: { hours: [[], [-1, 500, 500, -1, 500]], threshold: [-1, 0, 499], expected: [[], [false, true]], unpredicted_only: [false, true] },
+  },
+  excursionHold: { arbitraries: { profile, slot: hourOfWeek, learned_sec: stateSec, base_rate: walRate, headroom, shrink_factor: factor } },
+  forecastReason: { arbitraries: { timeout_sec: timeoutSec } },
+  profileView: {
+    arbitraries: {
+      profile,
+      slot: hourOfWeek,
+      hour_fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      lookahead_sec: fc.oneof(fc.constantFrom(0, 1800, 3600), fc.integer({ min: 0, max: 86400 })),
+      stabilization_sec: fc.oneof(fc.constantFrom(0, 3600), fc.integer({ min: 0, max: 604800 })),
+      learned_sec: stateSec,
+      headroom,
+      shrink_factor: factor,
+      window_rate: walRate,
+      newer_rate: walRate,
+    },
+  },
+  yesterdayRate: {
+    arbitraries: {
+      profile,
+      slot: hourOfWeek,
+      hour_fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      horizon_sec: fc.oneof(fc.constantFrom(0, 1800, 5400), int4()),
+      learned_sec: stateSec,
+    },
+  },
   appliesSize: { arbitraries: { action } },
   countsAsChange: { arbitraries: { action } },
+  adviseReason: { arbitraries: { apply_setting: fc.oneof(fc.constantFrom('auto', 'advise'), text()) } },
+  decideFailover: {
+    arbitraries: {
+      last_row_timeline: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
+      timeline: fc.integer({ min: 1, max: 5 }),
+      cluster_size_mb: fc.option(sizeMb, { nil: null }),
+      current_mb: sizeMb,
+      floor_mb: sizeMb,
+      max_mb: sizeMb,
+    },
+  },
   sizeInForceAfter: { arbitraries: { action, old_size_mb: sizeMb, new_size_mb: sizeMb } },
   sizeFloorMb: {
     // Twice the segment size must fit the int4 result; real segments are 1 MB to 1 GB.

@@ -162,7 +162,7 @@ const INVALID: readonly (readonly [kind: string, setting: string, value: string,
   ['int', 'threshold', '0', 'out of range (valid: 1 to 1000)'],
   ['real', 'shrink_factor', '0.0', 'out of range (valid: strictly between 0 and 1)'],
   ['memory', 'max', '16MB', 'out of range (valid: 32 MB to 2147483647 MB; units B, kB, MB, GB, TB, a bare number is MB)'],
-  ['enum', 'algorithm', 'fastest', 'not one of the choices (valid: multiplicative, additive, adaptive, percentile)'],
+  ['enum', 'algorithm', 'fastest', 'not one of the choices (valid: multiplicative, additive, adaptive, percentile, forecast)'],
   ['conninfo', 'conninfo', "host=/tmp password='hunter2-x'", 'contains a password'],
 ];
 
@@ -322,7 +322,7 @@ describe('walrus.settings in pg_settings terms', () => {
     expect(byName.get('walrus.cooldown_sec')).toMatchObject({ setting: '300', unit: 's', vartype: 'integer', min_val: '0', max_val: '86400' });
     expect(byName.get('walrus.enable')).toMatchObject({ setting: 'on', unit: null, vartype: 'bool', min_val: null, max_val: null });
     expect(byName.get('walrus.shrink_factor')).toMatchObject({ setting: '0.75', vartype: 'real', min_val: '0', max_val: '1' });
-    expect(byName.get('walrus.algorithm')).toMatchObject({ vartype: 'enum', enumvals: ['multiplicative', 'additive', 'adaptive', 'percentile'] });
+    expect(byName.get('walrus.algorithm')).toMatchObject({ vartype: 'enum', enumvals: ['multiplicative', 'additive', 'adaptive', 'percentile', 'forecast'] });
     expect(byName.get('walrus.notify_channel')).toMatchObject({ setting: 'walrus_events', vartype: 'string' });
     for (const s of SETTINGS) {
       const row = byName.get(`walrus.${s.name}`)!;
@@ -486,7 +486,7 @@ describe("the proposal's API to the letter (enhancement proposal, section 2.2)",
     const types = await client.query(`SELECT
         (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'walrus.history'::regclass AND attname = 'forced_checkpoints') AS "column",
         pg_get_function_result('walrus_history(timestamptz, integer, text)'::regprocedure) AS result,
-        pg_get_function_identity_arguments('walrus.record(text, integer, integer, bigint, integer, text, jsonb)'::regprocedure) AS record`);
+        pg_get_function_identity_arguments('walrus.record(text, integer, integer, bigint, integer, text, jsonb, text)'::regprocedure) AS record`);
     expect(types.rows[0].column).toBe('bigint');
     expect(types.rows[0].result).toContain('forced_checkpoints bigint');
     await client.query("SELECT walrus.record('no_change', 32, 32, 5000000000, 30, 'test', '{}')");

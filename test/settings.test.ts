@@ -31,7 +31,7 @@ const BAD: readonly (readonly [setting: string, value: string, error: string])[]
   ['cooldown_sec', '-1', 'valid: 0 to 86400'],
   ['max_changes_per_hour', '1001', 'valid: 0 to 1000'],
   ['history_retention_days', '4000', 'valid: 0 to 3650'],
-  ['algorithm', 'fastest', 'not one of the choices (valid: multiplicative, additive, adaptive, percentile)'],
+  ['algorithm', 'fastest', 'not one of the choices (valid: multiplicative, additive, adaptive, percentile, forecast)'],
   ['additive_increment', '0', 'out of range'],
   ['ema_alpha', '0', 'strictly between 0 and 1'],
   ['ema_alpha', '1.5', 'strictly between 0 and 1'],
@@ -39,6 +39,10 @@ const BAD: readonly (readonly [setting: string, value: string, error: string])[]
   ['sample_window', '1', 'valid: 2 to 2000'],
   ['headroom', '0.5', 'valid: 1 to 10'],
   ['proactive', 'sometimes', 'not a boolean'],
+  ['apply', 'sometimes', 'not one of the choices (valid: auto, advise)'],
+  ['half_life_sec', '3600', 'valid: 86400 to 31536000'],
+  ['stabilization_sec', '-1', 'valid: 0 to 604800'],
+  ['lookahead_sec', 'soon', 'not an integer'],
 ];
 
 let client: pg.Client;

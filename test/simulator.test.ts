@@ -3,7 +3,9 @@ import { checkpointSegments as extensionCheckpointSegments, measurePressure } fr
 import { CheckpointModel, checkpointSegments, DEFAULT_SERVER, type ServerConfig } from '../src/sim/checkpointer';
 import { runMetrics } from '../src/sim/metrics';
 import { exactOracleMb, oracleMb } from '../src/sim/oracle';
-import { staticPolicy, walrusPolicy } from '../src/sim/policies/index';
+import { decideCycle, type CycleInput } from '../src/logic/cycle';
+import { emptyForecast } from '../src/logic/forecast';
+import { staticPolicy, walrusPolicy, walsizerPolicy } from '../src/sim/policies/index';
 import { seededRng } from '../src/sim/prng';
 import { buildScenario, type Scenario } from '../src/sim/scenarios';
 import { simulate } from '../src/sim/simulate';
@@ -28,7 +30,18 @@ function runConstant(server: ServerConfig, maxWalMb: number, bytesPerSec: number
 
 function constantScenario(mbPerSec: number, seconds: number): Scenario {
   const steps = Math.ceil(seconds / 60);
-  return { name: 'constant', description: '', durationSec: seconds, stepSec: 60, rates: new Float64Array(steps).fill(mbPerSec * MB), loadChanges: [] };
+  return {
+    name: 'constant',
+    description: '',
+    durationSec: seconds,
+    stepSec: 60,
+    rates: new Float64Array(steps).fill(mbPerSec * MB),
+    loadChanges: [],
+    kind: 'stationary',
+    peaks: [],
+    falls: [],
+    rises: [],
+  };
 }
 
 describe('CheckPointSegments', () => {
@@ -224,5 +237,89 @@ describe('the cycle driver', () => {
     expect(a).toEqual(b);
     const c = runMetrics(simulate(buildScenario('bursty', { days: 1, seed: 99 }), walrusPolicy()));
     expect(c).not.toEqual(a);
+  });
+});
+
+describe('walrus.algorithm = forecast in the simulator (a cycle every minute, as pg_cron 1.4 allows)', () => {
+  const forecast = walrusPolicy({ ...walrusDefaults(), algorithm: 'forecast' }, 'walrus-forecast');
+  const perInterval = walrusPolicy({ ...walrusDefaults(), algorithm: 'forecast' }, 'walrus-forecast-per-interval', 'interval');
+  const run = (name: string, policy = forecast, days?: number): { scenario: Scenario; metrics: ReturnType<typeof runMetrics>; sim: ReturnType<typeof simulate> } => {
+    const scenario = buildScenario(name, days === undefined ? {} : { days });
+    const sim = simulate(scenario, policy);
+    return { scenario, metrics: runMetrics(sim, scenario), sim };
+  };
+
+  it('runs every minute but reports per checkpoint_timeout interval, counting every change', () => {
+    const { sim } = run('step-up', forecast, 1);
+    expect(sim.cadenceSec).toBe(60);
+    expect(sim.intervals).toHaveLength(simulate(buildScenario('step-up', { days: 1 }), walsizerPolicy).intervals.length);
+    for (const i of sim.intervals) expect(i.end - i.start).toBeCloseTo(TIMEOUT, 0);
+    const changes = sim.intervals.reduce((n, i) => n + i.changes, 0);
+    expect(changes).toBeGreaterThan(0);
+    expect(run('step-up', perInterval, 1).sim.cadenceSec).toBe(TIMEOUT);
+  });
+
+  it('stops forced checkpoints within about a minute of a step up, at no more than twice the oracle', () => {
+    const { scenario, metrics, sim } = run('step-up');
+    const step = scenario.rises[0]!;
+    expect(sim.forcedTimes.filter((t) => t > step + 90)).toEqual([]);
+    expect(metrics.riseSizeRatio[0]!).toBeLessThanOrEqual(2);
+    // Once per interval, the same rule needs the interval to end before it sees the step.
+    const slow = run('step-up', perInterval);
+    expect(slow.sim.forcedTimes.filter((t) => t > step).length).toBeGreaterThanOrEqual(sim.forcedTimes.filter((t) => t > step).length);
+  });
+
+  it('pre-sizes a nightly batch from its second night on, and keeps less than 0.6x the disk pg_walsizer keeps above walrus.min_size', () => {
+    const { metrics } = run('daily-batch');
+    const repeats = metrics.peakForced.filter((p) => p.repeat);
+    expect(repeats.length).toBe(2);
+    for (const p of repeats) expect(p.intervals).toBeLessThanOrEqual(1);
+    const walsizer = run('daily-batch', walsizerPolicy).metrics;
+    expect(metrics.forcedTotal).toBeLessThanOrEqual(walsizer.forcedTotal);
+    expect(metrics.meanAboveMinMb).toBeLessThanOrEqual(0.6 * walsizer.meanAboveMinMb);
+  });
+
+  it('follows a fall to a tenth within two hours, and never resizes more than four times a day', () => {
+    const { metrics } = run('falling');
+    expect(metrics.recoveryHours).toHaveLength(1);
+    expect(metrics.recoveryHours[0]!).toBeLessThanOrEqual(2);
+    for (const name of ['falling', 'bursty', 'slow-ramp']) {
+      expect(Math.max(...run(name).metrics.changesPerDay), name).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('on random bursts keeps the size that holds them instead of shrinking between: fewer forced checkpoints than pg_walsizer', () => {
+    const { metrics } = run('bursty');
+    const walsizer = run('bursty', walsizerPolicy).metrics;
+    expect(metrics.forcedTotal).toBeLessThanOrEqual(walsizer.forcedTotal);
+    expect(metrics.changes).toBeLessThanOrEqual(6);
+  });
+
+  it('keeps its learned state bounded, whatever the cadence: a week of hours, at most a week learned', () => {
+    const d = walrusDefaults();
+    let state = emptyForecast();
+    const rng = seededRng(5);
+    for (let now = 0, k = 0; k < 20000; k++) {
+      const elapsed = rng.next() < 0.1 ? rng.next() * 7200 : 60;
+      now += elapsed;
+      const hours = Math.floor(now / 3600);
+      const input: CycleInput = {
+        current_mb: 1024, forced: rng.next() < 0.05 ? 1 : 0, floor_mb: 80, threshold: d.threshold, max_mb: d.max_mb,
+        shrink_enable: true, shrink_factor: d.shrink_factor, shrink_intervals: d.shrink_intervals, min_size_mb: d.min_size_mb,
+        dry_run: false, advise_reason: '', cooldown_sec: d.cooldown_sec, max_changes_per_hour: d.max_changes_per_hour,
+        quiet: { intervals: 0, carry_sec: 0 }, elapsed_sec: elapsed, timeout_sec: TIMEOUT, changes_last_hour: 0,
+        seconds_since_change: null, algorithm: 'forecast', additive_increment_mb: d.additive_increment_mb,
+        completion_target: 0.9, segment_mb: 16, headroom: d.headroom, proactive: true,
+        wal: { current_mb: 0, ema_mb: 0, percentile_mb: 0, recent_peak_mb: 0 },
+        hour_of_week: hours % 168, hour_fraction: (now % 3600) / 3600, recent_wal_mb: rng.next() * 20 * elapsed,
+        interval_wal_mb: rng.next() * 6000, half_life_sec: d.half_life_sec, stabilization_sec: d.stabilization_sec,
+        lookahead_sec: d.lookahead_sec, forecast: state,
+      };
+      state = decideCycle(input).forecast;
+      expect(state.profile).toHaveLength(168);
+      expect(state.learned_sec).toBeLessThanOrEqual(7 * DAY);
+      expect(state.window_age_sec).toBeLessThan(d.stabilization_sec / 2 + 1e-6);
+      expect(state.slot).toBe(hours % 168);
+    }
   });
 });

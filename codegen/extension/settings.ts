@@ -53,6 +53,7 @@ const lit = (v: string | null): string => (v === null ? 'NULL' : quoteLiteral(v)
 /** The functions settingsSql() creates, and who may run them (nobody else can). */
 export const SETTINGS_FUNCTIONS: readonly { readonly signature: string; readonly audience: 'admin' | 'monitor' }[] = [
   { signature: 'walrus.setting_declarations()', audience: 'monitor' },
+  { signature: 'walrus.setting_structure_error(text, text)', audience: 'monitor' },
   { signature: 'walrus.evaluate_setting(walrus.setting_declaration, text)', audience: 'monitor' },
   // SECURITY DEFINER: whether a walrus.* value comes from the configuration files, for walrus.settings' source.
   { signature: 'walrus.config_file_has(text, text)', audience: 'monitor' },
@@ -119,16 +120,36 @@ $$;
 COMMENT ON FUNCTION walrus.setting_declarations() IS
   'Every walrus.* setting as declared in src/settings.ts: kind, pg_settings vartype, default, unit, range (with the two-WAL-segment floor), choices, description.';
 
+-- walrus.setting_structure_error: what is wrong inside a text setting that has a structure of its own (the JSON of
+-- walrus.profiles, the zone name of walrus.timezone), or NULL. PL/pgSQL, so that it may name functions created later.
+CREATE FUNCTION walrus.setting_structure_error(name text, raw text) RETURNS text
+LANGUAGE plpgsql STABLE ${PINNED_SEARCH_PATH}
+AS $function$
+BEGIN
+  IF name = 'walrus.profiles' THEN
+    RETURN (SELECT string_agg(p.error, '; ' ORDER BY p.ordinal) FROM walrus.profile_list(raw) p WHERE p.error IS NOT NULL);
+  END IF;
+  IF name = 'walrus.timezone' AND coalesce(raw, '') <> ''
+     AND NOT EXISTS (SELECT FROM pg_catalog.pg_timezone_names z WHERE z.name = raw) THEN
+    RETURN format('%s is not a time zone (valid: a name from pg_timezone_names, or empty for the server''s timezone)',
+                  walrus.quote_value(raw));
+  END IF;
+  RETURN NULL;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.setting_structure_error(text, text) IS
+  'What is wrong inside walrus.profiles or walrus.timezone (NULL when nothing is).';
+
 -- walrus.evaluate_setting: one raw value of a setting as every reader sees it: the rules of walrus.parse_setting(),
 -- an empty value meaning the default (RESET leaves a placeholder empty), connection strings masked.
 CREATE FUNCTION walrus.evaluate_setting(setting walrus.setting_declaration, raw text,
                                         OUT shown text, OUT value text, OUT error text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE ${PINNED_SEARCH_PATH}
+LANGUAGE sql STABLE PARALLEL SAFE ${PINNED_SEARCH_PATH}
 AS $$
   SELECT CASE WHEN setting.secret THEN walrus.mask_conninfo(r.raw) ELSE r.raw END,
          CASE WHEN setting.secret THEN walrus.mask_conninfo(coalesce(p.value, q.value))
               ELSE coalesce(p.value, q.value) END,
-         p.error
+         coalesce(p.error, walrus.setting_structure_error(setting.name, r.raw))
   FROM (SELECT nullif(raw, '') AS raw) AS r
   CROSS JOIN LATERAL walrus.parse_setting(setting.kind, coalesce(r.raw, setting.default_value), setting.min_value::text,
                                           setting.max_value::text, setting.exclusive, setting.choices) AS p
@@ -269,7 +290,8 @@ DECLARE
   setting record;
 BEGIN
   FOR setting IN SELECT * FROM walrus.setting_report(session_values) LOOP
-    IF NOT setting.valid AND warn THEN
+    -- An invalid profile does not invalidate the others: walrus_analyze() warns about each one it ignores.
+    IF NOT setting.valid AND warn AND setting.name <> 'walrus.profiles' THEN
       -- raw_value comes masked from setting_report(), so no password can reach the log; long values are cut short.
       RAISE WARNING 'pg_walrus: invalid value % for %: %; using the default %',
         walrus.quote_value(setting.raw_value), setting.name, setting.error, quote_literal(setting.default_value);

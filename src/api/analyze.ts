@@ -24,6 +24,20 @@ function largestSampleWindow(): number {
 
 export const ANALYZE_FUNCTIONS = [
   sqlFunction({
+    name: 'walrus.current_timeline',
+    returns: 'integer',
+    language: 'sql',
+    volatility: 'volatile',
+    audience: 'monitor',
+    doc:
+      'The timeline this server is on: of the WAL it writes on a primary (at once after a promotion, before the ' +
+      'end-of-recovery checkpoint), of its last restartpoint on a standby.',
+    body: `
+  SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN (pg_catalog.pg_control_checkpoint()).timeline_id
+              ELSE ('x' || pg_catalog."left"(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 8))::bit(32)::integer
+         END`,
+  }),
+  sqlFunction({
     name: 'walrus.read_counters',
     returns: 'walrus.sample',
     language: 'plpgsql',
@@ -51,11 +65,12 @@ BEGIN
   -- current_setting() is much cheaper than scanning pg_settings, and its values convert exactly.
   s.checkpoint_timeout_sec := extract(epoch FROM current_setting('checkpoint_timeout')::interval)::integer;
   s.checkpoint_completion_target := current_setting('checkpoint_completion_target')::double precision;
-  SELECT walrus.size_in_force_now(walrus.setting_mb('max_wal_size'), h.new_size_mb, h."timestamp",
-                                   pg_catalog.pg_conf_load_time())
+  s.timeline_id := walrus.current_timeline();
+  SELECT walrus.size_in_force_now(walrus.setting_mb('max_wal_size'), h.new_size_mb, h."timestamp", h.timeline_id,
+                                   pg_catalog.pg_conf_load_time(), s.timeline_id, pg_catalog.pg_is_in_recovery())
     INTO s.max_wal_size_mb
     FROM (SELECT NULL) AS nothing
-    LEFT JOIN LATERAL (SELECT new_size_mb, "timestamp" FROM walrus.history
+    LEFT JOIN LATERAL (SELECT new_size_mb, "timestamp", timeline_id FROM walrus.history
                         WHERE walrus.applies_size(action) ORDER BY id DESC LIMIT 1) AS h ON true;
   s.min_wal_size_mb := walrus.setting_mb('min_wal_size');
   s.wal_segment_mb := walrus.setting_mb('wal_segment_size');
@@ -78,9 +93,9 @@ BEGIN
   s := walrus.read_counters();
   INSERT INTO walrus.sample (taken_at, requested_checkpoints, timed_checkpoints, stats_reset, wal_lsn,
                              checkpoint_timeout_sec, checkpoint_completion_target, max_wal_size_mb, min_wal_size_mb,
-                             wal_segment_mb)
+                             wal_segment_mb, timeline_id)
   VALUES (s.taken_at, s.requested_checkpoints, s.timed_checkpoints, s.stats_reset, s.wal_lsn, s.checkpoint_timeout_sec,
-          s.checkpoint_completion_target, s.max_wal_size_mb, s.min_wal_size_mb, s.wal_segment_mb)
+          s.checkpoint_completion_target, s.max_wal_size_mb, s.min_wal_size_mb, s.wal_segment_mb, s.timeline_id)
   RETURNING * INTO s;
   -- By rank, not by id arithmetic: a rolled-back insert leaves a gap in the sequence.
   DELETE FROM walrus.sample
@@ -103,6 +118,7 @@ END;`,
       'reset in between, and no counter went backwards. Otherwise the newer sample is only a baseline.',
     body: `
   SELECT walrus.comparable(prev.id IS NOT NULL, prev.stats_reset IS NOT DISTINCT FROM cur.stats_reset,
+                           prev.timeline_id IS NOT DISTINCT FROM cur.timeline_id,
                            coalesce(cur.requested_checkpoints - prev.requested_checkpoints, 0),
                            coalesce(cur.timed_checkpoints - prev.timed_checkpoints, 0))`,
   }),
@@ -169,15 +185,19 @@ END;`,
     args: [
       { name: 'cfg', type: 'walrus.config' },
       { name: 'cur', type: 'walrus.sample' },
+      { name: 'intervals', type: 'integer', default: 'NULL' },
     ],
     returns: 'walrus.wal_stats',
     language: 'sql',
     volatility: 'stable',
     audience: 'monitor',
-    doc: 'The WAL statistics a cycle sizes from: this interval, the moving average, the percentile and the recent peak.',
+    doc:
+      'The WAL statistics a cycle sizes from: this interval, the moving average, the percentile and the recent peak, ' +
+      'over the intervals the algorithm needs (or the given number).',
     body: `
-  SELECT walrus.wal_stats(walrus.wal_window(cur, cfg.sample_window), (SELECT ema_wal_mb FROM walrus.state),
-                          cfg.ema_alpha, cfg.target_percentile, cfg.shrink_intervals)`,
+  SELECT walrus.wal_stats(
+    walrus.wal_window(cur, coalesce(intervals, walrus.window_intervals(cfg.algorithm, cfg.sample_window, cfg.shrink_intervals))),
+    (SELECT ema_wal_mb FROM walrus.state), cfg.ema_alpha, cfg.target_percentile, cfg.shrink_intervals)`,
   }),
   sqlFunction({
     name: 'walrus.cycle_input',
@@ -206,6 +226,7 @@ END;`,
     shrink_intervals: 'cfg.shrink_intervals',
     min_size_mb: 'cfg.min_size_mb',
     dry_run: 'cfg.dry_run',
+    advise_reason: 'walrus.advice(cfg)',
     cooldown_sec: 'cfg.cooldown_sec',
     max_changes_per_hour: 'cfg.max_changes_per_hour',
     quiet: `coalesce((SELECT ${row<QuietCount>('QuietCount', { intervals: 'quiet_intervals', carry_sec: 'quiet_carry_sec' })}
@@ -223,7 +244,72 @@ END;`,
     headroom: 'cfg.headroom',
     proactive: 'cfg.proactive',
     wal: 'walrus.cycle_wal_stats(cfg, cur)',
+    hour_of_week: '((extract(isodow FROM cur.taken_at)::integer - 1) * 24 + extract(hour FROM cur.taken_at)::integer)',
+    hour_fraction: "(extract(epoch FROM cur.taken_at - date_trunc('hour', cur.taken_at)) / 3600)::double precision",
+    recent_wal_mb: `coalesce((SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576)::double precision
+      FROM walrus.sample s WHERE s.id < cur.id ORDER BY s.id DESC LIMIT 1), 0)`,
+    interval_wal_mb: `(SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576 * cur.checkpoint_timeout_sec
+      / extract(epoch FROM cur.taken_at - s.taken_at))::double precision
+      FROM walrus.sample s WHERE s.id < cur.id
+       AND s.taken_at <= cur.taken_at - make_interval(secs => 0.95 * cur.checkpoint_timeout_sec)
+      ORDER BY s.id DESC LIMIT 1)`,
+    half_life_sec: 'cfg.half_life_sec',
+    stabilization_sec: 'cfg.stabilization_sec',
+    lookahead_sec: 'cfg.lookahead_sec',
+    // Placeholder until the learned state is persisted (walrus.profile, walrus.state): every cycle starts unlearned.
+    forecast: 'walrus.empty_forecast()',
   })}`,
+  }),
+  sqlFunction({
+    name: 'walrus.advice',
+    args: [{ name: 'cfg', type: 'walrus.config' }],
+    returns: 'text',
+    language: 'sql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc: "Why cycles only advise (walrus.apply = advise, or what stops this server applying), or '' when they apply.",
+    body: `
+  SELECT walrus.advise_reason(cfg.apply, (c ->> 'possible')::boolean, c ->> 'reason') FROM walrus.apply_check() AS c`,
+  }),
+  sqlFunction({
+    name: 'walrus.apply_recorded',
+    args: [
+      { name: 'history_id', type: 'bigint' },
+      { name: 'old_size_mb', type: 'integer' },
+      { name: 'size_mb', type: 'integer' },
+      { name: 'max_mb', type: 'integer' },
+      { name: 'conninfo', type: 'text' },
+    ],
+    returns: 'text',
+    language: 'plpgsql',
+    volatility: 'volatile',
+    audience: 'admin',
+    doc:
+      'Applies a size whose history row is already written. On failure the row becomes an error with libpq\'s own ' +
+      'message (passwords masked), a WARNING is raised, and the message is returned; NULL when applied.',
+    body: `
+DECLARE
+  failure text;
+  detail text;
+BEGIN
+  RAISE LOG 'pg_walrus: resizing max_wal_size from % MB to % MB', old_size_mb, size_mb;
+  BEGIN
+    PERFORM walrus.apply_max_wal_size(size_mb, max_mb, conninfo);
+    RETURN NULL;
+  EXCEPTION WHEN OTHERS THEN
+    -- libpq's own words (wrong password, no such socket, pg_hba rejection) are in the detail; keep them.
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    failure := walrus.mask_conninfo(SQLERRM || coalesce(': ' || nullif(btrim(detail), ''), ''));
+  END;
+  UPDATE walrus.history h SET action = 'error',
+         reason = format('could not apply max_wal_size = %s MB (%s): %s', apply_recorded.size_mb, h.reason, failure),
+         new_size_mb = apply_recorded.old_size_mb,
+         metadata = h.metadata || jsonb_build_object('error', failure, 'intended_size_mb', apply_recorded.size_mb)
+   WHERE h.id = apply_recorded.history_id;
+  RAISE WARNING 'pg_walrus: could not apply max_wal_size = % MB: %', size_mb, failure
+    USING HINT = 'pg_walrus needs dblink and a password-less loopback connection as a superuser (see walrus.conninfo); the next cycle tries again.';
+  RETURN failure;
+END;`,
   }),
   sqlFunction({
     name: 'walrus.record',
@@ -235,15 +321,17 @@ END;`,
       { name: 'checkpoint_timeout_sec', type: 'integer' },
       { name: 'reason', type: 'text' },
       { name: 'metadata', type: 'jsonb' },
+      { name: 'profile', type: 'text', default: 'NULL' },
     ],
     returns: 'bigint',
     language: 'sql',
     volatility: 'volatile',
     audience: 'admin',
-    doc: 'Appends one decision to walrus.history and returns its id.',
+    doc: 'Appends one decision to walrus.history, with the profile in force and the timeline, and returns its id.',
     body: `
-  INSERT INTO walrus.history (action, old_size_mb, new_size_mb, forced_checkpoints, checkpoint_timeout_sec, reason, metadata)
-  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  INSERT INTO walrus.history (action, old_size_mb, new_size_mb, forced_checkpoints, checkpoint_timeout_sec, reason, metadata,
+                              timeline_id, profile)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, walrus.current_timeline(), $8)
   RETURNING id`,
   }),
   sqlFunction({
@@ -254,6 +342,7 @@ END;`,
       { name: 'old_size_mb', type: 'integer' },
       { name: 'new_size_mb', type: 'integer' },
       { name: 'reason', type: 'text' },
+      { name: 'top_statement', type: 'jsonb', default: 'NULL' },
     ],
     returns: 'void',
     language: 'plpgsql',
@@ -261,16 +350,21 @@ END;`,
     audience: 'admin',
     doc:
       'Sends one event as JSON with pg_notify() (never a NOTIFY statement built from strings). The reason is cut ' +
-      'to 1000 characters so the payload stays under the 8000-byte limit. A failure is a WARNING, never an error.',
+      'to 1000 characters so the payload stays under the 8000-byte limit. The statement that wrote most of a ' +
+      'growth\'s WAL is named by queryid and share only: any role may LISTEN, and query text is not for everyone. ' +
+      'A failure is a WARNING, never an error.',
     body: `
 BEGIN
   IF coalesce(channel, '') = '' THEN
     RETURN;
   END IF;
-  PERFORM pg_catalog.pg_notify(channel, jsonb_build_object(
+  PERFORM pg_catalog.pg_notify(channel, (jsonb_build_object(
     'event', walrus.notify_event(action),
     'action', action, 'old_size_mb', old_size_mb, 'new_size_mb', new_size_mb,
-    'reason', left(reason, 1000), 'timestamp', now())::text);
+    'reason', left(reason, 1000), 'timestamp', now())
+    || CASE WHEN top_statement IS NULL THEN '{}'::jsonb
+            ELSE jsonb_build_object('top_wal_statement', jsonb_build_object('queryid', top_statement -> 'queryid',
+                                                                            'share', top_statement -> 'share')) END)::text);
 EXCEPTION WHEN OTHERS THEN
   RAISE WARNING 'pg_walrus: could not notify channel %: %', quote_literal(channel), SQLERRM;
 END;`,
@@ -328,9 +422,14 @@ DECLARE
   observed jsonb;
   history_id bigint;
   failure text;
-  failure_detail text;
   recorded_size integer;
   recorded_in_force integer;
+  last_timeline integer;
+  failover walrus.failover_decision;
+  advice text;
+  statements jsonb;
+  profile record;
+  profile_name text;
   job_missing boolean;
 BEGIN
   IF NOT pg_catalog.pg_try_advisory_xact_lock(${CYCLE_LOCK_KEY}) THEN
@@ -343,6 +442,13 @@ BEGIN
   END IF;
   -- Only a superuser's own session may steer a cycle with SET walrus.*; anyone else gets the server's settings.
   cfg := walrus.read_config(true, coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false));
+  -- walrus.profiles: an invalid profile is ignored with a WARNING; the first one in force overrides the settings.
+  FOR profile IN SELECT p.error FROM walrus.profile_list(cfg.profiles) p WHERE p.error IS NOT NULL LOOP
+    RAISE WARNING 'pg_walrus: invalid walrus.profiles: %; that profile is ignored', profile.error;
+  END LOOP;
+  SELECT * INTO profile FROM walrus.active_profile(cfg.profiles, cfg.timezone, clock_timestamp());
+  profile_name := profile.name;
+  cfg := walrus.with_profile(cfg, profile.overrides);
   PERFORM walrus.cleanup_history(cfg.history_retention_days);
   PERFORM walrus.ensure_schedule();
   job_missing := walrus.cron_installed() AND NOT (walrus.job_info() ->> 'scheduled')::boolean;
@@ -352,27 +458,55 @@ BEGIN
   END IF;
   cur := walrus.take_sample();
   SELECT * INTO prev FROM walrus.sample WHERE id < cur.id ORDER BY id DESC LIMIT 1;
+  -- Every cycle refreshes the statement snapshot, so the next growth can name what wrote its interval's WAL.
+  statements := walrus.wal_statements_since_last(pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, prev.wal_lsn));
   observed := jsonb_build_object('requested_checkpoints', cur.requested_checkpoints,
     'timed_checkpoints', cur.timed_checkpoints, 'max_wal_size_mb', cur.max_wal_size_mb,
     'checkpoint_timeout_sec', cur.checkpoint_timeout_sec, 'wal_lsn', cur.wal_lsn::text);
 
+  SELECT walrus.size_in_force_after(h.action, h.old_size_mb, h.new_size_mb), h.timeline_id
+    INTO recorded_in_force, last_timeline
+    FROM walrus.history h ORDER BY h.id DESC LIMIT 1;
+  -- The first cycle on a new timeline (a promotion) restores the size the cluster had decided: ALTER SYSTEM was not
+  -- replicated, the history was. The samples of the old timeline are not comparable, so this cycle is a baseline.
+  failover := walrus.decide_failover(last_timeline, cur.timeline_id, recorded_in_force, cur.max_wal_size_mb,
+                                     walrus.size_floor_mb(cur.wal_segment_mb, cur.min_wal_size_mb), cfg.max_mb);
+  IF failover.failover THEN
+    advice := walrus.advice(cfg);
+    IF failover.apply AND advice <> '' THEN
+      PERFORM walrus.record('advise', cur.max_wal_size_mb, failover.new_size_mb, 0, cur.checkpoint_timeout_sec,
+        format('advice, not applied (%s): %s', advice, failover.reason), jsonb_build_object('observed', observed), profile_name);
+      PERFORM walrus.notify(cfg.notify_channel, 'advise', cur.max_wal_size_mb, failover.new_size_mb, failover.reason);
+    ELSE
+      history_id := walrus.record('failover', cur.max_wal_size_mb, failover.new_size_mb, 0, cur.checkpoint_timeout_sec,
+        failover.reason, jsonb_build_object('observed', observed, 'previous_timeline', last_timeline), profile_name);
+      RAISE LOG 'pg_walrus: %', failover.reason;
+      IF failover.apply THEN
+        failure := walrus.apply_recorded(history_id, cur.max_wal_size_mb, failover.new_size_mb, cfg.max_mb, cfg.conninfo);
+      END IF;
+      PERFORM walrus.notify(cfg.notify_channel, CASE WHEN failure IS NULL THEN 'failover' ELSE 'error' END,
+        cur.max_wal_size_mb, CASE WHEN failure IS NULL THEN failover.new_size_mb ELSE cur.max_wal_size_mb END,
+        coalesce(failure, failover.reason));
+      IF failure IS NULL THEN
+        -- The rest of this cycle records the size now in force.
+        cur.max_wal_size_mb := failover.new_size_mb;
+      END IF;
+    END IF;
   -- A size in force that no row explains was changed by hand, or applied by a cycle that died before it committed
   -- its row: recorded now, so the rate limits count it and the history stays a true account.
-  SELECT walrus.size_in_force_after(h.action, h.old_size_mb, h.new_size_mb) INTO recorded_in_force
-    FROM walrus.history h ORDER BY h.id DESC LIMIT 1;
-  IF recorded_in_force IS DISTINCT FROM cur.max_wal_size_mb AND recorded_in_force IS NOT NULL THEN
+  ELSIF recorded_in_force IS DISTINCT FROM cur.max_wal_size_mb AND recorded_in_force IS NOT NULL THEN
     PERFORM walrus.record('external_change', recorded_in_force, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
       format('max_wal_size is %s MB, but the last recorded decision left %s MB: changed outside pg_walrus (ALTER SYSTEM, '
              'a configuration file) or by a cycle that ended before recording it; counted as a change',
              cur.max_wal_size_mb, recorded_in_force),
-      jsonb_build_object('observed', observed));
+      jsonb_build_object('observed', observed), profile_name);
     RAISE LOG 'pg_walrus: max_wal_size changed from % MB to % MB outside any recorded decision',
       recorded_in_force, cur.max_wal_size_mb;
   END IF;
 
   IF NOT cfg.enable THEN
     PERFORM walrus.record('skipped', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
-      'walrus.enable is off', jsonb_build_object('observed', observed));
+      'walrus.enable is off', jsonb_build_object('observed', observed), profile_name);
     RETURN jsonb_build_object('analyzed', false, 'recommendation', NULL, 'applied', false, 'skipped', true,
       'reason', 'walrus.enable is off');
   END IF;
@@ -380,9 +514,13 @@ BEGIN
   -- Without a comparable previous sample the cumulative counters say nothing about one interval.
   IF NOT walrus.comparable(prev, cur) THEN
     PERFORM walrus.record('no_change', cur.max_wal_size_mb, cur.max_wal_size_mb, 0, cur.checkpoint_timeout_sec,
-      'baseline: first sample, or the statistics were reset', jsonb_build_object('observed', observed, 'baseline', true));
-    RETURN jsonb_build_object('analyzed', true, 'recommendation', NULL, 'baseline', true, 'observed', observed, 'applied', false,
-      'reason', 'baseline: first sample, or the statistics were reset; the next cycle compares against it');
+      'baseline: first sample, or the statistics were reset (or the server was promoted)',
+      jsonb_build_object('observed', observed, 'baseline', true), profile_name);
+    RETURN jsonb_build_object('analyzed', true, 'recommendation', NULL, 'baseline', true, 'observed', observed,
+      'applied', failover.apply AND failure IS NULL AND coalesce(advice, '') = '',
+      'reason', 'baseline: first sample, or the statistics were reset (or the server was promoted); the next cycle compares against it')
+      || CASE WHEN failover.failover THEN jsonb_build_object('failover', to_jsonb(failover)) ELSE '{}'::jsonb END
+      || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END;
   END IF;
 
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
@@ -404,35 +542,22 @@ BEGIN
     cur.checkpoint_timeout_sec, decision.reason,
     jsonb_build_object('observed', observed, 'proposed', decision.proposed, 'proposed_size_mb', decision.new_size_mb,
                        'quiet_intervals', (decision.quiet).intervals, 'algorithm', cfg.algorithm,
-                       'wal_mb_per_interval', to_jsonb(input.wal)));
+                       'wal_mb_per_interval', to_jsonb(input.wal))
+    || CASE WHEN walrus.is_growth(decision.proposed) AND statements IS NOT NULL
+            THEN jsonb_build_object('wal_statements', statements) ELSE '{}'::jsonb END, profile_name);
   IF decision.action = 'capped' THEN
     RAISE WARNING 'pg_walrus: %', decision.reason;
-  ELSIF decision.action IN ('dry_run', 'skipped') THEN
+  ELSIF decision.action IN ('dry_run', 'advise', 'skipped') THEN
     RAISE LOG 'pg_walrus: % (max_wal_size stays % MB): %', decision.action, decision.old_size_mb, decision.reason;
   END IF;
   IF decision.apply THEN
-    RAISE LOG 'pg_walrus: resizing max_wal_size from % MB to % MB', decision.old_size_mb, decision.new_size_mb;
-    BEGIN
-      PERFORM walrus.apply_max_wal_size(decision.new_size_mb, cfg.max_mb, cfg.conninfo);
-    EXCEPTION WHEN OTHERS THEN
-      -- libpq's own words (wrong password, no such socket, pg_hba rejection) are in the detail; keep them.
-      GET STACKED DIAGNOSTICS failure_detail = PG_EXCEPTION_DETAIL;
-      failure := walrus.mask_conninfo(SQLERRM || coalesce(': ' || nullif(btrim(failure_detail), ''), ''));
-    END;
-  END IF;
-  IF failure IS NOT NULL THEN
-    UPDATE walrus.history SET action = 'error',
-           reason = format('could not apply max_wal_size = %s MB (%s): %s', decision.new_size_mb, decision.reason, failure),
-           new_size_mb = decision.old_size_mb,
-           metadata = metadata || jsonb_build_object('error', failure, 'intended_size_mb', decision.new_size_mb)
-     WHERE id = history_id;
-    RAISE WARNING 'pg_walrus: could not apply max_wal_size = % MB: %', decision.new_size_mb, failure
-      USING HINT = 'pg_walrus needs dblink and a password-less loopback connection as a superuser (see walrus.conninfo); the next cycle tries again.';
+    failure := walrus.apply_recorded(history_id, decision.old_size_mb, decision.new_size_mb, cfg.max_mb, cfg.conninfo);
   END IF;
   IF walrus.is_notified(decision.action) THEN
     PERFORM walrus.notify(cfg.notify_channel, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
       decision.old_size_mb, CASE WHEN failure IS NULL THEN recorded_size ELSE decision.old_size_mb END,
-      coalesce(failure, decision.reason));
+      coalesce(failure, decision.reason),
+      CASE WHEN walrus.is_growth(decision.proposed) THEN statements -> 0 END);
   END IF;
   PERFORM walrus.save_state(CASE WHEN failure IS NULL THEN decision.quiet ELSE decision.quiet_if_unapplied END,
                             CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END, (input.wal).ema_mb);

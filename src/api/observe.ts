@@ -277,7 +277,8 @@ END;`,
 DECLARE
   cfg walrus.config := walrus.profiled_config(walrus.read_config(false));
   cur walrus.sample := walrus.read_counters();
-  stats walrus.wal_stats := walrus.cycle_wal_stats(cfg, cur);
+  -- The whole sample window, whatever the algorithm: a report, not a cycle.
+  stats walrus.wal_stats := walrus.cycle_wal_stats(cfg, cur, cfg.sample_window);
   ema double precision := (SELECT ema_wal_mb FROM walrus.state);
   per_second double precision := 1048576.0 / cur.checkpoint_timeout_sec;
   distance_mb integer := walrus.checkpoint_segments(cur.max_wal_size_mb, cur.wal_segment_mb,

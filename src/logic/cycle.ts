@@ -1,11 +1,16 @@
 import type { float8, int } from '../sqltypes';
-import { decideGrowth, type GrowthDecision } from './growth';
+import { additiveProposal } from './algorithms/additive';
+import { adaptiveProposal } from './algorithms/adaptive';
+import { forecastProposal, forecastReason } from './algorithms/forecast';
+import { multiplicativeProposal } from './algorithms/multiplicative';
+import { percentileProposal } from './algorithms/percentile';
+import type { Proposal } from './algorithms/shared';
+import { cleanRate, learnForecast, rememberEvidence, seasonalForecast, type ForecastState, type SeasonalForecast } from './forecast';
 import { countQuiet, type QuietCount } from './quiet';
-import { shrinkTarget } from './shrink';
-import { sizeForWal, triggerUsage, type WalStats } from './sizing';
+import { sizeForWal, type WalStats } from './sizing';
 
 /** Every outcome a cycle can record in walrus.history (error is added by the glue when applying fails). */
-export type CycleAction = 'increase' | 'decrease' | 'capped' | 'dry_run' | 'skipped' | 'no_change';
+export type CycleAction = 'increase' | 'decrease' | 'capped' | 'dry_run' | 'advise' | 'skipped' | 'no_change';
 
 /** What one cycle knows: this interval's forced checkpoints, the sizes, the settings, and the persisted state. */
 export interface CycleInput {
@@ -19,6 +24,8 @@ export interface CycleInput {
   shrink_intervals: int;
   min_size_mb: int;
   dry_run: boolean;
+  /** Why this server cannot or must not apply (walrus.apply = advise, Patroni, no dblink...), or '' when it can. */
+  advise_reason: string;
   cooldown_sec: int;
   max_changes_per_hour: int;
   /** Consecutive quiet time before this interval (walrus.state). */
@@ -30,7 +37,7 @@ export interface CycleInput {
   changes_last_hour: int;
   /** Seconds since the last change, or null when there has been none. */
   seconds_since_change: float8 | null;
-  /** walrus.algorithm: multiplicative, additive, adaptive or percentile. */
+  /** walrus.algorithm: multiplicative, additive, adaptive, percentile or forecast. */
   algorithm: string;
   additive_increment_mb: int;
   completion_target: float8;
@@ -39,6 +46,25 @@ export interface CycleInput {
   proactive: boolean;
   /** WAL per checkpoint_timeout over the sample window. */
   wal: WalStats;
+  /** The hour of the week now, in the server's local time: Monday 00h = 0 ... Sunday 23h = 167. */
+  hour_of_week: int;
+  /** How far into that hour now is, 0 to 1. */
+  hour_fraction: float8;
+  /** WAL written since the previous sample, MB (not normalised: over elapsed_sec). */
+  recent_wal_mb: float8;
+  /**
+   * WAL written over the last checkpoint_timeout, MB: from the newest sample at least 95% of a timeout old to now,
+   * scaled to exactly one timeout. Null when no sample is that old. At one cycle per timeout, the previous sample's.
+   */
+  interval_wal_mb: float8 | null;
+  /** walrus.half_life_sec: forecast, how fast the hour-of-week profile forgets a peak that does not come back. */
+  half_life_sec: int;
+  /** walrus.stabilization_sec: forecast, the window whose largest need a shrink keeps. */
+  stabilization_sec: int;
+  /** walrus.lookahead_sec: forecast, how long before a forecast peak to pre-size. */
+  lookahead_sec: int;
+  /** What the forecast has learned (walrus.profile and walrus.state), as the previous cycle returned it. */
+  forecast: ForecastState;
 }
 
 /** The decision of one cycle. `proposed` is what live mode would do; `apply` says whether to run ALTER SYSTEM. */
@@ -56,14 +82,21 @@ export interface CycleDecision {
    */
   quiet_if_unapplied: QuietCount;
   reason: string;
+  /** What the forecast has learned, this cycle included: to persist, whatever the algorithm and the outcome. */
+  forecast: ForecastState;
+  /** The size the seasonal forecast expects within walrus.lookahead_sec, 0 when it expects no recurring peak. */
+  forecast_mb: int;
+  /** The forecast in a sentence. */
+  forecast_reason: string;
 }
 
 function noQuiet(): QuietCount {
   return { intervals: 0, carry_sec: 0 };
 }
 
-function outcome(input: CycleInput, action: CycleAction, proposed: CycleAction, new_size_mb: int, quiet: QuietCount, reason: string): CycleDecision {
+function outcome(input: CycleInput, action: CycleAction, proposed: CycleAction, new_size_mb: int, quiet: QuietCount, reason: string, learned: ForecastState): CycleDecision {
   const changes = action === 'increase' || action === 'decrease' || action === 'capped';
+  const seasonal = seasonalForecast(learned.profile, learned.slot, input.hour_fraction, input.lookahead_sec, learned.learned_sec, input.headroom);
   return {
     action: action,
     proposed: proposed,
@@ -71,10 +104,22 @@ function outcome(input: CycleInput, action: CycleAction, proposed: CycleAction, 
     new_size_mb: new_size_mb,
     apply: changes,
     // A change restarts the count; one that could not be made leaves it as if nothing had been decided.
-    quiet: changes || action === 'dry_run' ? noQuiet() : quiet,
+    quiet: changes || action === 'dry_run' || action === 'advise' ? noQuiet() : quiet,
     quiet_if_unapplied: proposed === 'decrease' ? quiet : noQuiet(),
     reason: reason,
+    forecast: learned,
+    forecast_mb: forecastSize(input, seasonal),
+    forecast_reason: forecastReason(seasonal, input.timeout_sec),
   };
+}
+
+/** The size the seasonal forecast asks for, 0 when it expects nothing. */
+export function forecastSize(input: CycleInput, seasonal: SeasonalForecast): int {
+  const rate = cleanRate(seasonal.rate);
+  if (!(rate > 0)) {
+    return 0;
+  }
+  return sizeForWal(rate * Math.max(input.timeout_sec, 1), input.completion_target, input.headroom, Math.max(input.segment_mb, 1), 2147483647);
 }
 
 /**
@@ -127,146 +172,57 @@ export function atCeiling(current_mb: int, max_mb: int, floor_mb: int): boolean 
 }
 
 /**
- * One cycle's decision: grow on forced checkpoints (pg_walsizer's rule, capped), shrink after enough consecutive
- * quiet intervals, then apply the rate limits and dry-run. A dry-run decision is exactly the live one, recorded
- * instead of applied; it counts against the rate limits like a change.
+ * One cycle's decision: what walrus.algorithm proposes (proposeChange), clamped to [floor, walrus.max], then the rate
+ * limits and dry-run. A dry-run decision is exactly the live one, recorded instead of applied; it counts against the
+ * rate limits like a change. The forecast's learned state moves on with every cycle, whatever the algorithm.
  */
 export function decideCycle(input: CycleInput): CycleDecision {
   const quietCount = countQuiet(input.quiet, input.forced < input.threshold, input.elapsed_sec, input.timeout_sec);
-  const quiet = quietCount.intervals;
-  const growth = proposeGrowth(input);
+  const observed = learnForecast(input);
+  const proposal = proposeChange(input, quietCount, observed);
+  const learned = rememberEvidence(observed, proposal.evidence_rate, input.hour_fraction * 3600 >= input.elapsed_sec);
   let proposed: CycleAction = 'no_change';
   let target = input.current_mb;
-  let reason = growth.reason;
-  if (growth.action !== 'no_change') {
-    proposed = growth.action;
-    target = clampSize(growth.new_size_mb, input.floor_mb, input.max_mb);
-  } else if (input.shrink_enable && quiet >= input.shrink_intervals) {
-    const shrunk = clampSize(proposeShrink(input), input.floor_mb, input.max_mb);
-    if (shrunk < input.current_mb) {
-      proposed = 'decrease';
-      target = shrunk;
-      reason = `${quiet} consecutive quiet intervals (walrus.shrink_intervals = ${input.shrink_intervals}); shrinking ${input.current_mb} MB to ${shrunk} MB (walrus.algorithm = ${input.algorithm})`;
-    } else if (input.current_mb <= Math.max(input.min_size_mb, input.floor_mb)) {
-      reason = `${quiet} quiet intervals, but max_wal_size is already at the shrink floor of ${Math.max(input.min_size_mb, input.floor_mb)} MB`;
-    } else {
-      reason = `${quiet} quiet intervals, but the WAL statistics still need about ${input.current_mb} MB`;
-    }
-  } else if (input.forced < input.threshold && input.shrink_enable) {
-    reason = `${growth.reason}; quiet interval ${quiet} of ${input.shrink_intervals} before a shrink`;
+  const reason = proposal.reason;
+  if (proposal.action !== 'no_change') {
+    proposed = proposal.action;
+    target = clampSize(proposal.new_size_mb, input.floor_mb, input.max_mb);
   }
   if (proposed === 'no_change' || target === input.current_mb) {
-    return outcome(input, 'no_change', 'no_change', input.current_mb, quietCount, reason);
+    return outcome(input, 'no_change', 'no_change', input.current_mb, quietCount, reason, learned);
   }
   const limited = rateLimitReason(input);
   if (limited !== '') {
     // A blocked shrink keeps its quiet count, so it happens as soon as the limit allows.
-    return outcome(input, 'skipped', proposed, target, proposed === 'decrease' ? quietCount : noQuiet(), `${limited}; wanted: ${reason}`);
+    return outcome(input, 'skipped', proposed, target, proposed === 'decrease' ? quietCount : noQuiet(), `${limited}; wanted: ${reason}`, learned);
   }
   if (input.dry_run) {
-    return outcome(input, 'dry_run', proposed, target, quietCount, `walrus.dry_run is on; would ${proposed === 'decrease' ? 'shrink' : 'grow'} to ${target} MB: ${reason}`);
+    return outcome(input, 'dry_run', proposed, target, quietCount, `walrus.dry_run is on; would ${proposed === 'decrease' ? 'shrink' : 'grow'} to ${target} MB: ${reason}`, learned);
   }
-  return outcome(input, proposed, proposed, target, quietCount, reason);
+  if (input.advise_reason !== '') {
+    // Decided exactly as live mode would; whoever owns the configuration applies it (walrus_recommendation()).
+    return outcome(input, 'advise', proposed, target, quietCount, `advice, not applied (${input.advise_reason}): ${proposed === 'decrease' ? 'shrink' : 'grow'} to ${target} MB: ${reason}`, learned);
+  }
+  return outcome(input, proposed, proposed, target, quietCount, reason, learned);
 }
 
-/** The growth the selected algorithm proposes; all share the cap, the floor and the threshold on forced checkpoints. */
-export function proposeGrowth(input: CycleInput): GrowthDecision {
+/**
+ * The one place walrus.algorithm is read: each algorithm lives in its own module under src/logic/algorithms/ with the
+ * same signature, and proposes a change that decideCycle then clamps, rate-limits and records. An unknown value (the
+ * settings reader never passes one) is the default rule's.
+ */
+export function proposeChange(input: CycleInput, quiet: QuietCount, learned: ForecastState): Proposal {
+  if (input.algorithm === 'forecast') {
+    return forecastProposal(input, quiet, learned);
+  }
   if (input.algorithm === 'additive') {
-    return additiveGrowth(input.current_mb, input.forced, input.threshold, input.additive_increment_mb, input.max_mb, input.floor_mb);
+    return additiveProposal(input, quiet, learned);
   }
   if (input.algorithm === 'adaptive') {
-    return statisticalGrowth(input, Math.max(input.wal.ema_mb, input.wal.current_mb), 'the WAL moving average');
+    return adaptiveProposal(input, quiet, learned);
   }
   if (input.algorithm === 'percentile') {
-    return statisticalGrowth(input, Math.max(input.wal.percentile_mb, input.wal.current_mb), 'the WAL percentile');
+    return percentileProposal(input, quiet, learned);
   }
-  return decideGrowth(input.current_mb, input.forced, input.threshold, input.max_mb, input.floor_mb);
-}
-
-function unchanged(current_mb: int, reason: string): GrowthDecision {
-  return { action: 'no_change', old_size_mb: current_mb, new_size_mb: current_mb, reason: reason };
-}
-
-/** additive: current + forced x walrus.additive_increment, capped; overflow-safe like the multiplicative rule. */
-export function additiveGrowth(current_mb: int, forced: int, threshold: int, increment_mb: int, max_mb: int, floor_mb: int): GrowthDecision {
-  const cap = Math.max(max_mb, floor_mb);
-  if (forced < threshold || current_mb >= cap) {
-    return decideGrowth(current_mb, forced, threshold, max_mb, floor_mb);
-  }
-  if (forced * increment_mb > cap - current_mb) {
-    return {
-      action: 'capped',
-      old_size_mb: current_mb,
-      new_size_mb: cap,
-      reason: `${forced} forced checkpoints; ${current_mb} MB + ${forced} x ${increment_mb} MB exceeds walrus.max, capped at ${cap} MB`,
-    };
-  }
-  const grown: int = Math.max(current_mb + forced * increment_mb, floor_mb);
-  return {
-    action: 'increase',
-    old_size_mb: current_mb,
-    new_size_mb: grown,
-    reason: `${forced} forced checkpoints reached the threshold of ${threshold}; ${current_mb} MB + ${forced} x ${increment_mb} MB`,
-  };
-}
-
-/**
- * adaptive and percentile: size for the WAL actually written, (1 + cct) x WAL per interval x headroom. They grow on
- * forced checkpoints and, when walrus.proactive is on, as soon as an interval used 90% of the distance that would
- * force one; growing to 1 / headroom of it leaves a band in which noise changes nothing.
- */
-export function statisticalGrowth(input: CycleInput, basis_mb: float8, basis: string): GrowthDecision {
-  const cap = Math.max(input.max_mb, input.floor_mb);
-  const usage = triggerUsage(input.wal.current_mb, input.completion_target, input.current_mb, input.segment_mb);
-  // Shown in the reason only; clamped so an absurd rate cannot overflow the int.
-  const usagePercent: int = Math.round(Math.min(usage, 1000) * 100);
-  const forcedEnough = input.forced >= input.threshold;
-  if (!forcedEnough && !(input.proactive && usage >= 0.9)) {
-    return decideGrowth(input.current_mb, input.forced, input.threshold, input.max_mb, input.floor_mb);
-  }
-  if (input.current_mb >= cap) {
-    return unchanged(input.current_mb, `max_wal_size is already at the walrus.max cap of ${cap} MB`);
-  }
-  const wanted = sizeForWal(basis_mb, input.completion_target, input.headroom, input.segment_mb, 2147483647);
-  const why = forcedEnough
-    ? `${input.forced} forced checkpoints reached the threshold of ${input.threshold}`
-    : `walrus.proactive: this interval used ${usagePercent}% of the WAL that forces a checkpoint`;
-  if (wanted > cap) {
-    return { action: 'capped', old_size_mb: input.current_mb, new_size_mb: cap, reason: `${why}; ${basis} needs ${wanted} MB, capped at walrus.max = ${cap} MB` };
-  }
-  if (wanted <= input.current_mb) {
-    // The statistics lag a sudden burst; forced checkpoints are evidence enough to grow the classic way.
-    return forcedEnough
-      ? decideGrowth(input.current_mb, input.forced, input.threshold, input.max_mb, input.floor_mb)
-      : unchanged(input.current_mb, `${why}, but ${basis} needs no more than ${input.current_mb} MB`);
-  }
-  return {
-    action: 'increase',
-    old_size_mb: input.current_mb,
-    new_size_mb: Math.max(wanted, input.floor_mb),
-    reason: `${why}; ${basis} needs ${wanted} MB`,
-  };
-}
-
-/**
- * The size after enough quiet intervals. multiplicative and additive step down by walrus.shrink_factor, but not below
- * what the quiet intervals needed (with headroom); adaptive
- * and percentile go straight to what the WAL needs (the recent peak, or the percentile but at least that), but only when that saves
- * at least what one shrink_factor step would, so noise does not make them shrink and grow in turn.
- */
-export function proposeShrink(input: CycleInput): int {
-  const lower = Math.max(input.min_size_mb, input.floor_mb);
-  if (input.algorithm !== 'adaptive' && input.algorithm !== 'percentile') {
-    // Never below what the quiet intervals themselves needed: that would force checkpoints and grow straight back.
-    const needed = sizeForWal(input.wal.recent_peak_mb, input.completion_target, input.headroom, input.segment_mb, input.current_mb);
-    return Math.max(shrinkTarget(input.current_mb, input.shrink_factor, input.min_size_mb, input.floor_mb), needed);
-  }
-  // Like the others, never below what the quiet intervals needed: a young window's percentile still reflects the
-  // load before a step up.
-  const basis = input.algorithm === 'adaptive' ? input.wal.recent_peak_mb : Math.max(input.wal.percentile_mb, input.wal.recent_peak_mb);
-  const wanted = Math.max(sizeForWal(basis, input.completion_target, input.headroom, input.segment_mb, input.current_mb), lower);
-  if (wanted > input.current_mb * input.shrink_factor) {
-    return input.current_mb;
-  }
-  return wanted;
+  return multiplicativeProposal(input, quiet, learned);
 }

@@ -61,3 +61,12 @@ export function sizeInForceNow(
   }
   return setting_mb;
 }
+
+/**
+ * How many intervals of WAL a cycle reads from walrus.sample. Only percentile sizes from the whole sample window;
+ * every other algorithm needs the quiet intervals' peak (the moving average lives in walrus.state). Reading 288
+ * intervals through compiled functions every cycle when 5 will do quadrupled a cycle's cost.
+ */
+export function windowIntervals(algorithm: string, sample_window: int, shrink_intervals: int): int {
+  return algorithm === 'percentile' ? sample_window : Math.max(shrink_intervals, 1);
+}

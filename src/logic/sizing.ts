@@ -2,7 +2,7 @@ import type { float8, int } from '../sqltypes';
 import { checkpointSegments } from './pressure';
 
 /** The sizing rules walrus.algorithm selects. */
-export type Algorithm = 'multiplicative' | 'additive' | 'adaptive' | 'percentile';
+export type Algorithm = 'multiplicative' | 'additive' | 'adaptive' | 'percentile' | 'forecast';
 
 /** Statistics of the WAL written per checkpoint_timeout, in MB, over the sample window. */
 export interface WalStats {

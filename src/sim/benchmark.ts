@@ -34,7 +34,7 @@ export function runBenchmark(options: BenchmarkOptions = {}): ScenarioResult[] {
     scenario,
     runs: policies.map((policy) => {
       const run = simulate(scenario, policy, { server, initialMb, seed });
-      return { run, metrics: runMetrics(run) };
+      return { run, metrics: runMetrics(run, scenario) };
     }),
   }));
 }

@@ -26,6 +26,8 @@ export interface CycleObservation {
 export interface PolicyStep {
   readonly sizeMb: number;
   readonly action: string;
+  /** Why, when the policy says (pg_walrus's decision reason). */
+  readonly reason?: string;
 }
 
 /** One run's stateful instance of an algorithm. */
@@ -43,6 +45,11 @@ export interface PolicyDefinition {
   readonly name: string;
   readonly description: string;
   create(initialMb: number, server: ServerConfig): Policy;
+  /**
+   * Seconds between two cycles of this policy; checkpoint_timeout when absent (one cycle per interval, as pg_walsizer
+   * and the per-interval algorithms run). A shorter cadence (pg_cron's one minute) still reports per interval.
+   */
+  cadenceSec?(server: ServerConfig): number;
   /** Every size the policy may set when it starts at initialMb; the smoke test holds each run to it. */
   bounds(initialMb: number, server: ServerConfig): SizeBounds;
 }

@@ -7,9 +7,10 @@ import type { Scenario } from './scenarios';
 import { HOUR, MB } from './units';
 
 /**
- * One scenario under one policy: the checkpoint model runs the scenario's WAL, and a cycle runs every
- * checkpoint_timeout as the pg_cron job would, handing the policy the deltas between two samples exactly as
- * walrus_analyze() computes them. The first cycle only takes the baseline sample.
+ * One scenario under one policy: the checkpoint model runs the scenario's WAL, and a cycle runs at the policy's cadence
+ * (every checkpoint_timeout unless the policy asks for less, as a pg_cron job every minute would), handing the policy
+ * the deltas between two samples exactly as walrus_analyze() computes them. The first cycle only takes the baseline
+ * sample. Whatever the cadence, the run is reported per checkpoint_timeout interval (every cadence-th cycle ends one).
  */
 
 export interface SimOptions {
@@ -28,18 +29,24 @@ export interface SimOptions {
 
 export const DEFAULT_SIM = { initialMb: 1024, cycleOffsetSec: 7, cycleJitterSec: 0.05, seed: 1 } as const;
 
-/** One checkpoint_timeout interval between two cycles. */
+/** One checkpoint_timeout interval between two cycles (between every (timeout / cadence)-th cycle). */
 export interface IntervalRecord {
   readonly start: number;
   readonly end: number;
   readonly walBytes: number;
   readonly forced: number;
   readonly timed: number;
-  /** max_wal_size in effect during the interval. */
+  /** max_wal_size in effect at the start of the interval (during all of it, at one cycle per interval). */
   readonly sizeMb: number;
+  /** max_wal_size averaged over the interval's time; sizeMb when nothing changed inside it. */
+  readonly meanSizeMb: number;
+  /** The largest max_wal_size in effect during the interval or set at its end. */
+  readonly peakSizeMb: number;
+  /** Size changes the policy made in the interval, the one at its end included. */
+  readonly changes: number;
   /** The oracle for this interval's WAL, normalised to one checkpoint_timeout. */
   readonly oracleMb: number;
-  /** The policy's decision at the end of the interval, and the size it set. */
+  /** The policy's decision at the end of the interval (with a faster cadence: its last action other than no_change), and the size in effect after it. */
   readonly action: string;
   readonly newSizeMb: number;
 }
@@ -56,6 +63,10 @@ export interface SimRun {
   readonly forcedAfterFirstHour: number;
   readonly timedTotal: number;
   readonly peakWalOnDiskMb: number;
+  /** When each requested checkpoint started, seconds. */
+  readonly forcedTimes: readonly number[];
+  /** Seconds between two cycles of the policy. */
+  readonly cadenceSec: number;
 }
 
 export function simulate(scenario: Scenario, policy: PolicyDefinition, options: SimOptions = {}): SimRun {
@@ -66,8 +77,10 @@ export function simulate(scenario: Scenario, policy: PolicyDefinition, options: 
   const rng = seededRng(seedFor(options.seed ?? DEFAULT_SIM.seed, `${scenario.name}/cycles`));
   const timeout = server.checkpointTimeoutSec;
   const floorMb = sizeFloorMb(server.segmentMb, server.minWalSizeMb);
-  const model = new CheckpointModel(server, initialMb);
+  const model = new CheckpointModel(server, initialMb, {}, true);
   const instance = policy.create(initialMb, server);
+  const cadence = Math.min(policy.cadenceSec?.(server) ?? timeout, timeout);
+  const cyclesPerInterval = Math.max(1, Math.round(timeout / cadence));
 
   const runTo = (t: number): void => {
     // advance() lands exactly on its target, so step boundaries stay exact multiples of stepSec.
@@ -81,8 +94,17 @@ export function simulate(scenario: Scenario, policy: PolicyDefinition, options: 
   const intervals: IntervalRecord[] = [];
   let afterFirstHourFrom: number | null = null;
   let previous: Counters | null = null;
+  // The interval being accumulated: its first sample, the size then, and what happened since.
+  let from: Counters | null = null;
+  let fromSizeMb = initialMb;
+  let cycles = 0;
+  let changes = 0;
+  let changedInside = false;
+  let sizeSeconds = 0;
+  let peakMb = initialMb;
+  let lastAction = 'no_change';
   for (let k = 0; ; k++) {
-    const at = offset + k * timeout + rng.next() * jitter;
+    const at = offset + k * cadence + rng.next() * jitter;
     if (at > scenario.durationSec) break;
     if (afterFirstHourFrom === null && at > HOUR) {
       runTo(HOUR);
@@ -90,32 +112,59 @@ export function simulate(scenario: Scenario, policy: PolicyDefinition, options: 
     }
     runTo(at);
     const now = model.counters();
-    if (previous !== null) {
+    if (previous === null || from === null) {
+      from = now;
+      fromSizeMb = model.maxWalSizeMb;
+      peakMb = fromSizeMb;
+    } else {
       const elapsed = now.time - previous.time;
-      const walBytes = now.lsn - previous.lsn;
       const sizeMb = model.maxWalSizeMb;
       const step = instance.decide({
         now: now.time,
         elapsedSec: elapsed,
         requestedDelta: now.requested - previous.requested,
         timedDelta: now.timed - previous.timed,
-        walBytes,
+        walBytes: now.lsn - previous.lsn,
         walLsn: now.lsn,
         currentMb: sizeMb,
         server,
       });
-      if (step.sizeMb !== sizeMb) model.setMaxWalSizeMb(step.sizeMb);
-      intervals.push({
-        start: previous.time,
-        end: now.time,
-        walBytes,
-        forced: now.requested - previous.requested,
-        timed: now.timed - previous.timed,
-        sizeMb,
-        oracleMb: oracleMb((walBytes * timeout) / Math.max(elapsed, 1e-9), server.completionTarget, server.segmentMb, floorMb),
-        action: step.action,
-        newSizeMb: step.sizeMb,
-      });
+      cycles++;
+      sizeSeconds += sizeMb * elapsed;
+      const last = cycles === cyclesPerInterval;
+      if (step.sizeMb !== sizeMb) {
+        model.setMaxWalSizeMb(step.sizeMb);
+        changes++;
+        if (!last) changedInside = true;
+        peakMb = Math.max(peakMb, step.sizeMb);
+      }
+      if (cyclesPerInterval === 1 || step.action !== 'no_change') lastAction = step.action;
+      if (last) {
+        const walBytes = now.lsn - from.lsn;
+        const span = now.time - from.time;
+        intervals.push({
+          start: from.time,
+          end: now.time,
+          walBytes,
+          forced: now.requested - from.requested,
+          timed: now.timed - from.timed,
+          sizeMb: fromSizeMb,
+          meanSizeMb: changedInside ? sizeSeconds / Math.max(span, 1e-9) : fromSizeMb,
+          peakSizeMb: peakMb,
+          changes,
+          oracleMb: oracleMb((walBytes * timeout) / Math.max(span, 1e-9), server.completionTarget, server.segmentMb, floorMb),
+          action: lastAction,
+          newSizeMb: model.maxWalSizeMb,
+        });
+        from = now;
+        fromSizeMb = model.maxWalSizeMb;
+        cycles = 0;
+        changes = 0;
+        changedInside = false;
+        sizeSeconds = 0;
+        peakMb = fromSizeMb;
+        lastAction = 'no_change';
+      }
     }
     previous = now;
   }
@@ -133,5 +182,7 @@ export function simulate(scenario: Scenario, policy: PolicyDefinition, options: 
     forcedAfterFirstHour: end.requested - (afterFirstHourFrom ?? end.requested),
     timedTotal: end.timed,
     peakWalOnDiskMb: model.peakWalOnDiskBytes / MB,
+    forcedTimes: model.events.filter((e) => e.cause === 'requested').map((e) => e.time),
+    cadenceSec: cadence,
   };
 }

@@ -22,6 +22,9 @@ export interface WalrusSettings {
   readonly sample_window: number;
   readonly headroom: number;
   readonly proactive: boolean;
+  readonly half_life_sec: number;
+  readonly stabilization_sec: number;
+  readonly lookahead_sec: number;
 }
 
 function declared<K extends Setting['kind']>(name: string, kind: K): Extract<Setting, { kind: K }> {
@@ -49,5 +52,8 @@ export function walrusDefaults(): WalrusSettings {
     sample_window: declared('sample_window', 'int').default,
     headroom: declared('headroom', 'real').default,
     proactive: declared('proactive', 'bool').default,
+    half_life_sec: declared('half_life_sec', 'int').default,
+    stabilization_sec: declared('stabilization_sec', 'int').default,
+    lookahead_sec: declared('lookahead_sec', 'int').default,
   };
 }

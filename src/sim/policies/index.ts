@@ -14,7 +14,7 @@ export const POLICIES: readonly PolicyDefinition[] = [
   staticPolicy,
   walsizerPolicy,
   walrusPolicy(),
-  ...(['multiplicative', 'additive', 'adaptive', 'percentile'] as const)
+  ...(['multiplicative', 'additive', 'adaptive', 'percentile', 'forecast'] as const)
     .filter((algorithm) => algorithm !== defaults.algorithm)
     .map((algorithm) => walrusPolicy({ ...defaults, algorithm }, `walrus-${algorithm}`)),
 ];
@@ -24,6 +24,9 @@ export const VARIANTS: readonly PolicyDefinition[] = [
   walrusPolicy({ ...defaults, threshold: 1 }, 'walrus-threshold-1'),
   walrusPolicy({ ...defaults, shrink_enable: false }, 'walrus-no-shrink'),
   walrusPolicy({ ...defaults, shrink_intervals: 12 }, 'walrus-shrink-after-1h'),
+  // forecast with the job once per checkpoint_timeout: what the one-minute fast path adds.
+  walrusPolicy({ ...defaults, algorithm: 'forecast' }, 'walrus-forecast-per-interval', 'interval'),
+  walrusPolicy({ ...defaults, algorithm: 'forecast', lookahead_sec: 0 }, 'walrus-forecast-no-presize'),
 ];
 
 export function policyNamed(name: string): PolicyDefinition {

@@ -1,4 +1,5 @@
 import { decideCycle, type CycleInput } from '../../logic/cycle';
+import { emptyForecast, type ForecastState } from '../../logic/forecast';
 import { sizeFloorMb } from '../../logic/growth';
 import { countsAsChange, rateWindowSec } from '../../logic/history';
 import { sizeInForceDuring, walPerIntervalMb } from '../../logic/interval';
@@ -12,7 +13,8 @@ import { walrusDefaults, type WalrusSettings } from '../walrus-settings';
  * pg_walrus as the extension runs it. Every rule comes from src/logic, the same compiled functions the extension
  * calls; this adapter only does what the SQL glue in src/api/analyze.ts does: it gathers the facts of each simulated
  * sample and keeps the state the extension persists (quiet time and the WAL moving average in walrus.state, change
- * times in walrus.history, WAL per interval from walrus.sample) in this closure.
+ * times in walrus.history, WAL per interval from walrus.sample, the forecast's profile and scalars returned by each
+ * decision) in this closure. The simulation starts on a Monday at 00:00 local time.
  */
 /** Which settings differ from the declared defaults, for the description. */
 function departures(settings: WalrusSettings): string {
@@ -21,10 +23,20 @@ function departures(settings: WalrusSettings): string {
   return changed.length === 0 ? 'all defaults' : changed.map((k) => `${k} = ${String(settings[k])}`).join(', ');
 }
 
-export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name = 'walrus'): PolicyDefinition {
+/**
+ * How often the job runs: every minute for forecast, whose fast path needs it (pg_cron 1.4's finest cadence), every
+ * checkpoint_timeout for the per-interval algorithms; `interval` runs forecast once per interval too.
+ */
+export type WalrusCadence = 'default' | 'interval';
+
+export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name = 'walrus', cadence: WalrusCadence = 'default'): PolicyDefinition {
+  const everyMinute = cadence === 'default' && settings.algorithm === 'forecast';
   return {
     name,
-    description: `pg_walrus decideCycle (walrus.algorithm = ${settings.algorithm}), settings from src/settings.ts: ${departures(settings)}`,
+    description:
+      `pg_walrus decideCycle (walrus.algorithm = ${settings.algorithm}), settings from src/settings.ts: ${departures(settings)}; ` +
+      `a cycle every ${everyMinute ? 'minute' : 'checkpoint_timeout'}`,
+    cadenceSec: (server) => (everyMinute ? Math.min(60, server.checkpointTimeoutSec) : server.checkpointTimeoutSec),
     create: (_initialMb, server) => {
       const floorMb = sizeFloorMb(server.segmentMb, server.minWalSizeMb);
       let quiet: QuietCount = { intervals: 0, carry_sec: 0 };
@@ -34,6 +46,9 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
       let ema: number | null = null;
       // The previous sample's max_wal_size: read before that cycle's own change was applied.
       let previousSampleMb: number | null = null;
+      // walrus.sample's times and WAL positions, as far back as the sliding checkpoint_timeout window needs.
+      let samples: { time: number; lsn: number }[] = [];
+      let forecast: ForecastState = emptyForecast();
       return {
         decide: (o) => {
           // walrus.interval_pressure(): requests counted only as far as the finished WAL segments allow.
@@ -55,6 +70,11 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
           const measured = walPerIntervalMb(o.walBytes / 1048576, o.elapsedSec, timeout);
           if (measured !== null) window = [...window, measured].slice(-settings.sample_window);
           const wal = walStats(window, ema, settings.ema_alpha, settings.target_percentile, settings.shrink_intervals);
+          // The WAL of the last checkpoint_timeout: from the newest sample at least 95% of a timeout old, scaled to one.
+          samples = [...samples.filter((x) => x.time > o.now - 2 * timeout), { time: o.now - o.elapsedSec, lsn: o.walLsn - o.walBytes }];
+          const old = samples.filter((x) => x.time <= o.now - 0.95 * timeout).at(-1);
+          const intervalWalMb = old === undefined ? null : ((o.walLsn - old.lsn) / 1048576) * (timeout / (o.now - old.time));
+          const hours = Math.floor(o.now / 3600);
           const input: CycleInput = {
             current_mb: o.currentMb,
             forced: pressure.forced,
@@ -66,6 +86,7 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
             shrink_intervals: settings.shrink_intervals,
             min_size_mb: settings.min_size_mb,
             dry_run: settings.dry_run,
+            advise_reason: '',
             cooldown_sec: settings.cooldown_sec,
             max_changes_per_hour: settings.max_changes_per_hour,
             quiet,
@@ -80,12 +101,21 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
             headroom: settings.headroom,
             proactive: settings.proactive,
             wal,
+            hour_of_week: hours % 168,
+            hour_fraction: (o.now - hours * 3600) / 3600,
+            recent_wal_mb: o.walBytes / 1048576,
+            interval_wal_mb: intervalWalMb,
+            half_life_sec: settings.half_life_sec,
+            stabilization_sec: settings.stabilization_sec,
+            lookahead_sec: settings.lookahead_sec,
+            forecast,
           };
           const decision = decideCycle(input);
           quiet = decision.quiet;
+          forecast = decision.forecast;
           ema = wal.ema_mb;
           if (countsAsChange(decision.action)) changes.push(o.now);
-          return { sizeMb: decision.apply ? decision.new_size_mb : o.currentMb, action: decision.action };
+          return { sizeMb: decision.apply ? decision.new_size_mb : o.currentMb, action: decision.action, reason: decision.reason };
         },
       };
     },

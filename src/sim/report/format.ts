@@ -18,3 +18,16 @@ export function convergenceCell(convergence: RunMetrics['convergence']): string 
   const stats = settled.length === 0 ? 'none settled' : `med ${fixed(median(settled), 0)}, max ${Math.max(...settled)}`;
   return `${stats}; ${never}/${convergence.length} never`;
 }
+
+/**
+ * Recovery after the designed falls, in hours: the worst, and how many never recovered; falls the forecast expects
+ * the load back from are not counted. 'n/a' without falls.
+ */
+export function recoveryCell(hours: RunMetrics['recoveryHours']): string {
+  const falls = hours.filter((h): h is number | null => h !== undefined);
+  if (falls.length === 0) return 'n/a';
+  const never = falls.filter((h) => h === null).length;
+  const done = falls.filter((h): h is number => h !== null);
+  const worst = done.length === 0 ? 'never' : `max ${fixed(Math.max(...done), 1)} h`;
+  return never > 0 && done.length > 0 ? `${worst}; ${never}/${falls.length} never` : falls.length > 1 ? `${worst} (${falls.length})` : worst;
+}

@@ -1,5 +1,5 @@
 import type { ScenarioResult } from '../benchmark';
-import { convergenceCell, fixed } from './format';
+import { convergenceCell, fixed, recoveryCell } from './format';
 
 const HEADER = [
   'scenario',
@@ -8,13 +8,19 @@ const HEADER = [
   'forced >1h',
   'intervals w/ forced',
   'mean MB',
+  'above min MB',
   'peak MB',
   'changes',
+  'changes/day max',
+  'recovery after fall',
   'cycles to converge',
   'size/oracle med',
   'size/oracle max',
   'peak WAL on disk MB',
 ] as const;
+
+/** Left-aligned columns: names, convergence and recovery lists. */
+const TEXT_COLUMNS = new Set([0, 1, HEADER.indexOf('recovery after fall'), HEADER.indexOf('cycles to converge')]);
 
 function rows(results: readonly ScenarioResult[]): string[][] {
   return results.flatMap(({ scenario, runs }) =>
@@ -25,8 +31,11 @@ function rows(results: readonly ScenarioResult[]): string[][] {
       String(m.forcedAfterFirstHour),
       `${m.forcedIntervals}/${run.intervals.length}`,
       fixed(m.meanSizeMb, 0),
+      fixed(m.meanAboveMinMb, 0),
       String(m.peakSizeMb),
       String(m.changes),
+      String(Math.max(...m.changesPerDay)),
+      recoveryCell(m.recoveryHours),
       convergenceCell(m.convergence),
       fixed(m.overshootMedian, 2),
       fixed(m.overshootMax, 2),
@@ -41,13 +50,13 @@ export function textTable(results: readonly ScenarioResult[]): string {
   const all = [[...HEADER], ...body];
   const widths = HEADER.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
   const line = (r: readonly string[]): string =>
-    r.map((cell, c) => (c < 2 || c === 8 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+    r.map((cell, c) => (TEXT_COLUMNS.has(c) ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 /** The same table in Markdown, for docs/benchmarks.md. */
 export function markdownTable(results: readonly ScenarioResult[]): string {
-  const align = HEADER.map((_, c) => (c < 2 || c === 8 ? '---' : '---:'));
+  const align = HEADER.map((_, c) => (TEXT_COLUMNS.has(c) ? '---' : '---:'));
   const line = (r: readonly string[]): string => `| ${r.join(' | ')} |`;
   return [line(HEADER), line(align), ...rows(results).map(line)].join('\n');
 }

@@ -1,0 +1,183 @@
+import type { float8, int } from '../../sqltypes';
+import type { CycleInput } from '../cycle';
+import { cleanRate, cleanSeconds, needRate, profileView, recentRate, type ForecastPlan, type ForecastState, type SeasonalForecast } from '../forecast';
+import { checkpointSegments } from '../pressure';
+import type { QuietCount } from '../quiet';
+import { sizeForWal } from '../sizing';
+import type { Proposal } from './shared';
+
+/**
+ * forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes.
+ *
+ * - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says
+ *   (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the
+ *   distance that forces one (walrus.proactive).
+ * - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout
+ *   window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that
+ *   rate sustained, so a step up is covered within about a minute instead of a whole interval. (At one cycle per
+ *   timeout the projection is the last interval itself and adds nothing.)
+ * - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a
+ *   week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now.
+ * - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last
+ *   hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when
+ *   that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by
+ *   the next shrink and the size moves in few, large steps.
+ */
+export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: ForecastState): Proposal {
+  const plan = forecastPlan(input, learned);
+  const cap = Math.max(input.max_mb, input.floor_mb);
+  const segment = Math.max(input.segment_mb, 1);
+  const timeout = Math.max(input.timeout_sec, 1);
+  const distance = checkpointSegments(input.current_mb, segment, input.completion_target) * segment;
+  const usageNow = (plan.now_rate * timeout) / distance;
+  // The fast path: the next sample would force a checkpoint at the rate since this one (a large step), or two samples
+  // in a row ran at a rate that forces one within the timeout (a step a sample cannot show at once, not a spike).
+  const usageFast = Math.max(plan.projected_mb, plan.steady_rate * timeout) / distance;
+  const usageForecast = (plan.seasonal.rate * timeout) / distance;
+  const forced = input.forced >= 1;
+  const reactive = input.proactive && usageNow >= 0.9;
+  const fast = input.proactive && usageFast >= 1;
+  const presize = input.lookahead_sec > 0 && usageForecast >= 0.9;
+  if (forced || reactive || fast || presize) {
+    const why = growthReason(input, plan, forced, reactive, fast, usageNow, usageFast);
+    // The rate since the last sample, when that was the evidence: the window and the profile remember it (the need over
+    // the last checkpoint_timeout they have already).
+    const evidence = forced || fast ? plan.recent_rate : 0;
+    if (input.current_mb >= cap) {
+      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}, but max_wal_size is already at the walrus.max cap of ${cap} MB`, evidence_rate: evidence };
+    }
+    // Growth sizes for the need: the stabilisation window, and what the forecast expects until the size is next
+    // reconsidered (look-ahead and stabilisation window), so one growth is not followed by a pre-size. The learned
+    // peaks only hold a size up; they never make a growth bigger than what is needed.
+    let wanted: int = sizeForWal(Math.max(plan.window_rate, plan.coming_rate) * timeout, input.completion_target, input.headroom, segment, 2147483647);
+    if (forced || fast || input.interval_wal_mb === null) {
+      // The rate of the last samples, sustained: what a step up needs, not what the lagging window shows. A step that
+      // forces a checkpoint before the next sample (or did) is sized from the rate since the previous sample; two
+      // samples in a row above the distance from the lower of the two, so a one-minute spike in a noisy load does not
+      // size for itself. In the first checkpoint_timeout after the install, with walrus.headroom twice: a minute of
+      // evidence says less about the interval's peak than a whole interval does, and the first size should last.
+      const margin = input.interval_wal_mb === null ? input.headroom * input.headroom : input.headroom;
+      const rate = forced || plan.projected_mb >= distance || input.interval_wal_mb === null ? plan.recent_rate : plan.steady_rate;
+      wanted = Math.max(wanted, sizeForWal(Math.max(rate * timeout, plan.projected_mb), input.completion_target, margin, segment, 2147483647));
+    }
+    // At least the inverse of one shrink step: few, large steps, and the next shrink never undoes this growth.
+    const step: int = Math.ceil(Math.min(Math.max(input.current_mb, 1) / Math.max(input.shrink_factor, 0.01), cap));
+    wanted = Math.max(wanted, step);
+    if (wanted > cap) {
+      return { action: 'capped', new_size_mb: cap, reason: `${why}; needs ${wanted} MB, capped at walrus.max = ${cap} MB`, evidence_rate: evidence };
+    }
+    return {
+      action: 'increase',
+      new_size_mb: Math.max(wanted, input.floor_mb),
+      reason: `${why}; growing ${input.current_mb} MB to ${Math.max(wanted, input.floor_mb)} MB`,
+      evidence_rate: evidence,
+    };
+  }
+  const lower = Math.max(input.min_size_mb, input.floor_mb);
+  const keep = Math.max(plan.recommended_mb, lower);
+  // walrus.shrink_factor, kept off the float8 underflow a factor of 1e-300 would cause (below 0.01 it means nothing).
+  const f = Math.max(input.shrink_factor, 0.01);
+  const keepReason = holdReason(input, plan);
+  if (!input.shrink_enable) {
+    return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure (${percent(usageNow)}% of the forced-checkpoint distance used); walrus.shrink_enable is off`, evidence_rate: 0 };
+  }
+  if (input.current_mb > lower && keep <= input.current_mb * f) {
+    const settled = Math.max(plan.settled_mb, lower);
+    if (settled <= keep * f) {
+      // The older half of the window alone holds the size up, and it is about to pass: shrink once, then, not twice.
+      return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure; the load is settling: waiting for the stabilisation window to pass, then ${settled} MB`, evidence_rate: 0 };
+    }
+    const expected = Math.max(sizeForWal(plan.yesterday_rate * timeout, input.completion_target, input.headroom, segment, 2147483647), lower);
+    if (cleanSeconds(learned.learned_sec) >= 86400 && expected <= keep * f) {
+      // The same hours needed a step less yesterday: the load is still falling; shrink once it has, not on the way.
+      return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure; the load is falling as it did yesterday (${expected} MB then): shrinking once it has`, evidence_rate: 0 };
+    }
+    return { action: 'decrease', new_size_mb: keep, reason: `${keepReason}: shrinking ${input.current_mb} MB to ${keep} MB`, evidence_rate: 0 };
+  }
+  if (input.current_mb <= lower) {
+    return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure (${percent(usageNow)}% of the forced-checkpoint distance used); already at the shrink floor of ${lower} MB`, evidence_rate: 0 };
+  }
+  return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure (${percent(usageNow)}% of the forced-checkpoint distance used); ${keepReason}, not a walrus.shrink_factor step below ${input.current_mb} MB`, evidence_rate: 0 };
+}
+
+/** A share as a whole percentage for a reason, clamped so no absurd value overflows the int. */
+function percent(share: float8): int {
+  return Math.round(Math.min(Math.max(share, 0), 1000) * 100);
+}
+
+/** MB for a reason, clamped into the int range (NaN is 0). */
+function mb(value: float8): int {
+  if (!(value > 0)) {
+    return 0;
+  }
+  return Math.round(Math.min(value, 2000000000));
+}
+
+function growthReason(input: CycleInput, plan: ForecastPlan, forced: boolean, reactive: boolean, fast: boolean, usage_now: float8, usage_fast: float8): string {
+  if (forced) {
+    return `${input.forced} forced checkpoints caused by WAL (walrus.algorithm = forecast grows on any)`;
+  }
+  if (fast) {
+    return `fast path: at the rate of the last samples a checkpoint_timeout would use ${percent(usage_fast)}% of the forced-checkpoint distance`;
+  }
+  if (reactive) {
+    return `the last checkpoint_timeout used ${percent(usage_now)}% of the forced-checkpoint distance`;
+  }
+  return `pre-sizing: ${forecastReason(plan.seasonal, input.timeout_sec)}`;
+}
+
+function holdReason(input: CycleInput, plan: ForecastPlan): string {
+  const timeout = Math.max(input.timeout_sec, 1);
+  return `the stabilisation window needs ${mb(plan.window_rate * timeout)} MB per checkpoint_timeout, the forecast ${mb(plan.coming_rate * timeout)} MB, the learned peaks ${mb(plan.hold_rate * timeout)} MB; that takes ${plan.recommended_mb} MB`;
+}
+
+/** The forecast in a sentence, for the history, walrus_status() and walrus_recommendation(). */
+export function forecastReason(seasonal: SeasonalForecast, timeout_sec: int): string {
+  const timeout = Math.max(timeout_sec, 1);
+  if (seasonal.days_ago === 0) {
+    return 'no recurring peak expected within walrus.lookahead_sec';
+  }
+  const when = seasonal.hours_ahead === 0 ? 'this hour' : seasonal.hours_ahead === 1 ? 'the next hour' : `in ${seasonal.hours_ahead} hours`;
+  const seen = seasonal.days_ago === 1 ? 'yesterday' : 'a week ago';
+  return `${when} needed ${mb(seasonal.rate * timeout)} MB of WAL per checkpoint_timeout ${seen}, above the ${mb(seasonal.reference * timeout)} MB around it`;
+}
+
+/**
+ * What the forecast algorithm sizes from: the need now and the fast path's projection, the stabilisation window, the
+ * seasonal forecast, and the hold level that a shrink keeps, sized with the real trigger arithmetic.
+ */
+export function forecastPlan(input: CycleInput, learned: ForecastState): ForecastPlan {
+  const timeout = Math.max(input.timeout_sec, 1);
+  const elapsed = cleanSeconds(input.elapsed_sec);
+  const nowRate = needRate(input.interval_wal_mb, input.recent_wal_mb, elapsed, timeout);
+  const recent = recentRate(input.recent_wal_mb, elapsed);
+  // The window one sample ahead: its oldest `elapsed` seconds (at the window's average) replaced by the recent rate.
+  const projected = Math.max(nowRate * timeout + (recent - nowRate) * Math.min(elapsed, timeout), 0);
+  const windowRate = Math.max(cleanRate(learned.window_peak), cleanRate(learned.window_previous), nowRate);
+  const view = profileView(
+    learned.profile,
+    learned.slot,
+    input.hour_fraction,
+    input.lookahead_sec,
+    input.stabilization_sec,
+    learned.learned_sec,
+    input.headroom,
+    input.shrink_factor,
+    windowRate,
+    Math.max(cleanRate(learned.window_peak), nowRate),
+  );
+  const segment = Math.max(input.segment_mb, 1);
+  return {
+    now_rate: nowRate,
+    recent_rate: recent,
+    steady_rate: Math.min(recent, cleanRate(input.forecast.last_rate)),
+    projected_mb: projected,
+    window_rate: windowRate,
+    seasonal: view.seasonal,
+    coming_rate: view.coming_rate,
+    yesterday_rate: view.yesterday_rate,
+    hold_rate: view.hold_rate,
+    recommended_mb: sizeForWal(view.hold_rate * timeout, input.completion_target, input.headroom, segment, 2147483647),
+    settled_mb: sizeForWal(view.settled_rate * timeout, input.completion_target, input.headroom, segment, 2147483647),
+  };
+}
