@@ -64,6 +64,8 @@ describe('advisory mode', () => {
     expect(result).toMatchObject({ applied: false, recommendation: { action: 'advise', proposed: 'increase', new_size_mb: size } });
     expect((await history(client)).at(-1)).toMatchObject({ action: 'advise', old_size_mb: 32, new_size_mb: size });
     expect(await freshMaxWalSizeMb()).toBe(32);
+    // Metrics carry the advice too, for alerting where nothing applies it.
+    expect(await scalar<string>(client, 'SELECT walrus_metrics()')).toContain(`walrus_advised_max_wal_size_bytes ${size * 1048576}`);
     // The command it gives works: run by hand, it applies the size, and the next cycle records it as such.
     await client.query(`ALTER SYSTEM SET max_wal_size = '${size}MB'`);
     await client.query('SELECT pg_reload_conf()');

@@ -45,6 +45,12 @@ export const METRICS: readonly Metric[] = [
   },
   { name: 'walrus_rate_limited', type: 'gauge', help: 'Whether the cooldown or the hourly limit holds changes back now.', value: "(s -> 'rate_limit' ->> 'limit_reached')::boolean::int" },
   { name: 'walrus_apply_possible', type: 'gauge', help: 'Whether cycles can apply sizes (dblink and privileges).', value: "(s -> 'apply' ->> 'possible')::boolean::int" },
+  {
+    name: 'walrus_advised_max_wal_size_bytes',
+    type: 'gauge',
+    help: 'The max_wal_size the last advice recommended where pg_walrus only advises (0 before any advice).',
+    value: "coalesce((SELECT h.new_size_mb FROM walrus.history h WHERE h.action = 'advise' ORDER BY h.id DESC LIMIT 1), 0)::bigint * 1048576",
+  },
   { name: 'walrus_invalid_settings', type: 'gauge', help: 'walrus.* settings with invalid values (defaults in use).', value: "jsonb_array_length(s -> 'invalid_settings')" },
   {
     name: 'walrus_wal_bytes_per_interval',
