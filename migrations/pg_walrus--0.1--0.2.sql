@@ -3556,8 +3556,7 @@ BEGIN
   IF name = 'walrus.profiles' THEN
     RETURN (SELECT string_agg(p.error, '; ' ORDER BY p.ordinal) FROM walrus.profile_list(raw) p WHERE p.error IS NOT NULL);
   END IF;
-  IF name = 'walrus.timezone' AND coalesce(raw, '') <> ''
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_timezone_names z WHERE z.name = raw) THEN
+  IF name = 'walrus.timezone' AND coalesce(raw, '') <> '' AND walrus.profile_zone(raw) IS DISTINCT FROM raw THEN
     RETURN format('%s is not a time zone (valid: a name from pg_timezone_names, or empty for the server''s timezone)',
                   walrus.quote_value(raw));
   END IF;
@@ -5035,12 +5034,29 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.profile_list(text) IS 'Every profile of a walrus.profiles value in order: its window, its overrides as walrus.config fields, and what is wrong with it (NULL when valid). Never raises an error: an invalid profile is reported, not used.';
 
+CREATE FUNCTION walrus.profile_zone(zone text)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF coalesce(zone, '') <> '' THEN
+    BEGIN
+      PERFORM now() AT TIME ZONE zone;
+      RETURN zone;
+    EXCEPTION WHEN OTHERS THEN
+      NULL;
+    END;
+  END IF;
+  RETURN pg_catalog.current_setting('timezone');
+END;
+$function$;
+COMMENT ON FUNCTION walrus.profile_zone(text) IS 'The time zone of walrus.profiles'' hours: walrus.timezone when PostgreSQL knows it, else the server''s timezone setting. Tried on a timestamp, not looked up in pg_timezone_names, which reads every zone file.';
+
 CREATE FUNCTION walrus.profile_time(at_time timestamptz, zone text)
 RETURNS timestamp
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT at_time AT TIME ZONE coalesce((SELECT z.name FROM pg_catalog.pg_timezone_names z WHERE z.name = nullif(zone, '')),
-                                       pg_catalog.current_setting('timezone'))
+  SELECT at_time AT TIME ZONE walrus.profile_zone(zone)
 $$;
 COMMENT ON FUNCTION walrus.profile_time(timestamptz, text) IS 'The local time of walrus.profiles'' hours: in the named zone, or the server''s timezone when it is empty or unknown.';
 
@@ -5056,9 +5072,7 @@ AS $$
   upcoming AS (SELECT v.name, walrus.hours_until_start(v.days, v.start_hour, v.end_hour, n.day, n.hour) AS hours, n.t
                  FROM valid v, now_is n)
   SELECT a.name, coalesce(a.overrides, '{}'::jsonb), u.name,
-         (date_trunc('hour', u.t) + make_interval(hours => u.hours)) AT TIME ZONE
-           coalesce((SELECT z.name FROM pg_catalog.pg_timezone_names z WHERE z.name = nullif(zone, '')),
-                    pg_catalog.current_setting('timezone'))
+         (date_trunc('hour', u.t) + make_interval(hours => u.hours)) AT TIME ZONE walrus.profile_zone(zone)
     FROM (SELECT 1) AS one
     LEFT JOIN active a ON true
     LEFT JOIN LATERAL (SELECT * FROM upcoming WHERE hours > 0 ORDER BY hours LIMIT 1) u ON true
@@ -5664,6 +5678,8 @@ REVOKE ALL ON FUNCTION walrus_status_report() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus_status_report() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.profile_list(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.profile_list(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.profile_zone(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.profile_zone(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.profile_time(timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.profile_time(timestamptz, text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.active_profile(text, text, timestamptz) FROM PUBLIC;

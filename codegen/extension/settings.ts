@@ -129,8 +129,7 @@ BEGIN
   IF name = 'walrus.profiles' THEN
     RETURN (SELECT string_agg(p.error, '; ' ORDER BY p.ordinal) FROM walrus.profile_list(raw) p WHERE p.error IS NOT NULL);
   END IF;
-  IF name = 'walrus.timezone' AND coalesce(raw, '') <> ''
-     AND NOT EXISTS (SELECT FROM pg_catalog.pg_timezone_names z WHERE z.name = raw) THEN
+  IF name = 'walrus.timezone' AND coalesce(raw, '') <> '' AND walrus.profile_zone(raw) IS DISTINCT FROM raw THEN
     RETURN format('%s is not a time zone (valid: a name from pg_timezone_names, or empty for the server''s timezone)',
                   walrus.quote_value(raw));
   END IF;

@@ -134,6 +134,29 @@ BEGIN
 END;`,
   }),
   sqlFunction({
+    name: 'walrus.profile_zone',
+    args: [{ name: 'zone', type: 'text' }],
+    returns: 'text',
+    language: 'plpgsql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc:
+      "The time zone of walrus.profiles' hours: walrus.timezone when PostgreSQL knows it, else the server's " +
+      'timezone setting. Tried on a timestamp, not looked up in pg_timezone_names, which reads every zone file.',
+    body: `
+BEGIN
+  IF coalesce(zone, '') <> '' THEN
+    BEGIN
+      PERFORM now() AT TIME ZONE zone;
+      RETURN zone;
+    EXCEPTION WHEN OTHERS THEN
+      NULL;
+    END;
+  END IF;
+  RETURN pg_catalog.current_setting('timezone');
+END;`,
+  }),
+  sqlFunction({
     name: 'walrus.profile_time',
     args: [
       { name: 'at_time', type: 'timestamptz' },
@@ -145,8 +168,7 @@ END;`,
     audience: 'monitor',
     doc: "The local time of walrus.profiles' hours: in the named zone, or the server's timezone when it is empty or unknown.",
     body: `
-  SELECT at_time AT TIME ZONE coalesce((SELECT z.name FROM pg_catalog.pg_timezone_names z WHERE z.name = nullif(zone, '')),
-                                       pg_catalog.current_setting('timezone'))`,
+  SELECT at_time AT TIME ZONE walrus.profile_zone(zone)`,
   }),
   sqlFunction({
     name: 'walrus.active_profile',
@@ -171,9 +193,7 @@ END;`,
   upcoming AS (SELECT v.name, walrus.hours_until_start(v.days, v.start_hour, v.end_hour, n.day, n.hour) AS hours, n.t
                  FROM valid v, now_is n)
   SELECT a.name, coalesce(a.overrides, '{}'::jsonb), u.name,
-         (date_trunc('hour', u.t) + make_interval(hours => u.hours)) AT TIME ZONE
-           coalesce((SELECT z.name FROM pg_catalog.pg_timezone_names z WHERE z.name = nullif(zone, '')),
-                    pg_catalog.current_setting('timezone'))
+         (date_trunc('hour', u.t) + make_interval(hours => u.hours)) AT TIME ZONE walrus.profile_zone(zone)
     FROM (SELECT 1) AS one
     LEFT JOIN active a ON true
     LEFT JOIN LATERAL (SELECT * FROM upcoming WHERE hours > 0 ORDER BY hours LIMIT 1) u ON true`,
