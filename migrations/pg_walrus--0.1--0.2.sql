@@ -3345,21 +3345,31 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.window_active(integer[], integer, integer, integer, integer) IS 'Whether a window of these days is in force at hour `hour` (0-23) of ISO day `day`.';
 
--- walrus.windows_overlap: compiled from src/logic/profiles.ts:55 (windowsOverlap)
+-- walrus.active_at_week_hour: compiled from src/logic/profiles.ts:55 (activeAtWeekHour)
+CREATE FUNCTION walrus.active_at_week_hour(days integer[], start_hour integer, end_hour integer, h integer)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  day integer;
+BEGIN
+  day := ((floor((h::double precision / 24)) + 1))::integer;
+  RETURN walrus.window_active(days, start_hour, end_hour, day, ((h - ((day::bigint - 1) * 24)))::integer);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.active_at_week_hour(integer[], integer, integer, integer) IS 'Whether a window is in force at hour h of the week (0 = Monday 00h ... 167 = Sunday 23h).';
+
+-- walrus.windows_overlap: compiled from src/logic/profiles.ts:61 (windowsOverlap)
 CREATE FUNCTION walrus.windows_overlap(days_a integer[], start_a integer, end_a integer, days_b integer[], start_b integer, end_b integer)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   h integer;
-  day integer;
-  hour integer;
 BEGIN
   h := 0;
   WHILE (h < 168) LOOP
-    day := ((floor((h::double precision / 24)) + 1))::integer;
-    hour := ((h - ((day::bigint - 1) * 24)))::integer;
-    IF (walrus.window_active(days_a, start_a, end_a, day, hour) AND walrus.window_active(days_b, start_b, end_b, day, hour)) THEN
+    IF (walrus.active_at_week_hour(days_a, start_a, end_a, h) AND walrus.active_at_week_hour(days_b, start_b, end_b, h)) THEN
       RETURN true;
     END IF;
     h := ((h::bigint + 1))::integer;
@@ -3369,31 +3379,23 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.windows_overlap(integer[], integer, integer, integer[], integer, integer) IS 'Whether two windows share an hour of the week.';
 
--- walrus.hours_until_start: compiled from src/logic/profiles.ts:69 (hoursUntilStart)
+-- walrus.hours_until_start: compiled from src/logic/profiles.ts:73 (hoursUntilStart)
 CREATE FUNCTION walrus.hours_until_start(days integer[], start_hour integer, end_hour integer, day integer, hour integer)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
+  now integer;
   ahead integer;
   h integer;
-  wrapped integer;
-  d integer;
-  hh integer;
   before integer;
-  bd integer;
-  bh integer;
 BEGIN
+  now := ((((day::bigint - 1) * 24) + hour))::integer;
   ahead := 1;
   WHILE (ahead <= 168) LOOP
-    h := (((((day::bigint - 1) * 24) + hour) + ahead))::integer;
-    wrapped := (CASE WHEN (h >= 168) THEN (h::bigint - 168) ELSE h END)::integer;
-    d := ((floor((wrapped::double precision / 24)) + 1))::integer;
-    hh := ((wrapped - ((d::bigint - 1) * 24)))::integer;
-    before := (CASE WHEN (wrapped = 0) THEN 167 ELSE (wrapped::bigint - 1) END)::integer;
-    bd := ((floor((before::double precision / 24)) + 1))::integer;
-    bh := ((before - ((bd::bigint - 1) * 24)))::integer;
-    IF (walrus.window_active(days, start_hour, end_hour, d, hh) AND (NOT walrus.window_active(days, start_hour, end_hour, bd, bh))) THEN
+    h := (CASE WHEN ((now::bigint + ahead) >= 168) THEN ((now::bigint + ahead) - 168) ELSE (now::bigint + ahead) END)::integer;
+    before := (CASE WHEN (h = 0) THEN 167 ELSE (h::bigint - 1) END)::integer;
+    IF (walrus.active_at_week_hour(days, start_hour, end_hour, h) AND (NOT walrus.active_at_week_hour(days, start_hour, end_hour, before))) THEN
       RETURN ahead;
     END IF;
     ahead := ((ahead::bigint + 1))::integer;
@@ -5587,6 +5589,8 @@ REVOKE ALL ON FUNCTION walrus.window_error(integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.window_error(integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.window_active(integer[], integer, integer, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.window_active(integer[], integer, integer, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.active_at_week_hour(integer[], integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.active_at_week_hour(integer[], integer, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.windows_overlap(integer[], integer, integer, integer[], integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.windows_overlap(integer[], integer, integer, integer[], integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.hours_until_start(integer[], integer, integer, integer, integer) FROM PUBLIC;

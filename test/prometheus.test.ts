@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exporterQueriesPath, metricFamilies, parseLabels } from '../codegen/extension/monitoring';
 import { METRICS } from '../src/api/metrics';
+import { freePort } from './cluster/local';
 import { clusterInfo } from './helpers/db';
 import { alterSystem, analyze, forceCheckpoints, installPaused, scalar, setSession } from './helpers/walrus';
 
@@ -40,18 +40,6 @@ function promtool(args: readonly string[], input?: string): Run {
   const run = spawnSync(PROMTOOL, args, { input, encoding: 'utf8', timeout: STEP_TIMEOUT_MS });
   if (run.error) throw run.error;
   return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? done(port) : fail(new Error('no free port'))));
-    });
-  });
 }
 
 interface Sample {

@@ -51,13 +51,17 @@ export function windowActive(days: int[], start_hour: int, end_hour: int, day: i
   return (days.includes(day) && hour >= start_hour) || (days.includes(previous) && hour < end_hour);
 }
 
+/** Whether a window is in force at hour h of the week (0 = Monday 00h ... 167 = Sunday 23h). */
+function activeAtWeekHour(days: int[], start_hour: int, end_hour: int, h: int): boolean {
+  const day: int = Math.floor(h / 24) + 1;
+  return windowActive(days, start_hour, end_hour, day, h - (day - 1) * 24);
+}
+
 /** Whether two windows share an hour of the week. */
 export function windowsOverlap(days_a: int[], start_a: int, end_a: int, days_b: int[], start_b: int, end_b: int): boolean {
   let h = 0;
   while (h < 168) {
-    const day: int = Math.floor(h / 24) + 1;
-    const hour: int = h - (day - 1) * 24;
-    if (windowActive(days_a, start_a, end_a, day, hour) && windowActive(days_b, start_b, end_b, day, hour)) {
+    if (activeAtWeekHour(days_a, start_a, end_a, h) && activeAtWeekHour(days_b, start_b, end_b, h)) {
       return true;
     }
     h = h + 1;
@@ -67,16 +71,12 @@ export function windowsOverlap(days_a: int[], start_a: int, end_a: int, days_b: 
 
 /** Hours from hour `hour` of ISO day `day` until the window next starts (1 to 168), or 0 when it never does. */
 export function hoursUntilStart(days: int[], start_hour: int, end_hour: int, day: int, hour: int): int {
+  const now: int = (day - 1) * 24 + hour;
   let ahead = 1;
   while (ahead <= 168) {
-    const h: int = (day - 1) * 24 + hour + ahead;
-    const wrapped: int = h >= 168 ? h - 168 : h;
-    const d: int = Math.floor(wrapped / 24) + 1;
-    const hh: int = wrapped - (d - 1) * 24;
-    const before: int = wrapped === 0 ? 167 : wrapped - 1;
-    const bd: int = Math.floor(before / 24) + 1;
-    const bh: int = before - (bd - 1) * 24;
-    if (windowActive(days, start_hour, end_hour, d, hh) && !windowActive(days, start_hour, end_hour, bd, bh)) {
+    const h: int = now + ahead >= 168 ? now + ahead - 168 : now + ahead;
+    const before: int = h === 0 ? 167 : h - 1;
+    if (activeAtWeekHour(days, start_hour, end_hour, h) && !activeAtWeekHour(days, start_hour, end_hour, before)) {
       return ahead;
     }
     ahead = ahead + 1;

@@ -356,7 +356,8 @@ async function handToServerUser(path: string): Promise<void> {
   await chown(path, uid, gid);
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 nothing listens on now (for servers and the exporter the tests start). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
