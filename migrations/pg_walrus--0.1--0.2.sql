@@ -432,6 +432,14 @@ CREATE TYPE walrus.finding AS (
 );
 COMMENT ON TYPE walrus.finding IS 'walrus_doctor(): everything that silently stops pg_walrus from helping, one finding per check. The SQL gathers the facts; each judgement and each fix is here, compiled, so the thresholds are read and tested in one place.';
 
+-- walrus.profile_window: from TypeScript interface ProfileWindow
+CREATE TYPE walrus.profile_window AS (
+  days integer[],
+  start_hour integer,
+  end_hour integer
+);
+COMMENT ON TYPE walrus.profile_window IS 'The window of a profile that passed every check, as walrus.profiles lists them.';
+
 -- ====================================================================================================
 -- Runtime helpers: JavaScript number semantics in SQL
 -- ====================================================================================================
@@ -3359,7 +3367,28 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.active_at_week_hour(integer[], integer, integer, integer) IS 'Whether a window is in force at hour h of the week (0 = Monday 00h ... 167 = Sunday 23h).';
 
--- walrus.windows_overlap: compiled from src/logic/profiles.ts:61 (windowsOverlap)
+-- walrus.profile_in_force: compiled from src/logic/profiles.ts:72 (profileInForce)
+CREATE FUNCTION walrus.profile_in_force(windows walrus.profile_window[], hour_of_week integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  i integer;
+  w walrus.profile_window;
+BEGIN
+  i := 0;
+  FOREACH w IN ARRAY windows LOOP
+    IF walrus.active_at_week_hour((w).days, (w).start_hour, (w).end_hour, hour_of_week) THEN
+      RETURN i;
+    END IF;
+    i := i + 1;
+  END LOOP;
+  RETURN (-1);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.profile_in_force(walrus.profile_window[], integer) IS 'Which profile is in force at hour `hour_of_week` (0 = Monday 00h ... 167 = Sunday 23h): the index, from 0, of the first window that holds it, or -1 when none does. The first wins, so the cycle and the simulator agree even on windows that were never checked for overlaps.';
+
+-- walrus.windows_overlap: compiled from src/logic/profiles.ts:84 (windowsOverlap)
 CREATE FUNCTION walrus.windows_overlap(days_a integer[], start_a integer, end_a integer, days_b integer[], start_b integer, end_b integer)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3379,7 +3408,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.windows_overlap(integer[], integer, integer, integer[], integer, integer) IS 'Whether two windows share an hour of the week.';
 
--- walrus.hours_until_start: compiled from src/logic/profiles.ts:73 (hoursUntilStart)
+-- walrus.hours_until_start: compiled from src/logic/profiles.ts:96 (hoursUntilStart)
 CREATE FUNCTION walrus.hours_until_start(days integer[], start_hour integer, end_hour integer, day integer, hour integer)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -5068,9 +5097,13 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   WITH local AS (SELECT walrus.profile_time(at_time, zone) AS t),
   now_is AS (SELECT extract(isodow FROM t)::integer AS day, extract(hour FROM t)::integer AS hour, t FROM local),
-  valid AS (SELECT p.* FROM walrus.profile_list(profiles) p WHERE p.error IS NULL),
-  active AS (SELECT v.name, v.overrides FROM valid v, now_is n
-              WHERE walrus.window_active(v.days, v.start_hour, v.end_hour, n.day, n.hour) ORDER BY v.ordinal LIMIT 1),
+  valid AS (SELECT p.*, (row_number() OVER (ORDER BY p.ordinal) - 1)::integer AS k
+                FROM walrus.profile_list(profiles) p WHERE p.error IS NULL),
+  -- Which one is in force is the compiled rule the simulator runs too.
+  chosen AS (SELECT walrus.profile_in_force(ARRAY(SELECT ROW(v.days, v.start_hour, v.end_hour)::walrus.profile_window
+                                                   FROM valid v ORDER BY v.ordinal), (n.day - 1) * 24 + n.hour) AS k
+               FROM now_is n),
+  active AS (SELECT v.name, v.overrides FROM valid v JOIN chosen c ON c.k = v.k),
   upcoming AS (SELECT v.name, walrus.hours_until_start(v.days, v.start_hour, v.end_hour, n.day, n.hour) AS hours, n.t
                  FROM valid v, now_is n)
   SELECT a.name, coalesce(a.overrides, '{}'::jsonb), u.name,
@@ -5591,6 +5624,8 @@ REVOKE ALL ON FUNCTION walrus.window_active(integer[], integer, integer, integer
 GRANT EXECUTE ON FUNCTION walrus.window_active(integer[], integer, integer, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.active_at_week_hour(integer[], integer, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.active_at_week_hour(integer[], integer, integer, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.profile_in_force(walrus.profile_window[], integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.profile_in_force(walrus.profile_window[], integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.windows_overlap(integer[], integer, integer, integer[], integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.windows_overlap(integer[], integer, integer, integer[], integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.hours_until_start(integer[], integer, integer, integer, integer) FROM PUBLIC;

@@ -310,6 +310,12 @@ const OPTIONS: Readonly<Record<string, DifferentialOptions>> = {
     arbitraries: { days_a: isoDays, start_a: hourOf, end_a: hourOf, days_b: isoDays, start_b: hourOf, end_b: hourOf },
   },
   hoursUntilStart: { arbitraries: { days: isoDays, start_hour: hourOf, end_hour: hourOf, day: isoDay, hour: hourOf } },
+  profileInForce: {
+    arbitraries: {
+      windows: fc.array(fc.record({ days: isoDays, start_hour: hourOf, end_hour: hourOf }), { maxLength: 5 }),
+      hour_of_week: fc.oneof(fc.integer({ min: 0, max: 167 }), fc.integer({ min: -2, max: 170 })),
+    },
+  },
   windowError: { arbitraries: { start_hour: fc.integer({ min: -30, max: 30 }), end_hour: fc.integer({ min: -30, max: 30 }) } },
   dayNumber: { arbitraries: { name: fc.oneof(fc.constantFrom('mon', 'sun', 'sunday', 'Mon', 'funday', ''), text()) } },
   isProfileField: { arbitraries: { field: fc.oneof(fc.constantFrom('name', 'days', 'max_size', 'colour'), text()) } },

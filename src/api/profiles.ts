@@ -1,7 +1,7 @@
 import { sqlFunction } from '../sqlapi';
 
 /** The settings a profile may override: its field, the walrus.* setting whose rules validate it, the config field. */
-const OVERRIDES: readonly { readonly field: string; readonly setting: string; readonly config: string }[] = [
+export const OVERRIDES: readonly { readonly field: string; readonly setting: string; readonly config: string }[] = [
   { field: 'max_size', setting: 'walrus.max', config: 'max_mb' },
   { field: 'min_size', setting: 'walrus.min_size', config: 'min_size_mb' },
   { field: 'threshold', setting: 'walrus.threshold', config: 'threshold' },
@@ -10,7 +10,7 @@ const OVERRIDES: readonly { readonly field: string; readonly setting: string; re
   { field: 'dry_run', setting: 'walrus.dry_run', config: 'dry_run' },
 ];
 
-const DAYS = 'Mon, Tue, Wed, Thu, Fri, Sat, Sun';
+export const DAYS = 'Mon, Tue, Wed, Thu, Fri, Sat, Sun';
 
 const overrideRows = OVERRIDES.map((o) => `('${o.field}', '${o.setting}', '${o.config}')`).join(', ');
 
@@ -187,9 +187,13 @@ END;`,
     body: `
   WITH local AS (SELECT walrus.profile_time(at_time, zone) AS t),
   now_is AS (SELECT extract(isodow FROM t)::integer AS day, extract(hour FROM t)::integer AS hour, t FROM local),
-  valid AS (SELECT p.* FROM walrus.profile_list(profiles) p WHERE p.error IS NULL),
-  active AS (SELECT v.name, v.overrides FROM valid v, now_is n
-              WHERE walrus.window_active(v.days, v.start_hour, v.end_hour, n.day, n.hour) ORDER BY v.ordinal LIMIT 1),
+  valid AS (SELECT p.*, (row_number() OVER (ORDER BY p.ordinal) - 1)::integer AS k
+                FROM walrus.profile_list(profiles) p WHERE p.error IS NULL),
+  -- Which one is in force is the compiled rule the simulator runs too.
+  chosen AS (SELECT walrus.profile_in_force(ARRAY(SELECT ROW(v.days, v.start_hour, v.end_hour)::walrus.profile_window
+                                                   FROM valid v ORDER BY v.ordinal), (n.day - 1) * 24 + n.hour) AS k
+               FROM now_is n),
+  active AS (SELECT v.name, v.overrides FROM valid v JOIN chosen c ON c.k = v.k),
   upcoming AS (SELECT v.name, walrus.hours_until_start(v.days, v.start_hour, v.end_hour, n.day, n.hour) AS hours, n.t
                  FROM valid v, now_is n)
   SELECT a.name, coalesce(a.overrides, '{}'::jsonb), u.name,

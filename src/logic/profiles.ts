@@ -57,6 +57,29 @@ function activeAtWeekHour(days: int[], start_hour: int, end_hour: int, h: int): 
   return windowActive(days, start_hour, end_hour, day, h - (day - 1) * 24);
 }
 
+/** The window of a profile that passed every check, as walrus.profiles lists them. */
+export interface ProfileWindow {
+  days: int[];
+  start_hour: int;
+  end_hour: int;
+}
+
+/**
+ * Which profile is in force at hour `hour_of_week` (0 = Monday 00h ... 167 = Sunday 23h): the index, from 0, of the
+ * first window that holds it, or -1 when none does. The first wins, so the cycle and the simulator agree even on
+ * windows that were never checked for overlaps.
+ */
+export function profileInForce(windows: ProfileWindow[], hour_of_week: int): int {
+  let i: int = 0;
+  for (const w of windows) {
+    if (activeAtWeekHour(w.days, w.start_hour, w.end_hour, hour_of_week)) {
+      return i;
+    }
+    i++;
+  }
+  return -1;
+}
+
 /** Whether two windows share an hour of the week. */
 export function windowsOverlap(days_a: int[], start_a: int, end_a: int, days_b: int[], start_b: int, end_b: int): boolean {
   let h = 0;
