@@ -1790,7 +1790,7 @@ BEGIN
   IF (n = 0) THEN
     RETURN (0)::double precision;
   END IF;
-  sorted := ARRAY(SELECT e FROM unnest("values"::double precision[]) WITH ORDINALITY AS t(e, i) ORDER BY e, i);
+  sorted := ARRAY(SELECT "Value" FROM unnest("values"::double precision[]) WITH ORDINALITY AS "Sorted"("Value", "Position") ORDER BY "Value", "Position");
   rank := (walrus.js_min(walrus.js_max(ceil(((p::double precision / 100) * n)), 1), n))::integer;
   RETURN (sorted)[(rank::bigint - 1) + 1];
 END;
@@ -2422,7 +2422,7 @@ BEGIN
     END;
     h := h + 1;
   END LOOP;
-  sorted := ARRAY(SELECT e FROM unnest(candidates::double precision[]) WITH ORDINALITY AS t(e, i) ORDER BY e, i);
+  sorted := ARRAY(SELECT "Value" FROM unnest(candidates::double precision[]) WITH ORDINALITY AS "Sorted"("Value", "Position") ORDER BY "Value", "Position");
   previous := ((-1))::double precision;
   FOREACH c IN ARRAY sorted LOOP
     IF walrus.js_gt(c, previous) THEN

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type pg from 'pg';
+import { ts } from 'ts-morph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileProgram, loadProgram } from '../codegen/compiler/index';
+import { compileProgram, loadProgram, TextPrograms } from '../codegen/compiler/index';
 import * as fixtures from './fixtures/semantics';
 import {
   DEFAULT_RUNS,
@@ -174,4 +175,74 @@ describe('compiled fixtures match their TypeScript (test/fixtures/semantics.ts)'
     expect(fixtures.divide(1e300, 1e-300)).toBe(Infinity);
     await expect(client.query(`SELECT walrus.divide('1e300', '1e-300')`)).rejects.toThrow('value out of range: overflow');
   });
+});
+
+/**
+ * Names the compiler's own SQL could use (a sort's subquery aliases) given to parameters and
+ * locals around each construct that writes such SQL. A collision makes PL/pgSQL substitute the variable into the
+ * query or refuse it as ambiguous; both worlds must still agree. The source lives here rather than in a fixture file
+ * so it can be run natively by transpiling this very text.
+ */
+const NAMESAKES = `import type { float8, int, int8 } from '../../src/sqltypes';
+
+export interface Pair {
+  e: float8;
+  i: int;
+}
+
+export function sortBesideParameters(xs: int[], e: int, i: int): int[] {
+  return [...xs, e, i].sort((a, b) => a - b);
+}
+
+export function sortBesideLocals(xs: float8[], limit: float8): float8[] {
+  const e: float8 = limit;
+  const i: int = xs.length;
+  const t: float8[] = [...xs, e].sort((a, b) => b - a);
+  const x: float8 = t.length > 1 ? t[1]! : e;
+  const value: float8[] = [...t, x, i].sort((a, b) => a - b);
+  const ordinality: int = value.length;
+  return [...value, ordinality];
+}
+
+export function sortInLoop(xs: int[]): int8[] {
+  let value: int8[] = [];
+  for (const e of xs) {
+    const i: int8 = e;
+    value = [...value, i].sort((a, b) => b - a);
+  }
+  return [...[...value].sort((a, b) => a - b)].sort((a, b) => b - a);
+}
+
+export function sortFields(t: Pair, xs: float8[]): float8[] {
+  return [...xs, t.e, t.i].sort((a, b) => a - b);
+}
+`;
+
+describe('names of the compiler\'s own SQL given to parameters and locals', () => {
+  const namesakes = new TextPrograms('src/sqltypes.ts').program({ '.tmp/namesakes/program.ts': NAMESAKES });
+  const native: Record<string, unknown> = {};
+  const transpiled = ts.transpileModule(NAMESAKES, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  (new Function('exports', transpiled) as (exports: Record<string, unknown>) => void)(native);
+
+  // JavaScript's sort with a - b is inconsistent for NaN (the order is implementation-defined).
+  const noNaN = fc.array(float8({ noNaN: true }), { maxLength: 8 });
+  const options: Readonly<Record<string, DifferentialOptions>> = {
+    sortBesideLocals: { arbitraries: { xs: noNaN, limit: float8({ noNaN: true }) } },
+    sortFields: { arbitraries: { t: fc.record({ e: float8({ noNaN: true }), i: int4() }), xs: noNaN } },
+  };
+
+  let db: CompiledDatabase;
+  beforeAll(async () => {
+    db = await compiledDatabase('differential_namesakes', compileProgram(namesakes), namesakes);
+  });
+  afterAll(() => db?.close());
+
+  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields']) {
+    it(name, async () => {
+      const report = await db.runner.check(name, native[name] as JsFunction, options[name]);
+      expect(report.cases).toBeGreaterThanOrEqual(DEFAULT_RUNS);
+    });
+  }
 });

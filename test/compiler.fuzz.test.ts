@@ -407,6 +407,51 @@ describe('compiler fuzzing', () => {
     expect(rejected).toBeGreaterThan(150);
   });
 
+  it('never names a column of its own SQL like a parameter or a local', () => {
+    // What a sort's subquery or PL/pgSQL itself might call a column or variable, in both cases.
+    const NAMES = ['e', 'i', 't', 'x', 'value', 'Value', 'ordinality', 'position', 'Position', 'sorted', 'Sorted', 'found', 'n'];
+    const namesakes = fc
+      .uniqueArray(fc.constantFrom(...NAMES), { minLength: 5, maxLength: 5, selector: (name) => name.toLowerCase() })
+      .chain((names) => fc.tuple(fc.constant(names), fc.constantFrom('a - b', 'b - a'), fc.nat(2)))
+      .map(([[p1, p2, l1, l2, l3], comparator, shadowed]) => {
+        // A block-scoped namesake of a parameter or a local, which the compiler renames.
+        const inner = [p1, p2, l1][shadowed]!;
+        return [
+          PRELUDE,
+          `export function g(${p1}: int, ${p2}: float8[], xs: int[]): int8 {`,
+          `  const ${l1}: int[] = [...xs, ${p1}].sort((a, b) => ${comparator});`,
+          `  let ${l2}: int8 = 0;`,
+          `  for (const ${l3} of [...${p2}, ${p1}].sort((a, b) => ${comparator})) {`,
+          `    const ${inner}: int8 = [...xs].sort((a, b) => ${comparator}).length;`,
+          `    ${l2} += ${l3} > 0 ? ${inner} : 1;`,
+          '  }',
+          `  return ${l2} + ${l1}.length;`,
+          '}\n',
+        ].join('\n');
+      });
+    const unquote = (name: string): string => (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name);
+    const identifier = String.raw`"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*`;
+    fc.assert(
+      fc.property(namesakes, (text) => {
+        const { diagnostics, output } = run(text);
+        expect(diagnostics.map(formatDiagnostic), text).toEqual([]);
+        for (const f of output!.functions) {
+          const variables = new Set([
+            ...f.info.params.map((p) => p.sqlName),
+            ...[...f.sql.matchAll(new RegExp(`^  (${identifier}) `, 'gm'))].map((m) => unquote(m[1]!)),
+          ]);
+          const columns = [...f.sql.matchAll(new RegExp(`AS (${identifier})\\(([^)]*)\\)`, 'g'))].flatMap((m) => [
+            m[1]!,
+            ...m[2]!.split(',').map((c) => c.trim()),
+          ]);
+          expect(columns.length, f.sql).toBeGreaterThan(0);
+          expect(columns.map(unquote).filter((c) => variables.has(c)), f.sql).toEqual([]);
+        }
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+
   it('compiled hundreds of programs', () => {
     expect(compiled).toBeGreaterThan(800);
   });

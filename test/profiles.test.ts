@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readProfiles } from '../src/sim/profiles';
 import {
   alterSystem,
   analyze,
@@ -113,5 +114,51 @@ describe('walrus.profiles', () => {
     }
     await setSession(client, { 'walrus.profiles': '', 'walrus.timezone': 'Mars/Olympus_Mons' });
     expect(await scalar(client, "SELECT error FROM walrus.setting_report() WHERE name = 'walrus.timezone'")).toContain('is not a time zone');
+  });
+
+  it('the simulator reads walrus.profiles as the server does: the same profiles, overrides and messages', async () => {
+    const week = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'];
+    const p = (extra: Record<string, unknown>): Record<string, unknown> => ({ name: 'p', days: ['Mon'], start_hour: 1, end_hour: 2, ...extra });
+    const texts: unknown[][] = [
+      [{ name: 'business-hours', days: week, start_hour: 8, end_hour: 18, algorithm: 'adaptive' },
+       { name: 'nightly-batch', days: [...week, 'Sat', 'Sun'], start_hour: 1, end_hour: 5, max_size: '16GB', shrink_enable: false }],
+      [p({ days: ['monday', 'SUN', 'Mon'], max_size: 40, min_size: '1.5GB', threshold: '5', dry_run: 'yes', algorithm: 'Forecast' })],
+      [p({ start_hour: 22, end_hour: 6 }), p({ name: 'o\'brien', days: ['Tue'], start_hour: 2, end_hour: 3 }), p({ name: 'x', days: ['Sat'] })],
+      [p({ max_size: 16 }), p({ max_size: null }), p({ max_size: '' }), p({ shrink_enable: 'maybe' }), p({ algorithm: 'fastest' })],
+      [p({ days: [] }), p({ days: 'Mon' }), p({ days: [1, 'Mon'] }), p({ days: ['Mon', null] }), p({ days: ['Fun', 'Mon', 'Nay'] })],
+      [p({ start_hour: '5' }), p({ end_hour: 1.5 }), p({ start_hour: -1 }), p({ start_hour: 100 }), p({ end_hour: 25 })],
+      [{ days: ['Mon'], start_hour: 1, end_hour: 2 }, 42, [1], 'Mon', null, { name: 7, days: ['Mon'], start_hour: 3, end_hour: 4 }],
+      [p({ zebra: 1, a: 2, colour: 'x' }), p({ name: 'back\\slash', max_size: 'x'.repeat(100) }), p({ start_hour: 3, end_hour: 3 })],
+    ];
+    const segmentMb = Number(await scalar(client, "SELECT pg_size_bytes(current_setting('wal_segment_size')) / 1048576"));
+    const texted = (v: unknown): string => (typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v));
+    for (const text of [...texts.map((t) => JSON.stringify(t)), '{"name": "x"}', '"Mon"', '7', 'null', '', '   ']) {
+      const { rows } = await client.query<{ name: string; days: number[]; start_hour: number; end_hour: number; overrides: Record<string, string>; error: string | null }>(
+        'SELECT name, days, start_hour, end_hour, overrides, error FROM walrus.profile_list($1) ORDER BY ordinal',
+        [text],
+      );
+      const server = {
+        profiles: rows.filter((r) => r.error === null).map((r) => ({
+          name: r.name,
+          window: { days: r.days, start_hour: r.start_hour, end_hour: r.end_hour },
+          overrides: r.overrides,
+        })),
+        errors: rows.flatMap((r) => (r.error === null ? [] : [r.error])),
+      };
+      const read = readProfiles(text, segmentMb);
+      const simulator = {
+        profiles: read.profiles.map((x) => ({
+          ...x,
+          overrides: Object.fromEntries(Object.entries(x.overrides).map(([k, v]) => [k, texted(v)])),
+        })),
+        errors: read.errors,
+      };
+      expect(simulator, text).toEqual(server);
+    }
+    expect(readProfiles(JSON.stringify(texts[0]), segmentMb).profiles).toHaveLength(2);
+    // Only the parser's own words differ.
+    const [error] = (await client.query<{ error: string }>("SELECT error FROM walrus.profile_list('[{') WHERE error IS NOT NULL")).rows;
+    expect(error!.error.startsWith('walrus.profiles is not valid JSON (')).toBe(true);
+    expect(readProfiles('[{', segmentMb).errors[0]!.startsWith('walrus.profiles is not valid JSON (')).toBe(true);
   });
 });

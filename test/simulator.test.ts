@@ -8,7 +8,7 @@ import { emptyForecast } from '../src/logic/forecast';
 import { staticPolicy, walrusPolicy, walsizerPolicy } from '../src/sim/policies/index';
 import { seededRng } from '../src/sim/prng';
 import { buildScenario, type Scenario } from '../src/sim/scenarios';
-import { simulate } from '../src/sim/simulate';
+import { simulate, type SimRun } from '../src/sim/simulate';
 import { DAY, MB } from '../src/sim/units';
 import { walrusDefaults } from '../src/sim/walrus-settings';
 
@@ -321,5 +321,74 @@ describe('walrus.algorithm = forecast in the simulator (a cycle every minute, as
       expect(state.window_age_sec).toBeLessThan(d.stabilization_sec / 2 + 1e-6);
       expect(state.slot).toBe(hours % 168);
     }
+  });
+});
+
+describe('walrus.profiles in the simulator', () => {
+  // 4 MB/s from Monday 00:00 forces checkpoints at 1GB and needs about 2.3 GB: a cap of 1536 MB binds.
+  const load = constantScenario(4, 12 * 3600);
+  const cap = { name: 'night-cap', days: ['Mon'], start_hour: 0, end_hour: 6, max_size: '1536MB' };
+  const withProfiles = (profiles: unknown[]) => walrusPolicy({ ...walrusDefaults(), profiles: JSON.stringify(profiles) });
+  const inWindow = (i: { end: number }): boolean => i.end < 6 * 3600;
+
+  it("enforces a profile's max_size inside its window and not outside, and records the profile in force", () => {
+    const plain = simulate(load, walrusPolicy());
+    // Without the profile the size grows past the cap inside the window, so the cap is what holds it there.
+    expect(Math.max(...plain.intervals.filter(inWindow).map((i) => i.newSizeMb))).toBeGreaterThan(1536);
+
+    const run = simulate(load, withProfiles([cap]));
+    const inside = run.intervals.filter(inWindow);
+    const outside = run.intervals.filter((i) => i.start >= 6 * 3600);
+    expect(inside.length).toBeGreaterThan(60);
+    for (const i of inside) {
+      expect(i.newSizeMb).toBeLessThanOrEqual(1536);
+      expect(i.profile).toBe('night-cap');
+    }
+    expect(inside.some((i) => i.action === 'capped' && i.newSizeMb === 1536)).toBe(true);
+    expect(outside.every((i) => i.profile === null)).toBe(true);
+    expect(Math.max(...outside.map((i) => i.newSizeMb))).toBeGreaterThan(1536);
+    expect(run.warnings).toEqual([]);
+    // Capped, the window keeps forcing checkpoints; after it, growth stops them.
+    expect(inside.slice(-12).reduce((n, i) => n + i.forced, 0)).toBeGreaterThan(0);
+    expect(outside.slice(-12).reduce((n, i) => n + i.forced, 0)).toBe(0);
+  });
+
+  it('a window that wraps midnight holds from its start on the listed day to its end on the next', () => {
+    const run = simulate(constantScenario(0.5, 2 * DAY), withProfiles([{ name: 'late', days: ['Mon'], start_hour: 22, end_hour: 3, threshold: 9 }]));
+    for (const i of run.intervals) {
+      const hour = Math.floor(i.end / 3600);
+      expect(i.profile, `hour ${hour}`).toBe(hour >= 22 && hour < 27 ? 'late' : null);
+    }
+  });
+
+  it('ignores an invalid profile with the WARNING the server raises, and still applies the valid ones', () => {
+    const plain = simulate(load, walrusPolicy());
+    const capped = simulate(load, withProfiles([cap]));
+    const bad = { ...cap, name: 'bad', colour: 'red' };
+    const warning =
+      "pg_walrus: invalid walrus.profiles: profile 'bad': unknown field 'colour' (valid: name, days, start_hour, end_hour, " +
+      'max_size, min_size, threshold, shrink_enable, algorithm, dry_run); that profile is ignored';
+    const sizes = (r: SimRun): number[] => r.intervals.map((i) => i.newSizeMb);
+
+    const ignored = simulate(load, withProfiles([bad]));
+    expect(ignored.warnings).toEqual([warning]);
+    expect(sizes(ignored)).toEqual(sizes(plain));
+    expect(ignored.intervals.every((i) => i.profile === null)).toBe(true);
+
+    const rest = simulate(load, withProfiles([bad, { ...cap, max_size: 'lots' }, cap]));
+    expect(rest.warnings).toHaveLength(2);
+    expect(rest.warnings[1]).toContain("profile 'night-cap': field max_size: value 'lots' is not a memory size");
+    expect(sizes(rest)).toEqual(sizes(capped));
+
+    for (const text of ['{"days": ["Mon"]}', '[{"name": "x"', '[1, 2']) {
+      const run = simulate(load, walrusPolicy({ ...walrusDefaults(), profiles: text }));
+      expect(run.warnings).toHaveLength(1);
+      expect(sizes(run)).toEqual(sizes(plain));
+    }
+  });
+
+  it("keeps a profile's cap within the policy's bounds", () => {
+    const policy = withProfiles([{ ...cap, max_size: '16GB', min_size: '512MB' }]);
+    expect(policy.bounds(1024, DEFAULT_SERVER)).toEqual({ minMb: 512, maxMb: 16384 });
   });
 });

@@ -34,6 +34,16 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/**
+ * A name for SQL the compiler writes itself (the columns of a sort's subquery). Variables and parameters are named by
+ * snakeCase(), which lowercases every letter, so a quoted name with a capital can never be one of them: PL/pgSQL would
+ * otherwise substitute a local `e` into `ORDER BY e` or refuse the query as ambiguous.
+ */
+export function internalName(name: string): string {
+  if (!/[A-Z]/.test(name) || !/^[A-Za-z_]+$/.test(name)) throw new Error(`internal name ${name} could be a variable's`);
+  return `"${name}"`;
+}
+
 /** A SQL string literal; standard_conforming_strings is on in every supported server, so only quotes double. */
 export function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

@@ -28,11 +28,15 @@ export interface PolicyStep {
   readonly action: string;
   /** Why, when the policy says (pg_walrus's decision reason). */
   readonly reason?: string;
+  /** The walrus.profiles profile the decision ran under (null: none), as walrus.history records it. */
+  readonly profile?: string | null;
 }
 
 /** One run's stateful instance of an algorithm. */
 export interface Policy {
   decide(observation: CycleObservation): PolicyStep;
+  /** What the server would warn about on every cycle of this configuration (an invalid profile). */
+  readonly warnings?: readonly string[];
 }
 
 export interface SizeBounds {

@@ -49,6 +49,8 @@ export interface IntervalRecord {
   /** The policy's decision at the end of the interval (with a faster cadence: its last action other than no_change), and the size in effect after it. */
   readonly action: string;
   readonly newSizeMb: number;
+  /** The walrus.profiles profile in force at the interval's last cycle, null for none. */
+  readonly profile: string | null;
 }
 
 export interface SimRun {
@@ -67,6 +69,8 @@ export interface SimRun {
   readonly forcedTimes: readonly number[];
   /** Seconds between two cycles of the policy. */
   readonly cadenceSec: number;
+  /** The policy's warnings, which the server would raise on every cycle. */
+  readonly warnings: readonly string[];
 }
 
 export function simulate(scenario: Scenario, policy: PolicyDefinition, options: SimOptions = {}): SimRun {
@@ -103,6 +107,7 @@ export function simulate(scenario: Scenario, policy: PolicyDefinition, options: 
   let sizeSeconds = 0;
   let peakMb = initialMb;
   let lastAction = 'no_change';
+  let profile: string | null = null;
   for (let k = 0; ; k++) {
     const at = offset + k * cadence + rng.next() * jitter;
     if (at > scenario.durationSec) break;
@@ -139,6 +144,7 @@ export function simulate(scenario: Scenario, policy: PolicyDefinition, options: 
         peakMb = Math.max(peakMb, step.sizeMb);
       }
       if (cyclesPerInterval === 1 || step.action !== 'no_change') lastAction = step.action;
+      profile = step.profile ?? null;
       if (last) {
         const walBytes = now.lsn - from.lsn;
         const span = now.time - from.time;
@@ -155,6 +161,7 @@ export function simulate(scenario: Scenario, policy: PolicyDefinition, options: 
           oracleMb: oracleMb((walBytes * timeout) / Math.max(span, 1e-9), server.completionTarget, server.segmentMb, floorMb),
           action: lastAction,
           newSizeMb: model.maxWalSizeMb,
+          profile,
         });
         from = now;
         fromSizeMb = model.maxWalSizeMb;
@@ -184,5 +191,6 @@ export function simulate(scenario: Scenario, policy: PolicyDefinition, options: 
     peakWalOnDiskMb: model.peakWalOnDiskBytes / MB,
     forcedTimes: model.events.filter((e) => e.cause === 'requested').map((e) => e.time),
     cadenceSec: cadence,
+    warnings: instance.warnings ?? [],
   };
 }

@@ -25,6 +25,8 @@ export interface WalrusSettings {
   readonly half_life_sec: number;
   readonly stabilization_sec: number;
   readonly lookahead_sec: number;
+  /** walrus.profiles' JSON text; its hours are the simulation's clock (it starts on a Monday at 00:00). */
+  readonly profiles: string;
 }
 
 function declared<K extends Setting['kind']>(name: string, kind: K): Extract<Setting, { kind: K }> {
@@ -55,5 +57,6 @@ export function walrusDefaults(): WalrusSettings {
     half_life_sec: declared('half_life_sec', 'int').default,
     stabilization_sec: declared('stabilization_sec', 'int').default,
     lookahead_sec: declared('lookahead_sec', 'int').default,
+    profiles: declared('profiles', 'text').default,
   };
 }

@@ -17,7 +17,7 @@ import {
   unsupportedSort,
   wrongArgumentCount,
 } from '../diagnostics';
-import { qualified } from '../identifiers';
+import { internalName, qualified } from '../identifiers';
 import { BOOLEAN, DOUBLE, TEXT, isInteger, isNumber, isScalar, sqlTypeName } from '../types';
 import { sliceBound } from '../runtime';
 import { isGlobal } from './literals';
@@ -170,9 +170,12 @@ function sort(node: CallExpression, receiver: Expr, args: Expression[]): Expr {
     fail(unsupportedSort(node));
   }
   const direction = comparatorDirection(comparator);
+  const [rows, value, position] = [internalName('Sorted'), internalName('Value'), internalName('Position')];
   // JavaScript's sort is stable: elements the comparator calls equal (0 and -0) keep their order.
   return {
-    sql: `ARRAY(SELECT e FROM unnest(${receiver.sql}) WITH ORDINALITY AS t(e, i) ORDER BY e${direction === 'desc' ? ' DESC' : ''}, i)`,
+    sql:
+      `ARRAY(SELECT ${value} FROM unnest(${receiver.sql}) WITH ORDINALITY AS ${rows}(${value}, ${position}) ` +
+      `ORDER BY ${value}${direction === 'desc' ? ' DESC' : ''}, ${position})`,
     type: receiver.type,
     fresh: true,
   };

@@ -3,10 +3,12 @@ import { emptyForecast, type ForecastState } from '../../logic/forecast';
 import { sizeFloorMb } from '../../logic/growth';
 import { countsAsChange, rateWindowSec } from '../../logic/history';
 import { sizeInForceDuring, walPerIntervalMb } from '../../logic/interval';
+import { profileInForce } from '../../logic/profiles';
 import { checkpointSegments, measurePressure } from '../../logic/pressure';
 import type { QuietCount } from '../../logic/quiet';
 import { walStats } from '../../logic/sizing';
 import type { PolicyDefinition } from '../policy';
+import { readProfiles } from '../profiles';
 import { walrusDefaults, type WalrusSettings } from '../walrus-settings';
 
 /**
@@ -14,7 +16,8 @@ import { walrusDefaults, type WalrusSettings } from '../walrus-settings';
  * calls; this adapter only does what the SQL glue in src/api/analyze.ts does: it gathers the facts of each simulated
  * sample and keeps the state the extension persists (quiet time and the WAL moving average in walrus.state, change
  * times in walrus.history, WAL per interval from walrus.sample, the forecast's profile and scalars returned by each
- * decision) in this closure. The simulation starts on a Monday at 00:00 local time.
+ * decision) in this closure. The simulation starts on a Monday at 00:00 local time, which is also the time of
+ * walrus.profiles' hours: each cycle runs with the overrides of the profile in force, as walrus_analyze() does.
  */
 /** Which settings differ from the declared defaults, for the description. */
 function departures(settings: WalrusSettings): string {
@@ -25,7 +28,8 @@ function departures(settings: WalrusSettings): string {
 
 /**
  * How often the job runs: every minute for forecast, whose fast path needs it (pg_cron 1.4's finest cadence), every
- * checkpoint_timeout for the per-interval algorithms; `interval` runs forecast once per interval too.
+ * checkpoint_timeout for the per-interval algorithms; `interval` runs forecast once per interval too. The plain
+ * walrus.algorithm decides: a job's schedule does not follow walrus.profiles.
  */
 export type WalrusCadence = 'default' | 'interval';
 
@@ -39,6 +43,9 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
     cadenceSec: (server) => (everyMinute ? Math.min(60, server.checkpointTimeoutSec) : server.checkpointTimeoutSec),
     create: (_initialMb, server) => {
       const floorMb = sizeFloorMb(server.segmentMb, server.minWalSizeMb);
+      // The text never changes during a run, so it is read once; the server reads it, and warns, every cycle.
+      const { profiles, errors } = readProfiles(settings.profiles, server.segmentMb);
+      const windows = profiles.map((p) => p.window);
       let quiet: QuietCount = { intervals: 0, carry_sec: 0 };
       let changes: number[] = [];
       // walrus.wal_window(): WAL per checkpoint_timeout of recent intervals; walrus.state.ema_wal_mb.
@@ -75,17 +82,20 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
           const old = samples.filter((x) => x.time <= o.now - 0.95 * timeout).at(-1);
           const intervalWalMb = old === undefined ? null : ((o.walLsn - old.lsn) / 1048576) * (timeout / (o.now - old.time));
           const hours = Math.floor(o.now / 3600);
+          const active = profiles[profileInForce(windows, hours % 168)] ?? null;
+          // walrus.with_profile(): the profile's fields replace the settings for this cycle only.
+          const cfg: WalrusSettings = active === null ? settings : { ...settings, ...active.overrides };
           const input: CycleInput = {
             current_mb: o.currentMb,
             forced: pressure.forced,
             floor_mb: floorMb,
-            threshold: settings.threshold,
-            max_mb: settings.max_mb,
-            shrink_enable: settings.shrink_enable,
+            threshold: cfg.threshold,
+            max_mb: cfg.max_mb,
+            shrink_enable: cfg.shrink_enable,
             shrink_factor: settings.shrink_factor,
             shrink_intervals: settings.shrink_intervals,
-            min_size_mb: settings.min_size_mb,
-            dry_run: settings.dry_run,
+            min_size_mb: cfg.min_size_mb,
+            dry_run: cfg.dry_run,
             advise_reason: '',
             cooldown_sec: settings.cooldown_sec,
             max_changes_per_hour: settings.max_changes_per_hour,
@@ -94,7 +104,7 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
             timeout_sec: timeout,
             changes_last_hour: changes.length,
             seconds_since_change: last === undefined ? null : o.now - last,
-            algorithm: settings.algorithm,
+            algorithm: cfg.algorithm,
             additive_increment_mb: settings.additive_increment_mb,
             completion_target: server.completionTarget,
             segment_mb: server.segmentMb,
@@ -115,15 +125,22 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
           forecast = decision.forecast;
           ema = wal.ema_mb;
           if (countsAsChange(decision.action)) changes.push(o.now);
-          return { sizeMb: decision.apply ? decision.new_size_mb : o.currentMb, action: decision.action, reason: decision.reason };
+          return {
+            sizeMb: decision.apply ? decision.new_size_mb : o.currentMb,
+            action: decision.action,
+            reason: decision.reason,
+            profile: active?.name ?? null,
+          };
         },
+        warnings: errors.map((e) => `pg_walrus: invalid walrus.profiles: ${e}; that profile is ignored`),
       };
     },
     bounds: (initialMb, server) => {
       const floorMb = sizeFloorMb(server.segmentMb, server.minWalSizeMb);
+      const each = [settings, ...readProfiles(settings.profiles, server.segmentMb).profiles.map((p) => ({ ...settings, ...p.overrides }))];
       return {
-        minMb: Math.min(initialMb, Math.max(settings.min_size_mb, floorMb)),
-        maxMb: Math.max(initialMb, settings.max_mb, floorMb),
+        minMb: Math.min(initialMb, Math.max(Math.min(...each.map((s) => s.min_size_mb)), floorMb)),
+        maxMb: Math.max(initialMb, ...each.map((s) => s.max_mb), floorMb),
       };
     },
   };
