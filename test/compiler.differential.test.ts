@@ -178,7 +178,7 @@ describe('compiled fixtures match their TypeScript (test/fixtures/semantics.ts)'
 });
 
 /**
- * Names the compiler's own SQL could use (a sort's subquery aliases) given to parameters and
+ * Names the compiler's own SQL could use (a sort's subquery aliases, PL/pgSQL's magic FOUND) given to parameters and
  * locals around each construct that writes such SQL. A collision makes PL/pgSQL substitute the variable into the
  * query or refuse it as ambiguous; both worlds must still agree. The source lives here rather than in a fixture file
  * so it can be run natively by transpiling this very text.
@@ -216,9 +216,17 @@ export function sortInLoop(xs: int[]): int8[] {
 export function sortFields(t: Pair, xs: float8[]): float8[] {
   return [...xs, t.e, t.i].sort((a, b) => a - b);
 }
+
+export function foundParameter(found: boolean, xs: int[]): boolean[] {
+  let seen: boolean = false;
+  for (const x of xs) {
+    seen = seen || x > 0;
+  }
+  return [found, seen, found && seen];
+}
 `;
 
-describe('names of the compiler\'s own SQL given to parameters and locals', () => {
+describe("names of the compiler's own SQL given to parameters and locals", () => {
   const namesakes = new TextPrograms('src/sqltypes.ts').program({ '.tmp/namesakes/program.ts': NAMESAKES });
   const native: Record<string, unknown> = {};
   const transpiled = ts.transpileModule(NAMESAKES, {
@@ -239,7 +247,7 @@ describe('names of the compiler\'s own SQL given to parameters and locals', () =
   });
   afterAll(() => db?.close());
 
-  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields']) {
+  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields', 'foundParameter']) {
     it(name, async () => {
       const report = await db.runner.check(name, native[name] as JsFunction, options[name]);
       expect(report.cases).toBeGreaterThanOrEqual(DEFAULT_RUNS);

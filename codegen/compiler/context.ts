@@ -62,6 +62,9 @@ export class FunctionContext {
       const param = fn.params[i]!;
       this.taken.add(param.sqlName);
       this.variables.set(p, { sqlName: quoteIdent(param.sqlName), declared: param.declared, owned: false });
+      // PL/pgSQL declares its FOUND after the parameters, in the same scope, so a parameter named found would read
+      // FOUND (which every loop sets); a block-level alias is found first.
+      if (param.sqlName === 'found') this.declarations.push(`found ALIAS FOR $${i + 1};`);
     });
   }
 
