@@ -3530,57 +3530,57 @@ $$;
 COMMENT ON FUNCTION walrus.server_setting(text) IS 'A parameter as a new session of the current user in this database would see it, ignoring SET and connection options: ALTER ROLE IN DATABASE, ALTER ROLE, ALTER DATABASE, ALTER ROLE ALL, then the configuration files (NULL: not set). Reads pg_file_settings, so it needs a superuser.';
 
 -- walrus.setting_declaration: one walrus.* setting as src/settings.ts declares it; min_value already includes the
--- two-WAL-segment floor where it applies.
+-- two-WAL-segment floor where it applies; default_effective is the default as walrus.parse_setting() reads it.
 CREATE TYPE walrus.setting_declaration AS (
-  ord integer, name text, kind text, vartype text, default_value text, unit text, min_value numeric,
-  max_value numeric, exclusive boolean, secret boolean, choices text[], description text
+  ord integer, name text, kind text, vartype text, default_value text, default_effective text, unit text,
+  min_value numeric, max_value numeric, exclusive boolean, secret boolean, choices text[], description text
 );
 
 -- walrus.setting_declarations: every walrus.* setting, in declaration order; generated from src/settings.ts.
 CREATE FUNCTION walrus.setting_declarations() RETURNS SETOF walrus.setting_declaration
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT d.ord, 'walrus.' || d.setting, d.kind, d.vartype, d.default_text, d.unit_text,
+  SELECT d.ord, 'walrus.' || d.setting, d.kind, d.vartype, d.default_text, d.default_effective, d.unit_text,
          -- Below two WAL segments the server would refuse to start, whatever the declared minimum says.
          (CASE WHEN d.two_segments THEN greatest(d.low, 2 * walrus.setting_mb('wal_segment_size'))
                ELSE d.low END)::numeric,
          d.high::numeric, d.exclusive, d.secret, d.choices, d.doc
   FROM (VALUES
-    (1, 'enable', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
-    (2, 'max', 'memory', 'integer', '4GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
-    (3, 'threshold', 'int', 'integer', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
-    (4, 'shrink_enable', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
-    (5, 'shrink_factor', 'real', 'real', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'multiplicative and additive: a shrink multiplies max_wal_size by this factor (never below what the quiet intervals needed); adaptive and percentile shrink only when that saves at least this step.'),
-    (6, 'shrink_intervals', 'int', 'integer', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
-    (7, 'min_size', 'memory', 'integer', '1GB', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
-    (8, 'dry_run', 'bool', 'bool', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
-    (9, 'cooldown_sec', 'int', 'integer', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle started a moment early by the scheduler is not held back.'),
-    (10, 'max_changes_per_hour', 'int', 'integer', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
-    (11, 'history_retention_days', 'int', 'integer', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
-    (12, 'notify_channel', 'text', 'string', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
-    (13, 'algorithm', 'enum', 'enum', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile', 'forecast']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval), percentile (walrus.target_percentile of WAL per interval over walrus.sample_window) or forecast (the measured need, grown on any forced checkpoint and within a cycle of a step up, pre-sized before the peaks of a learned hour-of-week profile, shrunk only after walrus.stabilization_sec).'),
-    (14, 'additive_increment', 'memory', 'integer', '512MB', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
-    (15, 'ema_alpha', 'real', 'real', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
-    (16, 'target_percentile', 'real', 'real', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
-    (17, 'sample_window', 'int', 'integer', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
-    (18, 'headroom', 'real', 'real', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
-    (19, 'proactive', 'bool', 'bool', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
-    (20, 'profiles', 'text', 'string', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'Time-based profiles, a JSON array: [{"name": "batch", "days": ["Mon", ...], "start_hour": 22, "end_hour": 6, "max_size": "32GB", "threshold": 5}]. The first profile whose window holds the current hour (walrus.timezone) overrides max_size, min_size, threshold, shrink_enable, algorithm and dry_run for that cycle; a window that wraps midnight belongs to the day it starts on. An invalid profile is ignored with a WARNING; the others apply.'),
-    (21, 'timezone', 'text', 'string', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'The time zone of walrus.profiles'' hours, a name from pg_timezone_names. Empty: the server''s timezone setting.'),
-    (22, 'apply', 'enum', 'enum', 'auto', NULL, NULL, NULL, false, false, false, ARRAY['auto', 'advise']::text[], 'auto: apply decisions with ALTER SYSTEM when this server allows it, else advise. advise: never apply; record each decision as advice (action advise) with ready-to-run commands in walrus_recommendation(), for managed services and HA managers such as Patroni that own the configuration.'),
-    (23, 'half_life_sec', 'int', 'integer', '604800', 's', 86400, 31536000, false, false, false, NULL::text[], 'forecast: half-life of the hour-of-week profile. Each week an hour comes round again, its old peak is multiplied by 0.5 ^ (one week / this) before new measurements count, so a weekly peak stays learned and a one-off fades (604800, a week: to half in a week).'),
-    (24, 'stabilization_sec', 'int', 'integer', '3600', 's', 0, 604800, false, false, false, NULL::text[], 'forecast: a shrink never goes below the largest need seen over this window (between half of it and all of it), nor below the forecast and what keeps the last day to two excursions; 0 shrinks on the current need alone.'),
-    (25, 'lookahead_sec', 'int', 'integer', '1800', 's', 0, 86400, false, false, false, NULL::text[], 'forecast: pre-size this long before an hour whose need, yesterday or a week ago, stood out from its day; 0 turns pre-sizing off.'),
-    (26, 'conninfo', 'conninfo', 'string', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user. Never a password: a value with one is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).')
-  ) AS d(ord, setting, kind, vartype, default_text, unit_text, low, high, exclusive, two_segments, secret, choices, doc)
+    (1, 'enable', 'bool', 'bool', 'on', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
+    (2, 'max', 'memory', 'integer', '4GB', '4096', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
+    (3, 'threshold', 'int', 'integer', '2', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
+    (4, 'shrink_enable', 'bool', 'bool', 'on', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
+    (5, 'shrink_factor', 'real', 'real', '0.75', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'multiplicative and additive: a shrink multiplies max_wal_size by this factor (never below what the quiet intervals needed); adaptive and percentile shrink only when that saves at least this step.'),
+    (6, 'shrink_intervals', 'int', 'integer', '5', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
+    (7, 'min_size', 'memory', 'integer', '1GB', '1024', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
+    (8, 'dry_run', 'bool', 'bool', 'off', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
+    (9, 'cooldown_sec', 'int', 'integer', '300', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle started a moment early by the scheduler is not held back.'),
+    (10, 'max_changes_per_hour', 'int', 'integer', '4', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
+    (11, 'history_retention_days', 'int', 'integer', '30', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
+    (12, 'notify_channel', 'text', 'string', 'walrus_events', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
+    (13, 'algorithm', 'enum', 'enum', 'multiplicative', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile', 'forecast']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval), percentile (walrus.target_percentile of WAL per interval over walrus.sample_window) or forecast (the measured need, grown on any forced checkpoint and within a cycle of a step up, pre-sized before the peaks of a learned hour-of-week profile, shrunk only after walrus.stabilization_sec).'),
+    (14, 'additive_increment', 'memory', 'integer', '512MB', '512', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
+    (15, 'ema_alpha', 'real', 'real', '0.2', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
+    (16, 'target_percentile', 'real', 'real', '95', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
+    (17, 'sample_window', 'int', 'integer', '288', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
+    (18, 'headroom', 'real', 'real', '1.25', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
+    (19, 'proactive', 'bool', 'bool', 'on', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
+    (20, 'profiles', 'text', 'string', '', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'Time-based profiles, a JSON array: [{"name": "batch", "days": ["Mon", ...], "start_hour": 22, "end_hour": 6, "max_size": "32GB", "threshold": 5}]. The first profile whose window holds the current hour (walrus.timezone) overrides max_size, min_size, threshold, shrink_enable, algorithm and dry_run for that cycle; a window that wraps midnight belongs to the day it starts on. An invalid profile is ignored with a WARNING; the others apply.'),
+    (21, 'timezone', 'text', 'string', '', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'The time zone of walrus.profiles'' hours, a name from pg_timezone_names. Empty: the server''s timezone setting.'),
+    (22, 'apply', 'enum', 'enum', 'auto', 'auto', NULL, NULL, NULL, false, false, false, ARRAY['auto', 'advise']::text[], 'auto: apply decisions with ALTER SYSTEM when this server allows it, else advise. advise: never apply; record each decision as advice (action advise) with ready-to-run commands in walrus_recommendation(), for managed services and HA managers such as Patroni that own the configuration.'),
+    (23, 'half_life_sec', 'int', 'integer', '604800', '604800', 's', 86400, 31536000, false, false, false, NULL::text[], 'forecast: half-life of the hour-of-week profile. Each week an hour comes round again, its old peak is multiplied by 0.5 ^ (one week / this) before new measurements count, so a weekly peak stays learned and a one-off fades (604800, a week: to half in a week).'),
+    (24, 'stabilization_sec', 'int', 'integer', '3600', '3600', 's', 0, 604800, false, false, false, NULL::text[], 'forecast: a shrink never goes below the largest need seen over this window (between half of it and all of it), nor below the forecast and what keeps the last day to two excursions; 0 shrinks on the current need alone.'),
+    (25, 'lookahead_sec', 'int', 'integer', '1800', '1800', 's', 0, 86400, false, false, false, NULL::text[], 'forecast: pre-size this long before an hour whose need, yesterday or a week ago, stood out from its day; 0 turns pre-sizing off.'),
+    (26, 'conninfo', 'conninfo', 'string', '', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user. Never a password: a value with one is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).')
+  ) AS d(ord, setting, kind, vartype, default_text, default_effective, unit_text, low, high, exclusive, two_segments,
+         secret, choices, doc)
   ORDER BY d.ord
 $$;
 COMMENT ON FUNCTION walrus.setting_declarations() IS
   'Every walrus.* setting as declared in src/settings.ts: kind, pg_settings vartype, default, unit, range (with the two-WAL-segment floor), choices, description.';
 
--- walrus.setting_structure_error: what is wrong inside a text setting that has a structure of its own (the JSON of
--- walrus.profiles, the zone name of walrus.timezone), or NULL. PL/pgSQL, so that it may name functions created later.
-CREATE FUNCTION walrus.setting_structure_error(name text, raw text) RETURNS text
+CREATE FUNCTION walrus.setting_structure_error(name text, raw text)
+RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
@@ -3594,59 +3594,53 @@ BEGIN
   RETURN NULL;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.setting_structure_error(text, text) IS
-  'What is wrong inside walrus.profiles or walrus.timezone (NULL when nothing is).';
+COMMENT ON FUNCTION walrus.setting_structure_error(text, text) IS 'What is wrong inside walrus.profiles or walrus.timezone (NULL when nothing is).';
 
--- walrus.evaluate_setting: one raw value of a setting as every reader sees it: the rules of walrus.parse_setting(),
--- an empty value meaning the default (RESET leaves a placeholder empty), connection strings masked.
-CREATE FUNCTION walrus.evaluate_setting(setting walrus.setting_declaration, raw text,
-                                        OUT shown text, OUT value text, OUT error text)
+CREATE FUNCTION walrus.evaluate_setting(setting walrus.setting_declaration, raw text, OUT shown text, OUT value text, OUT error text)
+RETURNS record
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN setting.secret THEN walrus.mask_conninfo(r.raw) ELSE r.raw END,
-         CASE WHEN setting.secret THEN walrus.mask_conninfo(coalesce(p.value, q.value))
-              ELSE coalesce(p.value, q.value) END,
-         coalesce(p.error, walrus.setting_structure_error(setting.name, r.raw))
+         CASE WHEN setting.secret THEN walrus.mask_conninfo(coalesce(p.value, setting.default_effective))
+              ELSE coalesce(p.value, setting.default_effective) END,
+         -- An unset value is the default, and no default has a structure error.
+         coalesce(p.error, CASE WHEN r.raw IS NOT NULL THEN walrus.setting_structure_error(setting.name, r.raw) END)
   FROM (SELECT nullif(raw, '') AS raw) AS r
-  CROSS JOIN LATERAL walrus.parse_setting(setting.kind, coalesce(r.raw, setting.default_value), setting.min_value::text,
-                                          setting.max_value::text, setting.exclusive, setting.choices) AS p
-  CROSS JOIN LATERAL walrus.parse_setting(setting.kind, setting.default_value, NULL, NULL, false, setting.choices) AS q
+  LEFT JOIN LATERAL (
+    SELECT parsed.value, parsed.error
+      FROM walrus.parse_setting(setting.kind, coalesce(r.raw, setting.default_value), setting.min_value::text,
+                                setting.max_value::text, setting.exclusive, setting.choices) AS parsed
+     WHERE r.raw IS NOT NULL OR setting.kind = 'memory') AS p ON true
 $$;
-COMMENT ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) IS
-  'One raw value of a walrus.* setting: as shown (connection strings masked), the effective value (the default when empty or invalid) and the error, by the rules of walrus.parse_setting(). Never raises an error.';
+COMMENT ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) IS 'One raw value of a walrus.* setting: as shown (connection strings masked), the effective value (the default when empty or invalid) and the error, by the rules of walrus.parse_setting(). Never raises an error.';
 
--- walrus.setting_report: every walrus.* setting with its raw and effective value.
--- session_values: the values this session sees (SET included); false: those a new session of the current user would
--- see (walrus.server_setting), which no SET in a calling session can forge.
 CREATE FUNCTION walrus.setting_report(session_values boolean DEFAULT true)
-RETURNS TABLE (name text, raw_value text, effective_value text, default_value text, unit text,
-               min_value numeric, max_value numeric, valid boolean, error text, description text)
+RETURNS TABLE (name text, raw_value text, effective_value text, default_value text, unit text, min_value numeric, max_value numeric, valid boolean, error text, description text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
+  -- Read once: the declarations are a VALUES list planned anew on every call.
+  declared walrus.setting_declaration[] := ARRAY(SELECT d FROM walrus.setting_declarations() AS d ORDER BY d.ord);
   raw_values text[];
 BEGIN
   -- Two statements, not one CASE: a role without walrus.server_setting() may still read the session's values.
   IF session_values THEN
-    raw_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
+    raw_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM pg_catalog.unnest(declared) AS d ORDER BY d.ord);
   ELSE
-    raw_values := ARRAY(SELECT walrus.server_setting(d.name) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
+    raw_values := ARRAY(SELECT walrus.server_setting(d.name) FROM pg_catalog.unnest(declared) AS d ORDER BY d.ord);
   END IF;
   RETURN QUERY
   SELECT d.name, e.shown, e.value, d.default_value, d.unit, d.min_value, d.max_value, e.error IS NULL, e.error,
          d.description
-  FROM walrus.setting_declarations() AS d
+  FROM pg_catalog.unnest(declared) AS d
   CROSS JOIN LATERAL walrus.evaluate_setting(d, raw_values[d.ord]) AS e
   ORDER BY d.ord;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.setting_report(boolean) IS
-  'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error. session_values => false: the values a new session of the current user would see, ignoring SET (needs walrus.server_setting).';
+COMMENT ON FUNCTION walrus.setting_report(boolean) IS 'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error. session_values => false: the values a new session of the current user would see, ignoring SET (needs walrus.server_setting).';
 
--- walrus.config_file_has: whether the configuration files (postgresql.conf, its includes, postgresql.auto.conf) give a
--- walrus.* setting exactly this value. SECURITY DEFINER because pg_file_settings is for superusers; it answers only
--- for walrus.* names, whose values every role can read with SHOW anyway, and only yes or no.
-CREATE FUNCTION walrus.config_file_has(name text, value text) RETURNS boolean
+CREATE FUNCTION walrus.config_file_has(name text, value text)
+RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT coalesce((
@@ -3658,14 +3652,10 @@ AS $$
      ORDER BY f.seqno DESC
      LIMIT 1), false)
 $$;
-COMMENT ON FUNCTION walrus.config_file_has(text, text) IS
-  'Whether the last line of the configuration files that sets this walrus.* parameter gives it exactly this value (false for any other name).';
+COMMENT ON FUNCTION walrus.config_file_has(text, text) IS 'Whether the last line of the configuration files that sets this walrus.* parameter gives it exactly this value (false for any other name).';
 
--- walrus.current_settings: the rows of the walrus.settings view, in pg_settings' terms.
 CREATE FUNCTION walrus.current_settings()
-RETURNS TABLE (name text, setting text, unit text, vartype text, source text, min_val text, max_val text,
-               enumvals text[], boot_val text, reset_val text, short_desc text, valid boolean, error text,
-               raw_value text)
+RETURNS TABLE (name text, setting text, unit text, vartype text, source text, min_val text, max_val text, enumvals text[], boot_val text, reset_val text, short_desc text, valid boolean, error text, raw_value text)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
@@ -3724,8 +3714,7 @@ BEGIN
   ORDER BY d.ord;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.current_settings() IS
-  'Every walrus.* setting in pg_settings'' terms (name, setting, unit, vartype, source, min_val, max_val, enumvals, boot_val, reset_val, short_desc) plus valid, error and the raw value (masked); the rows of the walrus.settings view.';
+COMMENT ON FUNCTION walrus.current_settings() IS 'Every walrus.* setting in pg_settings'' terms (name, setting, unit, vartype, source, min_val, max_val, enumvals, boot_val, reset_val, short_desc) plus valid, error and the raw value (masked); the rows of the walrus.settings view.';
 
 -- walrus.config: the effective settings, typed; generated from src/settings.ts.
 CREATE TYPE walrus.config AS (
@@ -5641,18 +5630,18 @@ GRANT EXECUTE ON FUNCTION walrus.mask_conninfo(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.quote_value(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.quote_value(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.server_setting(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION walrus.setting_declarations() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.setting_declarations() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.setting_structure_error(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.setting_structure_error(text, text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.evaluate_setting(walrus.setting_declaration, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.setting_report(boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.setting_report(boolean) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.config_file_has(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.config_file_has(text, text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.current_settings() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.current_settings() TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.setting_report(boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.setting_report(boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.setting_declarations() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.setting_declarations() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.read_config(boolean, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.read_config(boolean, boolean) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.loopback_conninfo() FROM PUBLIC;

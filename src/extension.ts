@@ -8,7 +8,7 @@ import { STATEMENT_FUNCTIONS } from './api/statements';
 import { METRICS_FUNCTIONS } from './api/metrics';
 import { OBSERVE_FUNCTIONS } from './api/observe';
 import { INSTALL_STEPS, SCHEDULE_FUNCTIONS } from './api/schedule';
-import { SETTING_FUNCTIONS, SETTING_SQL } from './api/settings';
+import { SETTING_FUNCTIONS, SETTING_READERS, SETTING_SQL } from './api/settings';
 import { TABLES } from './schema';
 import { SETTINGS } from './settings';
 
@@ -45,6 +45,8 @@ export const EXTENSION = {
   settings: SETTINGS,
   /** The glue of the SQL generated per setting, emitted before it. */
   settingFunctions: SETTING_SQL,
+  /** The functions that read settings by their declarations, emitted after walrus.setting_declarations(). */
+  settingReaders: SETTING_READERS,
   tables: TABLES,
   functions: [...APPLY_FUNCTIONS, ...SCHEDULE_FUNCTIONS, ...ANALYZE_FUNCTIONS, ...OBSERVE_FUNCTIONS, ...METRICS_FUNCTIONS, ...DOCTOR_FUNCTIONS, ...PROFILE_FUNCTIONS, ...STATEMENT_FUNCTIONS, ...ADMIN_FUNCTIONS, ...SETTING_FUNCTIONS],
   installSteps: INSTALL_STEPS,

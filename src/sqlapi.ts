@@ -18,6 +18,8 @@ export interface SqlArgument {
   readonly type: string;
   /** SQL default expression, making the argument optional. */
   readonly default?: string;
+  /** An OUT parameter: part of the result, not of the signature that GRANT and COMMENT name. */
+  readonly out?: boolean;
 }
 
 export interface SqlFunction {

@@ -3,7 +3,7 @@ import { PINNED_SEARCH_PATH, quoteLiteral } from '../compiler/identifiers';
 import type { SqlFunction } from '../../src/sqlapi';
 import { EXTENSION } from '../../src/extension';
 import { expandRows } from './rows';
-import { SETTINGS_FUNCTIONS, settingsSql } from './settings';
+import { SETTINGS_FUNCTIONS, configSql, declarationsSql } from './settings';
 
 const SCHEMA_ROLE_FOR_MONITORING = 'pg_monitor';
 
@@ -16,8 +16,10 @@ interface Emitted {
 const section = (title: string): string => `-- ${'='.repeat(100)}\n-- ${title}\n-- ${'='.repeat(100)}`;
 
 function declaredFunction(f: SqlFunction): { sql: string; signature: string } {
-  const args = (f.args ?? []).map((a) => `${a.name} ${a.type}${a.default ? ` DEFAULT ${a.default}` : ''}`).join(', ');
-  const signature = `${f.name}(${(f.args ?? []).map((a) => a.type).join(', ')})`;
+  const args = (f.args ?? [])
+    .map((a) => `${a.out ? 'OUT ' : ''}${a.name} ${a.type}${a.default ? ` DEFAULT ${a.default}` : ''}`)
+    .join(', ');
+  const signature = `${f.name}(${(f.args ?? []).filter((a) => !a.out).map((a) => a.type).join(', ')})`;
   const attributes = [
     f.volatility.toUpperCase(),
     ...(f.securityDefiner ? ['SECURITY DEFINER'] : []),
@@ -73,12 +75,14 @@ export function extensionSections(tsconfig = 'tsconfig.json'): ExtensionSections
   }));
   // The settings' own glue comes before the SQL generated per setting, whose SQL-language functions call it.
   const settingFunctions = EXTENSION.settingFunctions.map((f) => ({ ...declaredFunction(f), audience: f.audience }));
-  const settingBlocks = settingsSql(EXTENSION.settings);
+  // Then the declarations as data, the readers that judge values by them, and the typed config built from the readers.
+  const settingReaders = EXTENSION.settingReaders.map((f) => ({ ...declaredFunction(f), audience: f.audience }));
   // Pure functions (compiled logic, runtime helpers, setting parsers) are harmless to read-only monitoring roles.
   const emitted: Emitted[] = [
     ...program.runtime.map((r) => ({ signature: r.signature, audience: 'monitor' as const })),
     ...program.functions.map((f) => ({ signature: f.signature, audience: 'monitor' as const })),
     ...settingFunctions.map((d) => ({ signature: d.signature, audience: d.audience })),
+    ...settingReaders.map((d) => ({ signature: d.signature, audience: d.audience })),
     ...SETTINGS_FUNCTIONS,
     ...declared.map((d) => ({ signature: d.signature, audience: d.audience })),
   ];
@@ -101,7 +105,10 @@ export function extensionSections(tsconfig = 'tsconfig.json'): ExtensionSections
     ...program.functions.flatMap((f) => [f.sql, '']),
     section('Settings: the functions of src/api/settings.ts, then the SQL generated from src/settings.ts'),
     ...settingFunctions.flatMap((d) => [d.sql, '']),
-    ...settingBlocks.flatMap((b) => [b, '']),
+    declarationsSql(EXTENSION.settings),
+    '',
+    ...settingReaders.flatMap((d) => [d.sql, '']),
+    ...configSql(EXTENSION.settings).flatMap((b) => [b, '']),
     section('Tables (src/schema.ts)'),
     ...EXTENSION.tables.flatMap((t) => [`-- ${t.title}`, t.sql, '']),
     section('Functions declared in src/api'),

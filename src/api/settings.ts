@@ -195,3 +195,199 @@ export const SETTING_SQL = [
   LIMIT 1`,
   }),
 ];
+
+/** SQLSTATE of the exception that rolls back current_settings()'s RESETs; raised and caught there, never seen. */
+const RESET_PROBE_SQLSTATE = 'WR001';
+
+/**
+ * How every reader sees the settings: one raw value judged by the compiled parser (evaluate_setting), the report of
+ * them all (setting_report, which walrus.read_config() types), and the rows of the walrus.settings view. Emitted after
+ * walrus.setting_declarations(), the per-setting data codegen generates from src/settings.ts, which they read.
+ */
+export const SETTING_READERS = [
+  sqlFunction({
+    name: 'walrus.setting_structure_error',
+    args: [
+      { name: 'name', type: 'text' },
+      { name: 'raw', type: 'text' },
+    ],
+    returns: 'text',
+    // PL/pgSQL, so that it may name the profile functions, which are created later.
+    language: 'plpgsql',
+    volatility: 'stable',
+    audience: 'monitor',
+    doc: 'What is wrong inside walrus.profiles or walrus.timezone (NULL when nothing is).',
+    body: `
+BEGIN
+  IF name = 'walrus.profiles' THEN
+    RETURN (SELECT string_agg(p.error, '; ' ORDER BY p.ordinal) FROM walrus.profile_list(raw) p WHERE p.error IS NOT NULL);
+  END IF;
+  IF name = 'walrus.timezone' AND coalesce(raw, '') <> '' AND walrus.profile_zone(raw) IS DISTINCT FROM raw THEN
+    RETURN format('%s is not a time zone (valid: a name from pg_timezone_names, or empty for the server''s timezone)',
+                  walrus.quote_value(raw));
+  END IF;
+  RETURN NULL;
+END;`,
+  }),
+  sqlFunction({
+    name: 'walrus.evaluate_setting',
+    args: [
+      { name: 'setting', type: 'walrus.setting_declaration' },
+      { name: 'raw', type: 'text' },
+      { name: 'shown', type: 'text', out: true },
+      { name: 'value', type: 'text', out: true },
+      { name: 'error', type: 'text', out: true },
+    ],
+    returns: 'record',
+    language: 'sql',
+    volatility: 'stable',
+    parallelSafe: true,
+    audience: 'monitor',
+    doc:
+      'One raw value of a walrus.* setting: as shown (connection strings masked), the effective value (the default ' +
+      'when empty or invalid) and the error, by the rules of walrus.parse_setting(). Never raises an error.',
+    // An empty value is the default (RESET leaves a placeholder empty), which codegen parsed once: only a memory
+    // setting's default is parsed here again, because the server's two-WAL-segment floor may reject it. Parsing the
+    // 32 defaults on every read was half the cost of a cycle.
+    body: `
+  SELECT CASE WHEN setting.secret THEN walrus.mask_conninfo(r.raw) ELSE r.raw END,
+         CASE WHEN setting.secret THEN walrus.mask_conninfo(coalesce(p.value, setting.default_effective))
+              ELSE coalesce(p.value, setting.default_effective) END,
+         -- An unset value is the default, and no default has a structure error.
+         coalesce(p.error, CASE WHEN r.raw IS NOT NULL THEN walrus.setting_structure_error(setting.name, r.raw) END)
+  FROM (SELECT nullif(raw, '') AS raw) AS r
+  LEFT JOIN LATERAL (
+    SELECT parsed.value, parsed.error
+      FROM walrus.parse_setting(setting.kind, coalesce(r.raw, setting.default_value), setting.min_value::text,
+                                setting.max_value::text, setting.exclusive, setting.choices) AS parsed
+     WHERE r.raw IS NOT NULL OR setting.kind = 'memory') AS p ON true`,
+  }),
+  sqlFunction({
+    name: 'walrus.setting_report',
+    args: [{ name: 'session_values', type: 'boolean', default: 'true' }],
+    returns:
+      'TABLE (name text, raw_value text, effective_value text, default_value text, unit text, min_value numeric, ' +
+      'max_value numeric, valid boolean, error text, description text)',
+    language: 'plpgsql',
+    volatility: 'stable',
+    // Monitoring roles read the session's values; the server's (session_values = false) need server_setting().
+    audience: 'monitor',
+    doc:
+      'Every walrus.* setting: raw value, effective value, default, unit, range, validity and error. session_values ' +
+      '=> false: the values a new session of the current user would see, ignoring SET (needs walrus.server_setting).',
+    body: `
+DECLARE
+  -- Read once: the declarations are a VALUES list planned anew on every call.
+  declared walrus.setting_declaration[] := ARRAY(SELECT d FROM walrus.setting_declarations() AS d ORDER BY d.ord);
+  raw_values text[];
+BEGIN
+  -- Two statements, not one CASE: a role without walrus.server_setting() may still read the session's values.
+  IF session_values THEN
+    raw_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM pg_catalog.unnest(declared) AS d ORDER BY d.ord);
+  ELSE
+    raw_values := ARRAY(SELECT walrus.server_setting(d.name) FROM pg_catalog.unnest(declared) AS d ORDER BY d.ord);
+  END IF;
+  RETURN QUERY
+  SELECT d.name, e.shown, e.value, d.default_value, d.unit, d.min_value, d.max_value, e.error IS NULL, e.error,
+         d.description
+  FROM pg_catalog.unnest(declared) AS d
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, raw_values[d.ord]) AS e
+  ORDER BY d.ord;
+END;`,
+  }),
+  sqlFunction({
+    name: 'walrus.config_file_has',
+    args: [
+      { name: 'name', type: 'text' },
+      { name: 'value', type: 'text' },
+    ],
+    returns: 'boolean',
+    language: 'sql',
+    volatility: 'stable',
+    // pg_file_settings is for superusers. It answers only for walrus.* names, whose values every role can read with
+    // SHOW anyway, and only yes or no.
+    securityDefiner: true,
+    audience: 'monitor',
+    doc:
+      'Whether the last line of the configuration files that sets this walrus.* parameter gives it exactly this value ' +
+      '(false for any other name).',
+    body: `
+  SELECT coalesce((
+    SELECT f.setting = config_file_has.value
+      FROM pg_catalog.pg_file_settings AS f
+     WHERE f.applied AND f.error IS NULL
+       AND pg_catalog.lower(f.name) = pg_catalog.lower(config_file_has.name)
+       AND pg_catalog.starts_with(pg_catalog.lower(config_file_has.name), 'walrus.')
+     ORDER BY f.seqno DESC
+     LIMIT 1), false)`,
+  }),
+  sqlFunction({
+    name: 'walrus.current_settings',
+    returns:
+      'TABLE (name text, setting text, unit text, vartype text, source text, min_val text, max_val text, ' +
+      'enumvals text[], boot_val text, reset_val text, short_desc text, valid boolean, error text, raw_value text)',
+    language: 'plpgsql',
+    volatility: 'volatile',
+    audience: 'monitor',
+    doc:
+      "Every walrus.* setting in pg_settings' terms (name, setting, unit, vartype, source, min_val, max_val, " +
+      'enumvals, boot_val, reset_val, short_desc) plus valid, error and the raw value (masked); the rows of the ' +
+      'walrus.settings view.',
+    body: `
+DECLARE
+  current_values text[];
+  reset_values text[];
+  setting_name text;
+BEGIN
+  current_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
+  -- What RESET would give: the value this session started with (configuration files as last reloaded, ALTER DATABASE,
+  -- ALTER ROLE, connection options). Read after a RESET in a subtransaction that is then rolled back, so the
+  -- session keeps its own values: PostgreSQL keeps no other record of a placeholder's source.
+  BEGIN
+    FOR setting_name IN SELECT d.name FROM walrus.setting_declarations() AS d ORDER BY d.ord LOOP
+      -- A name this session has never seen stays unknown to it: RESET would define it.
+      IF pg_catalog.current_setting(setting_name, true) IS NOT NULL THEN
+        EXECUTE pg_catalog.format('RESET %I', setting_name);
+      END IF;
+    END LOOP;
+    reset_values := ARRAY(SELECT pg_catalog.current_setting(d.name, true) FROM walrus.setting_declarations() AS d ORDER BY d.ord);
+    RAISE EXCEPTION USING ERRCODE = '${RESET_PROBE_SQLSTATE}';
+  EXCEPTION WHEN SQLSTATE '${RESET_PROBE_SQLSTATE}' THEN
+    NULL;
+  END;
+  RETURN QUERY
+  SELECT d.name, cur.value, d.unit, d.vartype,
+         CASE WHEN c.raw IS DISTINCT FROM r.raw THEN 'session'
+              WHEN nullif(r.raw, '') IS NULL THEN 'default'
+              -- The value a session starts with comes from the most specific place that sets it: ALTER ROLE ... IN
+              -- DATABASE, ALTER ROLE, ALTER DATABASE, ALTER ROLE ALL, the configuration files. Anything else set it
+              -- at connection (options=-c, PGOPTIONS) or on the server's command line: 'client'.
+              ELSE coalesce(
+                (SELECT s.source FROM (
+                   SELECT CASE WHEN g.setdatabase <> 0 AND g.setrole <> 0 THEN 1 WHEN g.setrole <> 0 THEN 2
+                               WHEN g.setdatabase <> 0 THEN 3 ELSE 4 END AS rank,
+                          CASE WHEN g.setdatabase <> 0 AND g.setrole <> 0 THEN 'database user'
+                               WHEN g.setrole <> 0 THEN 'user' WHEN g.setdatabase <> 0 THEN 'database'
+                               ELSE 'global' END AS source,
+                          pg_catalog.substr(e.entry, pg_catalog.strpos(e.entry, '=') + 1) AS value
+                     FROM pg_catalog.pg_db_role_setting AS g
+                     CROSS JOIN LATERAL pg_catalog.unnest(g.setconfig) AS e(entry)
+                    WHERE g.setdatabase IN (0, (SELECT b.oid FROM pg_catalog.pg_database AS b
+                                                 WHERE b.datname = pg_catalog.current_database()))
+                      AND g.setrole IN (0, (SELECT o.oid FROM pg_catalog.pg_roles AS o WHERE o.rolname = session_user))
+                      AND pg_catalog.lower(pg_catalog.split_part(e.entry, '=', 1)) = pg_catalog.lower(d.name)
+                 ) AS s WHERE s.value = r.raw ORDER BY s.rank LIMIT 1),
+                CASE WHEN walrus.config_file_has(d.name, r.raw) THEN 'configuration file' END,
+                'client') END,
+         d.min_value::text, d.max_value::text, d.choices, dflt.value, rst.value, d.description,
+         cur.error IS NULL, cur.error, cur.shown
+  FROM walrus.setting_declarations() AS d
+  CROSS JOIN LATERAL (SELECT current_values[d.ord] AS raw) AS c
+  CROSS JOIN LATERAL (SELECT reset_values[d.ord] AS raw) AS r
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, c.raw) AS cur
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, r.raw) AS rst
+  CROSS JOIN LATERAL walrus.evaluate_setting(d, NULL) AS dflt
+  ORDER BY d.ord;
+END;`,
+  }),
+];
