@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBenchmark, type ScenarioResult } from '../src/sim/benchmark';
 import { DEFAULT_SERVER } from '../src/sim/checkpointer';
-import { POLICIES } from '../src/sim/policies/index';
+import { POLICIES, policyNamed } from '../src/sim/policies/index';
 import { csv } from '../src/sim/report/csv';
 import { json } from '../src/sim/report/json';
 import { scenarioSvg } from '../src/sim/report/svg';
@@ -75,6 +75,23 @@ describe('the scenario benchmark, short', () => {
       minMb: 1024,
       maxMb: walrusDefaults().max_mb,
     });
+  });
+
+  it('runs the walrus.profiles example by name (--policies), each profile in its hours, within its bounds', () => {
+    const names = ['walrus-business-hours', 'walrus-batch-window', 'walrus-profiles'];
+    const [daily] = runBenchmark({ days: 1, scenarios: ['daily-batch'], policies: names.map(policyNamed) });
+    expect(daily!.runs.map((r) => r.run.policy)).toEqual(names);
+    for (const { run } of daily!.runs) {
+      expect(run.warnings).toEqual([]);
+      const bounds = policyNamed(run.policy).bounds(run.initialMb, run.server);
+      for (const i of run.intervals) expect(i.newSizeMb).toBeLessThanOrEqual(bounds.maxMb);
+    }
+    // Day 0 is a Monday: office hours 08-18, the batch window 01-05.
+    for (const i of daily!.runs[2]!.run.intervals) {
+      const hour = Math.floor(i.end / 3600) % 24;
+      expect(i.profile, `hour ${hour}`).toBe(hour >= 1 && hour < 5 ? 'nightly-batch' : hour >= 8 && hour < 18 ? 'business-hours' : null);
+    }
+    expect(policyNamed('walrus-batch-window').bounds(1024, DEFAULT_SERVER).maxMb).toBe(16384);
   });
 
   it('counts the same forced checkpoints in the intervals as in the totals, give or take the edges of the run', () => {

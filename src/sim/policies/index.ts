@@ -19,6 +19,21 @@ export const POLICIES: readonly PolicyDefinition[] = [
     .map((algorithm) => walrusPolicy({ ...defaults, algorithm }, `walrus-${algorithm}`)),
 ];
 
+/**
+ * walrus.profiles as the README's example sets them: more room and a per-interval statistic during office hours, and a
+ * nightly window for batches with a higher cap and no shrink until it ends. Hours are the simulation's clock.
+ */
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'];
+export const BUSINESS_HOURS_PROFILE = { name: 'business-hours', days: WEEKDAYS, start_hour: 8, end_hour: 18, algorithm: 'adaptive' };
+export const BATCH_WINDOW_PROFILE = {
+  name: 'nightly-batch',
+  days: [...WEEKDAYS, 'Sat', 'Sun'],
+  start_hour: 1,
+  end_hour: 5,
+  max_size: '16GB',
+  shrink_enable: false,
+};
+
 /** One-setting departures from the defaults, for sensitivity runs (`npm run bench -- --policies ...`). */
 export const VARIANTS: readonly PolicyDefinition[] = [
   walrusPolicy({ ...defaults, threshold: 1 }, 'walrus-threshold-1'),
@@ -27,6 +42,12 @@ export const VARIANTS: readonly PolicyDefinition[] = [
   // forecast with the job once per checkpoint_timeout: what the one-minute fast path adds.
   walrusPolicy({ ...defaults, algorithm: 'forecast' }, 'walrus-forecast-per-interval', 'interval'),
   walrusPolicy({ ...defaults, algorithm: 'forecast', lookahead_sec: 0 }, 'walrus-forecast-no-presize'),
+  // Each profile of the example alone, then both: what each window buys over the same settings without profiles.
+  walrusPolicy({ ...defaults, profiles: JSON.stringify([BUSINESS_HOURS_PROFILE]) }, 'walrus-business-hours'),
+  walrusPolicy({ ...defaults, profiles: JSON.stringify([BATCH_WINDOW_PROFILE]) }, 'walrus-batch-window'),
+  walrusPolicy({ ...defaults, profiles: JSON.stringify([BUSINESS_HOURS_PROFILE, BATCH_WINDOW_PROFILE]) }, 'walrus-profiles'),
+  // The forecast learns the batch's hour but cannot pass walrus.max; the window lifts the cap for it.
+  walrusPolicy({ ...defaults, algorithm: 'forecast', profiles: JSON.stringify([BATCH_WINDOW_PROFILE]) }, 'walrus-forecast-batch-window'),
 ];
 
 export function policyNamed(name: string): PolicyDefinition {
