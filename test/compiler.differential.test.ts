@@ -178,8 +178,8 @@ describe('compiled fixtures match their TypeScript (test/fixtures/semantics.ts)'
 });
 
 /**
- * Names the compiler's own SQL could use (a sort's subquery aliases, PL/pgSQL's magic FOUND) given to parameters and
- * locals around each construct that writes such SQL. A collision makes PL/pgSQL substitute the variable into the
+ * Names the compiler's own SQL could use (a sort's subquery aliases, PL/pgSQL's magic FOUND, the dollar quote around a
+ * body) given to parameters, locals and strings around each construct that writes such SQL. A collision makes PL/pgSQL substitute the variable into the
  * query or refuse it as ambiguous; both worlds must still agree. The source lives here rather than in a fixture file
  * so it can be run natively by transpiling this very text.
  */
@@ -224,6 +224,11 @@ export function foundParameter(found: boolean, xs: int[]): boolean[] {
   }
   return [found, seen, found && seen];
 }
+
+export function dollarQuotes(s: string): string {
+  const a$function$: string = s;
+  return a$function$ === '$function$' ? '$$' : \`\${a$function$}$function$ $function_1$\`;
+}
 `;
 
 describe("names of the compiler's own SQL given to parameters and locals", () => {
@@ -239,6 +244,7 @@ describe("names of the compiler's own SQL given to parameters and locals", () =>
   const options: Readonly<Record<string, DifferentialOptions>> = {
     sortBesideLocals: { arbitraries: { xs: noNaN, limit: float8({ noNaN: true }) } },
     sortFields: { arbitraries: { t: fc.record({ e: float8({ noNaN: true }), i: int4() }), xs: noNaN } },
+    dollarQuotes: { edges: { s: ['$function$', '$function_1$', '$$', ''] } },
   };
 
   let db: CompiledDatabase;
@@ -247,7 +253,7 @@ describe("names of the compiler's own SQL given to parameters and locals", () =>
   });
   afterAll(() => db?.close());
 
-  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields', 'foundParameter']) {
+  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields', 'foundParameter', 'dollarQuotes']) {
     it(name, async () => {
       const report = await db.runner.check(name, native[name] as JsFunction, options[name]);
       expect(report.cases).toBeGreaterThanOrEqual(DEFAULT_RUNS);
