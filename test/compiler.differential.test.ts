@@ -179,7 +179,8 @@ describe('compiled fixtures match their TypeScript (test/fixtures/semantics.ts)'
 
 /**
  * Names the compiler's own SQL could use (a sort's subquery aliases, PL/pgSQL's magic FOUND, the dollar quote around a
- * body) given to parameters, locals and strings around each construct that writes such SQL. A collision makes PL/pgSQL substitute the variable into the
+ * body) or knows as builtins (Number) given to parameters, locals and strings around each construct that writes such
+ * SQL. A collision makes PL/pgSQL substitute the variable into the
  * query or refuse it as ambiguous; both worlds must still agree. The source lives here rather than in a fixture file
  * so it can be run natively by transpiling this very text.
  */
@@ -225,6 +226,15 @@ export function foundParameter(found: boolean, xs: int[]): boolean[] {
   return [found, seen, found && seen];
 }
 
+export interface Limits {
+  NaN: float8;
+  MAX_SAFE_INTEGER: int8;
+}
+
+export function shadowedNumber(Number: Limits): float8[] {
+  return [Number.NaN, Number.MAX_SAFE_INTEGER];
+}
+
 export function dollarQuotes(s: string): string {
   const a$function$: string = s;
   return a$function$ === '$function$' ? '$$' : \`\${a$function$}$function$ $function_1$\`;
@@ -253,7 +263,7 @@ describe("names of the compiler's own SQL given to parameters and locals", () =>
   });
   afterAll(() => db?.close());
 
-  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields', 'foundParameter', 'dollarQuotes']) {
+  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields', 'foundParameter', 'dollarQuotes', 'shadowedNumber']) {
     it(name, async () => {
       const report = await db.runner.check(name, native[name] as JsFunction, options[name]);
       expect(report.cases).toBeGreaterThanOrEqual(DEFAULT_RUNS);

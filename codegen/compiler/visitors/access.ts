@@ -11,6 +11,7 @@ import {
 import { quoteIdent } from '../identifiers';
 import { INTEGER, isInteger, isScalar, sqlTypeName } from '../types';
 import { builtinConstant } from '../builtins';
+import { isGlobal } from './literals';
 
 /** `o.field` on composites, `.length` of arrays and strings, and constants such as Number.MAX_SAFE_INTEGER. */
 export function propertyAccess(node: Expression, ctx: FunctionContext): Expr {
@@ -18,7 +19,8 @@ export function propertyAccess(node: Expression, ctx: FunctionContext): Expr {
   if (node.hasQuestionDotToken()) {
     fail(optionalChaining(node));
   }
-  const constant = builtinConstant(node.getText());
+  // Only the global Number: a parameter `Number` of an interface with a field `NaN` is a composite like any other.
+  const constant = isGlobal(node.getExpression(), 'Number') ? builtinConstant(node.getText()) : undefined;
   if (constant) return constant;
   const name = node.getName();
   const target = ctx.expr(node.getExpression());
