@@ -2,7 +2,7 @@ import { DAYS, OVERRIDES } from '../api/profiles';
 import { SHOWN_VALUE } from '../api/settings';
 import { dayNumber, isProfileField, windowError, windowsOverlap, type ProfileWindow } from '../logic/profiles';
 import { parseSetting } from '../logic/settings';
-import { SETTINGS } from '../settings';
+import { defaultText, SETTINGS, settingBounds, settingKind } from '../settings';
 import type { WalrusSettings } from './walrus-settings';
 
 /**
@@ -65,19 +65,17 @@ function fieldText(value: unknown): string | null {
   return typeof value === 'string' ? value : jsonbText(value);
 }
 
-/** walrus.evaluate_setting() for one declared setting: an empty value (or none) is the default. */
+/**
+ * walrus.evaluate_setting() for one declared setting, with the bounds walrus.setting_declarations() gives it: an empty
+ * value (or none) is the default.
+ */
 function evaluate(name: string, raw: string | null, segmentMb: number): { value: string | null; error: string | null } {
   const s = SETTINGS.find((d) => `walrus.${d.name}` === name);
   if (s === undefined) throw new Error(`${name} is not declared in src/settings.ts`);
-  const range =
-    s.kind === 'int' || s.kind === 'real'
-      ? { min: String(s.min), max: String(s.max) }
-      : s.kind === 'memory'
-        ? { min: String(s.atLeastTwoSegments ? Math.max(s.minMb, 2 * segmentMb) : s.minMb), max: String(s.maxMb) }
-        : { min: null, max: null };
+  const range = settingBounds(s, segmentMb);
   return parseSetting(
-    s.kind === 'text' && s.secret === true ? 'conninfo' : s.kind,
-    raw === null || raw === '' ? String(s.default) : raw,
+    settingKind(s),
+    raw === null || raw === '' ? defaultText(s) : raw,
     range.min,
     range.max,
     s.kind === 'real' && s.exclusive === true,
