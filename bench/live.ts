@@ -17,13 +17,13 @@
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { SETTINGS as WALRUS_SETTINGS, type EnumSetting } from '../src/settings';
-import { median } from '../src/sim/stats';
 import type { ClusterInfo } from '../test/cluster/provider';
 import { connectTo } from '../test/cluster/local';
 import { checkpointCounters, walPosition } from '../test/helpers/checkpoints';
 import { pgbench, pgbenchInit } from '../test/helpers/pgbench';
 import { scalar } from '../test/helpers/sql';
 import { machine, referenceInstaller, withBenchCluster } from './cluster';
+import { heavyPhase, liveReport, type Mode, type Phase, type PhaseResult } from './live-report';
 
 const { values } = parseArgs({
   options: {
@@ -42,8 +42,6 @@ const TIMEOUT_SEC = 30;
 const START_MB = 64;
 const GENEROUS_MB = 4096;
 const QUIET_TPS = 20;
-/** Issue 14: pg_walrus's heavy-phase TPS at least this share of the fixed 4GB run's. */
-const TARGET_SHARE = 0.95;
 const SCALE = Number(values.scale);
 const REPEAT = Math.max(1, Number(values.repeat));
 
@@ -78,19 +76,11 @@ const INSTALL = VERSION === 'tree' ? undefined : referenceInstaller(VERSION);
 const CADENCE_SEC = Number(values.cadence ?? TIMEOUT_SEC);
 if (!(CADENCE_SEC >= 1)) throw new Error(`--cadence must be at least 1 (seconds), not ${values.cadence}`);
 
-interface Phase {
-  readonly name: string;
-  readonly seconds: number;
-  readonly rate?: number;
-}
-
 const PHASES: readonly Phase[] = [
   { name: 'quiet', seconds: Number(values.quiet), rate: QUIET_TPS },
   { name: 'heavy', seconds: Number(values.heavy) },
   { name: 'quiet again', seconds: Number(values.quiet), rate: QUIET_TPS },
 ];
-
-type Mode = 'walrus' | 'control' | 'generous';
 
 const MODES: readonly Mode[] = ['walrus', 'control', 'generous'];
 
@@ -99,14 +89,6 @@ const LABEL: Record<Mode, string> = {
   walrus: `pg_walrus (${[`${ALGORITHM_NAME}${ALGORITHM === undefined ? ', the default' : ''}`, ...EXTRA.map(([k, v]) => `${k} ${v}`)].join(', ')}; a cycle every ${CADENCE_SEC} s)`,
   generous: `pre-sized (fixed ${GENEROUS_MB / 1024}GB)`,
 };
-
-interface PhaseResult {
-  readonly phase: string;
-  readonly forced: number;
-  readonly tps: number;
-  readonly walMbPerSec: number;
-  readonly maxWalSizeMb: number;
-}
 
 interface CycleLog {
   readonly at: number;
@@ -225,13 +207,7 @@ async function runOnce(mode: Mode): Promise<RunResult> {
   );
 }
 
-function table(rows: readonly (readonly string[])[]): string {
-  const [header, ...body] = rows;
-  const line = (r: readonly string[]): string => `| ${r.join(' | ')} |`;
-  return [line(header!), line(header!.map((_, i) => (i < 2 ? '---' : '---:'))), ...body.map(line)].join('\n');
-}
-
-const HEAVY = PHASES.findIndex((p) => p.rate === undefined);
+const HEAVY = heavyPhase(PHASES);
 
 function printRun(mode: Mode, r: number, result: RunResult): void {
   const heavy = result.phases[HEAVY]!;
@@ -265,39 +241,11 @@ async function main(): Promise<void> {
     }
   }
 
-  const med = (mode: Mode, p: number, pick: (x: PhaseResult) => number): number => median(runs[mode].map((phases) => pick(phases[p]!)));
-  const rows: string[][] = [['phase', 'run', 'forced checkpoints', 'TPS', 'WAL MB/s', 'max_wal_size at end (MB)']];
-  PHASES.forEach((phase, p) => {
-    for (const mode of ['control', 'walrus', 'generous'] as const) {
-      rows.push([
-        `${phase.name} (${phase.seconds}s${phase.rate === undefined ? ', unthrottled' : `, -R ${phase.rate}`})`,
-        LABEL[mode],
-        med(mode, p, (x) => x.forced).toFixed(0),
-        med(mode, p, (x) => x.tps).toFixed(0),
-        med(mode, p, (x) => x.walMbPerSec).toFixed(2),
-        med(mode, p, (x) => x.maxWalSizeMb).toFixed(0),
-      ]);
-    }
-  });
   console.log(
     `\nmachine: ${host}; pgbench -s ${SCALE} -c 2 -j 1; checkpoint_timeout ${TIMEOUT_SEC}s; walrus.algorithm ${ALGORITHM_NAME}, ` +
       `a cycle every ${CADENCE_SEC} s; pg_walrus from ${VERSION === 'tree' ? 'sql/ of this tree' : VERSION}; ${REPEAT} run(s) per mode, medians\n`,
   );
-  console.log(table(rows));
-  const ratio = (of: Mode, to: Mode, pick: (x: PhaseResult) => number): string => (med(of, HEAVY, pick) / med(to, HEAVY, pick)).toFixed(2);
-  // The ratio of the medians is the headline; the ratio within each repeat (runs minutes apart) shows the noise.
-  const share = med('walrus', HEAVY, (x) => x.tps) / med('generous', HEAVY, (x) => x.tps);
-  const paired = runs.walrus.map((phases, r) => (phases[HEAVY]!.tps / runs.generous[r]![HEAVY]!.tps).toFixed(2));
-  console.log(
-    `\nheavy phase, pg_walrus / fixed ${GENEROUS_MB / 1024}GB: TPS ${share.toFixed(2)}x (per repeat: ${paired.join(', ')}); ` +
-      `target >= ${TARGET_SHARE}: ${share >= TARGET_SHARE ? 'met' : 'missed'}; ` +
-      `forced checkpoints ${med('walrus', HEAVY, (x) => x.forced).toFixed(0)} vs ${med('generous', HEAVY, (x) => x.forced).toFixed(0)}, ` +
-      `WAL ${ratio('walrus', 'generous', (x) => x.walMbPerSec)}x`,
-  );
-  console.log(
-    `heavy phase, pg_walrus / control: TPS ${ratio('walrus', 'control', (x) => x.tps)}x, forced checkpoints ${ratio('walrus', 'control', (x) => x.forced)}x, ` +
-      `WAL ${ratio('walrus', 'control', (x) => x.walMbPerSec)}x (full-page writes after each checkpoint make WAL volume depend on checkpoint frequency)`,
-  );
+  console.log(liveReport(runs, PHASES, LABEL, `fixed ${GENEROUS_MB / 1024}GB`));
   console.log(`total ${(Date.now() - started) / 1000} s`);
 }
 

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { heavyPhase, liveReport, type Phase, type PhaseResult } from '../bench/live-report';
 import { runBenchmark, type ScenarioResult } from '../src/sim/benchmark';
 import { DEFAULT_SERVER } from '../src/sim/checkpointer';
 import { POLICIES, policyNamed } from '../src/sim/policies/index';
@@ -121,5 +122,44 @@ describe('the scenario benchmark, short', () => {
       expect(svg).not.toMatch(/NaN|undefined|Infinity/);
       for (const p of POLICIES) expect(svg).toContain(`>${p.name}</text>`);
     }
+  });
+});
+
+describe("bench:live's summary, on made-up runs", () => {
+  const phases: Phase[] = [
+    { name: 'quiet', seconds: 30, rate: 20 },
+    { name: 'heavy', seconds: 90 },
+    { name: 'quiet again', seconds: 30, rate: 20 },
+  ];
+  const run = (heavyTps: number, forced: number, sizeMb: number): PhaseResult[] =>
+    phases.map((p) => ({ phase: p.name, forced: p.rate === undefined ? forced : 0, tps: p.rate ?? heavyTps, walMbPerSec: p.rate === undefined ? 10 : 0.3, maxWalSizeMb: sizeMb }));
+  const labels = { control: 'control', walrus: 'pg_walrus', generous: 'pre-sized' };
+
+  it('quotes the heavy-phase TPS of pg_walrus as a share of the 4GB run: of the medians, and per repeat', () => {
+    const report = liveReport(
+      {
+        control: [run(1900, 50, 64), run(2000, 51, 64), run(1950, 52, 64)],
+        walrus: [run(2300, 20, 1344), run(2200, 18, 1344), run(2500, 21, 1344)],
+        generous: [run(2400, 0, 4096), run(2400, 0, 4096), run(2000, 0, 4096)],
+      },
+      phases,
+      labels,
+      'fixed 4GB',
+    );
+    const lines = report.split('\n');
+    expect(lines.filter((l) => l.startsWith('| heavy (90s, unthrottled) |'))).toEqual([
+      '| heavy (90s, unthrottled) | control | 51 | 1950 | 10.00 | 64 |',
+      '| heavy (90s, unthrottled) | pg_walrus | 20 | 2300 | 10.00 | 1344 |',
+      '| heavy (90s, unthrottled) | pre-sized | 0 | 2400 | 10.00 | 4096 |',
+    ]);
+    expect(lines.filter((l) => l.startsWith('| ')).length).toBe(2 + phases.length * 3);
+    // 2300 / 2400 = 0.958: within 5%; the repeats, paired, are 0.96, 0.92 and 1.25.
+    expect(report).toContain('heavy phase, pg_walrus / fixed 4GB: TPS 0.96x (per repeat: 0.96, 0.92, 1.25); target >= 0.95: met;');
+    expect(heavyPhase(phases)).toBe(1);
+  });
+
+  it('says when the target is missed', () => {
+    const report = liveReport({ control: [run(1900, 50, 64)], walrus: [run(2200, 20, 1344)], generous: [run(2400, 0, 4096)] }, phases, labels, 'fixed 4GB');
+    expect(report).toContain('TPS 0.92x (per repeat: 0.92); target >= 0.95: missed;');
   });
 });
