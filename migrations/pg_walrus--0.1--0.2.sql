@@ -3473,6 +3473,20 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.cron_schedule(integer, boolean) IS 'The pg_cron schedule that runs one cycle per checkpoint_timeout, rounded up to what pg_cron can express: whole minutes before 1.5, seconds (1 to 59) from 1.5 on. Rounding up means a cycle never sees less than one interval.';
 
+-- walrus.job_interval_sec: compiled from src/logic/schedule.ts:25 (jobIntervalSec)
+CREATE FUNCTION walrus.job_interval_sec(algorithm text, timeout_sec integer)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF (algorithm = 'forecast') THEN
+    RETURN GREATEST(LEAST(60, timeout_sec), 1);
+  END IF;
+  RETURN timeout_sec;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.job_interval_sec(text, integer) IS 'Seconds between two runs of the job. forecast''s fast path grows on the WAL rate since the previous sample, so that a step up is paid with a minute of forced checkpoints instead of a whole checkpoint_timeout: it wants a sample a minute (pg_cron 1.4''s finest cadence, cheap enough at about one cycle''s cost a minute). The other algorithms count forced checkpoints per checkpoint_timeout, the unit walrus.threshold is written in, so they keep one run per interval.';
+
 -- ====================================================================================================
 -- Settings: the functions of src/api/settings.ts, then the SQL generated from src/settings.ts
 -- ====================================================================================================
@@ -3989,22 +4003,22 @@ AS $$
 $$;
 COMMENT ON FUNCTION walrus.cron_seconds_supported() IS 'Whether the installed pg_cron schedules in seconds (1.5 and later); 1.4''s finest cadence is a minute.';
 
-CREATE FUNCTION walrus.desired_schedule()
+CREATE FUNCTION walrus.desired_schedule(algorithm text)
 RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT walrus.cron_schedule(
-    (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'checkpoint_timeout'),
+    walrus.job_interval_sec(algorithm, (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'checkpoint_timeout')),
     walrus.cron_seconds_supported())
 $$;
-COMMENT ON FUNCTION walrus.desired_schedule() IS 'The pg_cron schedule matching checkpoint_timeout, in the finest granularity the installed pg_cron offers.';
+COMMENT ON FUNCTION walrus.desired_schedule(text) IS 'The pg_cron schedule for an algorithm: every minute for forecast, else once per checkpoint_timeout, in the finest granularity the installed pg_cron offers.';
 
-CREATE FUNCTION walrus.schedule_job()
+CREATE FUNCTION walrus.schedule_job(algorithm text DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  wanted text := walrus.desired_schedule();
+  wanted text := walrus.desired_schedule(coalesce(algorithm, (walrus.read_config(false)).algorithm));
 BEGIN
   IF NOT walrus.cron_installed() THEN
     RAISE EXCEPTION 'pg_cron is not installed in database %', current_database();
@@ -4014,9 +4028,9 @@ BEGIN
   RETURN wanted;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.schedule_job() IS 'Creates or updates the pg_cron job named pg_walrus that runs SELECT public.walrus_analyze() once per checkpoint_timeout.';
+COMMENT ON FUNCTION walrus.schedule_job(text) IS 'Creates or updates the pg_cron job named pg_walrus that runs SELECT public.walrus_analyze(): every minute for walrus.algorithm = forecast, else once per checkpoint_timeout. algorithm: the one in force (NULL: the setting).';
 
-CREATE FUNCTION walrus.ensure_schedule()
+CREATE FUNCTION walrus.ensure_schedule(algorithm text)
 RETURNS text
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -4030,15 +4044,16 @@ BEGIN
   END IF;
   EXECUTE 'SELECT schedule FROM cron.job WHERE jobname = $1 AND username = current_user' INTO current_schedule
     USING 'pg_walrus';
-  wanted := walrus.desired_schedule();
+  wanted := walrus.desired_schedule(algorithm);
   IF current_schedule IS NULL OR current_schedule = wanted THEN
     RETURN NULL;
   END IF;
-  RAISE LOG 'pg_walrus: checkpoint_timeout changed; rescheduling job pg_walrus from "%" to "%"', current_schedule, wanted;
-  RETURN walrus.schedule_job();
+  RAISE LOG 'pg_walrus: rescheduling job pg_walrus from "%" to "%" (checkpoint_timeout or walrus.algorithm changed)',
+    current_schedule, wanted;
+  RETURN walrus.schedule_job(algorithm);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.ensure_schedule() IS 'Keeps an existing pg_walrus job in step with checkpoint_timeout. A job the DBA removed stays removed. Returns the new schedule when it changed, else NULL.';
+COMMENT ON FUNCTION walrus.ensure_schedule(text) IS 'Keeps an existing pg_walrus job in step with checkpoint_timeout and the algorithm in force (a profile may switch it). A job the DBA removed stays removed. Returns the new schedule when it changed, else NULL.';
 
 CREATE FUNCTION walrus.unschedule_on_drop()
 RETURNS event_trigger
@@ -4401,7 +4416,7 @@ BEGIN
   profile_name := profile.name;
   cfg := walrus.with_profile(cfg, profile.overrides);
   PERFORM walrus.cleanup_history(cfg.history_retention_days);
-  PERFORM walrus.ensure_schedule();
+  PERFORM walrus.ensure_schedule(cfg.algorithm);
   job_missing := walrus.cron_installed() AND NOT (walrus.job_info() ->> 'scheduled')::boolean;
   IF job_missing THEN
     RAISE WARNING 'pg_walrus: the pg_cron job pg_walrus is missing, so no cycle runs on schedule'
@@ -5623,6 +5638,8 @@ REVOKE ALL ON FUNCTION walrus.confidence(double precision, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.confidence(double precision, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cron_schedule(integer, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cron_schedule(integer, boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.job_interval_sec(text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.job_interval_sec(text, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.setting_mb(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.setting_mb(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.mask_conninfo(text) FROM PUBLIC;
@@ -5652,10 +5669,10 @@ REVOKE ALL ON FUNCTION walrus.cron_installed() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cron_installed() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.cron_seconds_supported() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.cron_seconds_supported() TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.desired_schedule() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.desired_schedule() TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.schedule_job() FROM PUBLIC;
-REVOKE ALL ON FUNCTION walrus.ensure_schedule() FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.desired_schedule(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.desired_schedule(text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.schedule_job(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.ensure_schedule(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.unschedule_on_drop() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.restore_job_after_drop() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.current_timeline() FROM PUBLIC;

@@ -132,6 +132,32 @@ describe('the pg_cron job', () => {
     }
     expect(await scalar(client, "SELECT schedule FROM cron.job WHERE jobname = 'pg_walrus'")).toBe('* * * * *');
   });
+
+  it('runs every minute while walrus.algorithm = forecast is in force, set plainly or by a profile', async () => {
+    const schedule = (): Promise<unknown> => scalar(client, "SELECT schedule FROM cron.job WHERE jobname = 'pg_walrus'");
+    const everyDay = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+    await alterSystem({ checkpoint_timeout: '5min' });
+    try {
+      await analyze(client);
+      expect(await schedule()).toBe('*/5 * * * *');
+      await client.query("SET walrus.algorithm = 'forecast'");
+      await analyze(client);
+      expect(await schedule()).toBe('* * * * *');
+      await client.query('RESET walrus.algorithm');
+      await analyze(client);
+      expect(await schedule()).toBe('*/5 * * * *');
+      // A profile in force all week switches the algorithm, and the schedule with it.
+      const always = [{ name: 'always', days: everyDay, start_hour: 0, end_hour: 24, algorithm: 'forecast' }];
+      await client.query('SELECT set_config($1, $2, false)', ['walrus.profiles', JSON.stringify(always)]);
+      await analyze(client);
+      expect(await schedule()).toBe('* * * * *');
+    } finally {
+      await client.query('RESET walrus.profiles');
+      await alterSystem({ checkpoint_timeout: null });
+      await analyze(client);
+    }
+    expect(await schedule()).toBe('* * * * *');
+  });
 });
 
 describe('a cycle called directly, as any scheduler without pg_cron would (every major)', () => {

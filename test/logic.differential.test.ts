@@ -304,6 +304,13 @@ const OPTIONS: Readonly<Record<string, DifferentialOptions>> = {
     },
   },
   countQuiet: { arbitraries: { elapsed_sec: elapsedSec, timeout_sec: timeoutSec } },
+  jobIntervalSec: {
+    arbitraries: {
+      algorithm: fc.oneof(fc.constantFrom('multiplicative', 'forecast', 'Forecast', ''), text()),
+      timeout_sec: timeoutSec,
+    },
+    edges: { timeout_sec: [-1, 0, 1, 30, 59, 60, 61, 300, 86400, INT4_MAX] },
+  },
   // walrus.profiles after the glue's checks: ISO days, hours of a day (some out of range: windowError's business).
   windowActive: { arbitraries: { days: isoDays, start_hour: hourOf, end_hour: hourOf, day: isoDay, hour: hourOf } },
   windowsOverlap: {

@@ -450,7 +450,7 @@ BEGIN
   profile_name := profile.name;
   cfg := walrus.with_profile(cfg, profile.overrides);
   PERFORM walrus.cleanup_history(cfg.history_retention_days);
-  PERFORM walrus.ensure_schedule();
+  PERFORM walrus.ensure_schedule(cfg.algorithm);
   job_missing := walrus.cron_installed() AND NOT (walrus.job_info() ->> 'scheduled')::boolean;
   IF job_missing THEN
     RAISE WARNING 'pg_walrus: the pg_cron job ${JOB_NAME} is missing, so no cycle runs on schedule'

@@ -31,26 +31,32 @@ export const SCHEDULE_FUNCTIONS = [
   }),
   sqlFunction({
     name: 'walrus.desired_schedule',
+    args: [{ name: 'algorithm', type: 'text' }],
     returns: 'text',
     language: 'sql',
     volatility: 'stable',
     audience: 'monitor',
-    doc: 'The pg_cron schedule matching checkpoint_timeout, in the finest granularity the installed pg_cron offers.',
+    doc:
+      'The pg_cron schedule for an algorithm: every minute for forecast, else once per checkpoint_timeout, in the ' +
+      'finest granularity the installed pg_cron offers.',
     body: `
   SELECT walrus.cron_schedule(
-    (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'checkpoint_timeout'),
+    walrus.job_interval_sec(algorithm, (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'checkpoint_timeout')),
     walrus.cron_seconds_supported())`,
   }),
   sqlFunction({
     name: 'walrus.schedule_job',
+    args: [{ name: 'algorithm', type: 'text', default: 'NULL' }],
     returns: 'text',
     language: 'plpgsql',
     volatility: 'volatile',
     audience: 'admin',
-    doc: `Creates or updates the pg_cron job named ${JOB_NAME} that runs ${JOB_COMMAND} once per checkpoint_timeout.`,
+    doc:
+      `Creates or updates the pg_cron job named ${JOB_NAME} that runs ${JOB_COMMAND}: every minute for ` +
+      'walrus.algorithm = forecast, else once per checkpoint_timeout. algorithm: the one in force (NULL: the setting).',
     body: `
 DECLARE
-  wanted text := walrus.desired_schedule();
+  wanted text := walrus.desired_schedule(coalesce(algorithm, (walrus.read_config(false)).algorithm));
 BEGIN
   IF NOT walrus.cron_installed() THEN
     RAISE EXCEPTION 'pg_cron is not installed in database %', current_database();
@@ -62,13 +68,14 @@ END;`,
   }),
   sqlFunction({
     name: 'walrus.ensure_schedule',
+    args: [{ name: 'algorithm', type: 'text' }],
     returns: 'text',
     language: 'plpgsql',
     volatility: 'volatile',
     audience: 'admin',
     doc:
-      'Keeps an existing pg_walrus job in step with checkpoint_timeout. A job the DBA removed stays removed. ' +
-      'Returns the new schedule when it changed, else NULL.',
+      'Keeps an existing pg_walrus job in step with checkpoint_timeout and the algorithm in force (a profile may ' +
+      'switch it). A job the DBA removed stays removed. Returns the new schedule when it changed, else NULL.',
     body: `
 DECLARE
   current_schedule text;
@@ -80,12 +87,13 @@ BEGIN
   END IF;
   EXECUTE 'SELECT schedule FROM cron.job WHERE jobname = $1 AND username = current_user' INTO current_schedule
     USING '${JOB_NAME}';
-  wanted := walrus.desired_schedule();
+  wanted := walrus.desired_schedule(algorithm);
   IF current_schedule IS NULL OR current_schedule = wanted THEN
     RETURN NULL;
   END IF;
-  RAISE LOG 'pg_walrus: checkpoint_timeout changed; rescheduling job ${JOB_NAME} from "%" to "%"', current_schedule, wanted;
-  RETURN walrus.schedule_job();
+  RAISE LOG 'pg_walrus: rescheduling job ${JOB_NAME} from "%" to "%" (checkpoint_timeout or walrus.algorithm changed)',
+    current_schedule, wanted;
+  RETURN walrus.schedule_job(algorithm);
 END;`,
   }),
   sqlFunction({

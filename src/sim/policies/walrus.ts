@@ -6,7 +6,9 @@ import { sizeInForceDuring, walPerIntervalMb } from '../../logic/interval';
 import { profileInForce } from '../../logic/profiles';
 import { checkpointSegments, measurePressure } from '../../logic/pressure';
 import type { QuietCount } from '../../logic/quiet';
+import { jobIntervalSec } from '../../logic/schedule';
 import { walStats } from '../../logic/sizing';
+import type { ServerConfig } from '../checkpointer';
 import type { PolicyDefinition } from '../policy';
 import { readProfiles } from '../profiles';
 import { walrusDefaults, type WalrusSettings } from '../walrus-settings';
@@ -27,20 +29,22 @@ function departures(settings: WalrusSettings): string {
 }
 
 /**
- * How often the job runs: every minute for forecast, whose fast path needs it (pg_cron 1.4's finest cadence), every
- * checkpoint_timeout for the per-interval algorithms; `interval` runs forecast once per interval too. The plain
- * walrus.algorithm decides: a job's schedule does not follow walrus.profiles.
+ * How often the job runs: `default` is the schedule walrus_analyze() keeps the pg_cron job on (jobIntervalSec: every
+ * minute for forecast, every checkpoint_timeout for the others); `interval` runs forecast once per interval too. The
+ * plain walrus.algorithm decides here; on a server, a profile that switches the algorithm also switches the schedule
+ * from its first cycle on.
  */
 export type WalrusCadence = 'default' | 'interval';
 
 export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name = 'walrus', cadence: WalrusCadence = 'default'): PolicyDefinition {
-  const everyMinute = cadence === 'default' && settings.algorithm === 'forecast';
+  const intervalSec = (server: ServerConfig): number =>
+    cadence === 'default' ? jobIntervalSec(settings.algorithm, server.checkpointTimeoutSec) : server.checkpointTimeoutSec;
   return {
     name,
     description:
       `pg_walrus decideCycle (walrus.algorithm = ${settings.algorithm}), settings from src/settings.ts: ${departures(settings)}; ` +
-      `a cycle every ${everyMinute ? 'minute' : 'checkpoint_timeout'}`,
-    cadenceSec: (server) => (everyMinute ? Math.min(60, server.checkpointTimeoutSec) : server.checkpointTimeoutSec),
+      (cadence === 'default' ? 'a cycle as often as the pg_cron job runs it (jobIntervalSec)' : 'a cycle every checkpoint_timeout'),
+    cadenceSec: intervalSec,
     create: (_initialMb, server) => {
       const floorMb = sizeFloorMb(server.segmentMb, server.minWalSizeMb);
       // The text never changes during a run, so it is read once; the server reads it, and warns, every cycle.
