@@ -133,6 +133,11 @@ const CASES: readonly Case[] = [
   { title: 'push on a parameter', code: D.pushOnSharedArray, source: fn(`  ${MARK}xs.push(1);\n  return xs.length;`, 'xs: int[]') },
   { title: 'push on an array not built here', code: D.pushOnSharedArray, source: fn(`  const ys = xs.slice();\n  ${MARK}ys.push(1);\n  return ys.length;`, 'xs: int[]') },
   { title: 'aliasing an array that is pushed', code: D.aliasedPushedArray, source: fn(`  const xs: int[] = [];\n  xs.push(1);\n  const ys = ${MARK}xs;\n  return ys.length;`, '') },
+  {
+    title: 'pushing onto the array a for...of iterates',
+    code: D.aliasedPushedArray,
+    source: fn(`  const xs: int[] = [1];\n  for (const x of ${MARK}xs) {\n    if (x < 3) {\n      xs.push(x + 1);\n    }\n  }\n  return xs.length;`, ''),
+  },
   { title: 'for...of with destructuring', code: D.unsupportedForOf, source: `${SUMMARY}${fn(`  let t: int = 0;\n  ${MARK}for (const { count } of items) {\n    t = count;\n  }\n  return t;`, 'items: Summary[]')}` },
   { title: 'for...of over an interval', code: D.unsupportedForOf, source: fn(`  let t: int = 0;\n  for (const c of ${MARK}i) {\n    t = c === 'a' ? 1 : t;\n  }\n  return t;`, 'i: interval') },
   { title: 'for without a declaration', code: D.unsupportedForInitializer, source: fn(`  let i: int = 0;\n  for (${MARK}i = 0; i < 3; i++) {\n    n = i;\n  }\n  return n;`) },

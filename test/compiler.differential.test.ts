@@ -180,7 +180,8 @@ describe('compiled fixtures match their TypeScript (test/fixtures/semantics.ts)'
 /**
  * Names the compiler's own SQL could use (a sort's subquery aliases, PL/pgSQL's magic FOUND, the dollar quote around a
  * body) or knows as builtins (Number) given to parameters, locals and strings around each construct that writes such
- * SQL. A collision makes PL/pgSQL substitute the variable into the
+ * SQL; and a for...of over a copy of the array its body pushes to (over the array itself it is rejected: JavaScript's
+ * loop would see the pushes, FOREACH does not). A collision makes PL/pgSQL substitute the variable into the
  * query or refuse it as ambiguous; both worlds must still agree. The source lives here rather than in a fixture file
  * so it can be run natively by transpiling this very text.
  */
@@ -235,6 +236,18 @@ export function shadowedNumber(Number: Limits): float8[] {
   return [Number.NaN, Number.MAX_SAFE_INTEGER];
 }
 
+export function pushWhileIteratingACopy(n: int): int[] {
+  const xs: int[] = [1, 2];
+  let count: int = 0;
+  for (const x of [...xs]) {
+    count++;
+    if (x < n) {
+      xs.push(x + 10);
+    }
+  }
+  return [count, ...xs];
+}
+
 export function dollarQuotes(s: string): string {
   const a$function$: string = s;
   return a$function$ === '$function$' ? '$$' : \`\${a$function$}$function$ $function_1$\`;
@@ -254,6 +267,7 @@ describe("names of the compiler's own SQL given to parameters and locals", () =>
   const options: Readonly<Record<string, DifferentialOptions>> = {
     sortBesideLocals: { arbitraries: { xs: noNaN, limit: float8({ noNaN: true }) } },
     sortFields: { arbitraries: { t: fc.record({ e: float8({ noNaN: true }), i: int4() }), xs: noNaN } },
+    pushWhileIteratingACopy: { arbitraries: { n: int4({ min: -5, max: 40 }) } },
     dollarQuotes: { edges: { s: ['$function$', '$function_1$', '$$', ''] } },
   };
 
@@ -263,7 +277,7 @@ describe("names of the compiler's own SQL given to parameters and locals", () =>
   });
   afterAll(() => db?.close());
 
-  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields', 'foundParameter', 'dollarQuotes', 'shadowedNumber']) {
+  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields', 'foundParameter', 'dollarQuotes', 'shadowedNumber', 'pushWhileIteratingACopy']) {
     it(name, async () => {
       const report = await db.runner.check(name, native[name] as JsFunction, options[name]);
       expect(report.cases).toBeGreaterThanOrEqual(DEFAULT_RUNS);

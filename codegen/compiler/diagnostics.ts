@@ -357,7 +357,7 @@ export const untypedEmptyArray = createDiagnosticFactory(
 
 export const aliasedPushedArray = createDiagnosticFactory(
   1116,
-  'a second name for an array that is pushed to',
+  'a second name for an array that is pushed to, or a `for...of` over it whose body pushes to it',
   'SQL arrays are values, JavaScript arrays references: the alias would see the push in one world only',
   (name: string) => `\`${name}\` is changed with push; copy it with [...${name}] so no alias sees the change`,
 );

@@ -1,4 +1,4 @@
-import { Node, type Expression } from 'ts-morph';
+import { Node, SyntaxKind, type Expression } from 'ts-morph';
 import type { Expr, FunctionContext } from '../context';
 import {
   aliasedPushedArray,
@@ -73,7 +73,7 @@ export function identifier(node: Expression, ctx: FunctionContext): Expr {
   const variable = ctx.variableFor(node);
   if (variable) {
     if (variable.declared.failed) return ctx.failed();
-    if (variable.declared.type.kind === 'array' && variable.owned && isCopiedByReference(node)) {
+    if (variable.declared.type.kind === 'array' && variable.owned && (isCopiedByReference(node) || isIteratedWhilePushed(node, ctx))) {
       fail(aliasedPushedArray(node, text));
     }
     return { sql: variable.sqlName, type: variable.declared.type, integral: variable.integral };
@@ -101,6 +101,25 @@ function isCopiedByReference(node: Node): boolean {
     Node.isPropertyAssignment(parent) ||
     Node.isShorthandPropertyAssignment(parent)
   );
+}
+
+/**
+ * `for (const x of xs)` whose body pushes onto xs: JavaScript's iterator reads the array as it grows, FOREACH iterates
+ * the value the array had when the loop began. Iterating `[...xs]` means the same in both worlds.
+ */
+function isIteratedWhilePushed(node: Node, ctx: FunctionContext): boolean {
+  const loop = node.getParent();
+  if (!Node.isForOfStatement(loop) || loop.getExpression() !== node) return false;
+  const iterated = ctx.variableFor(node);
+  return loop.getStatement().getDescendantsOfKind(SyntaxKind.CallExpression).some((call) => {
+    const callee = call.getExpression();
+    return (
+      Node.isPropertyAccessExpression(callee) &&
+      callee.getName() === 'push' &&
+      Node.isIdentifier(callee.getExpression()) &&
+      ctx.variableFor(callee.getExpression()) === iterated
+    );
+  });
 }
 
 export function parenthesized(node: Expression, ctx: FunctionContext, expected?: Parameters<FunctionContext['expr']>[1]): Expr {
