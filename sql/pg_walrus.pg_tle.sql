@@ -94,7 +94,7 @@ CREATE TYPE walrus.forecast_state AS (
   window_age_sec double precision,
   last_rate double precision
 );
-COMMENT ON TYPE walrus.forecast_state IS 'What walrus.algorithm = forecast learns, bounded and independent of how often cycles run. The glue persists it between cycles (the profile in walrus.profile, the scalars in walrus.state) and passes it back in CycleInput.forecast; decideCycle returns the next state in CycleDecision.forecast, whatever the algorithm, so switching to forecast finds a profile already learned. Rates are MB of WAL per second, so a change of checkpoint_timeout keeps their meaning; "need" is the WAL written over the last checkpoint_timeout divided by it, the load a size must hold without a forced checkpoint.';
+COMMENT ON TYPE walrus.forecast_state IS 'What walrus.algorithm = forecast learns, bounded and independent of how often cycles run. The glue persists it between cycles (the profile in walrus.forecast_profile, the scalars in walrus.state) and passes it back in CycleInput.forecast; decideCycle returns the next state in CycleDecision.forecast, whatever the algorithm, so switching to forecast finds a profile already learned. Rates are MB of WAL per second, so a change of checkpoint_timeout keeps their meaning; "need" is the WAL written over the last checkpoint_timeout divided by it, the load a size must hold without a forced checkpoint.';
 
 -- walrus.seasonal_forecast: from TypeScript interface SeasonalForecast
 CREATE TYPE walrus.seasonal_forecast AS (
@@ -3369,7 +3369,7 @@ AS $$
     (18, 'headroom', 'real', 'real', '1.25', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
     (19, 'proactive', 'bool', 'bool', 'on', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
     (20, 'profiles', 'text', 'string', '', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'Time-based profiles, a JSON array: [{"name": "batch", "days": ["Mon", ...], "start_hour": 22, "end_hour": 6, "max_size": "32GB", "threshold": 5}]. The first profile whose window holds the current hour (walrus.timezone) overrides max_size, min_size, threshold, shrink_enable, algorithm and dry_run for that cycle; a window that wraps midnight belongs to the day it starts on. An invalid profile is ignored with a WARNING; the others apply.'),
-    (21, 'timezone', 'text', 'string', '', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'The time zone of walrus.profiles'' hours, a name from pg_timezone_names. Empty: the server''s timezone setting.'),
+    (21, 'timezone', 'text', 'string', '', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'The time zone of walrus.profiles'' hours and of the forecast''s hour-of-week profile, a name from pg_timezone_names. Empty: the server''s timezone setting.'),
     (22, 'apply', 'enum', 'enum', 'auto', 'auto', NULL, NULL, NULL, false, false, false, ARRAY['auto', 'advise']::text[], 'auto: apply decisions with ALTER SYSTEM when this server allows it, else advise. advise: never apply; record each decision as advice (action advise) with ready-to-run commands in walrus_recommendation(), for managed services and HA managers such as Patroni that own the configuration.'),
     (23, 'half_life_sec', 'int', 'integer', '604800', '604800', 's', 86400, 31536000, false, false, false, NULL::text[], 'forecast: half-life of the hour-of-week profile. Each week an hour comes round again, its old peak is multiplied by 0.5 ^ (one week / this) before new measurements count, so a weekly peak stays learned and a one-off fades (604800, a week: to half in a week).'),
     (24, 'stabilization_sec', 'int', 'integer', '3600', '3600', 's', 0, 604800, false, false, false, NULL::text[], 'forecast: a shrink never goes below the largest need seen over this window (between half of it and all of it), nor below the forecast and what keeps the last day to two excursions; 0 shrinks on the current need alone.'),
@@ -3662,11 +3662,38 @@ CREATE TABLE walrus.state (
   decreases bigint NOT NULL DEFAULT 0,
   last_check_time timestamptz,
   last_adjustment_time timestamptz,
-  ema_wal_mb double precision CHECK (ema_wal_mb >= 0)
+  ema_wal_mb double precision CHECK (ema_wal_mb >= 0),
+  -- What walrus.algorithm = forecast has learned besides its profile (ForecastState, src/logic/forecast.ts), learned by
+  -- every cycle whatever the algorithm. Rates in MB/s, times in seconds. NaN and 'Infinity' both pass a plain >= 0 in
+  -- SQL (NaN sorts above every number), hence < 'Infinity'. Cycles clean whatever they read back anyway, so a row that
+  -- got past these (a restore without constraints, a corrupt page) cannot steer them either.
+  forecast_slot integer NOT NULL DEFAULT -1 CHECK (forecast_slot BETWEEN -1 AND 167),
+  forecast_learned_sec double precision NOT NULL DEFAULT 0
+    CHECK (forecast_learned_sec >= 0 AND forecast_learned_sec < 'Infinity'),
+  forecast_window_peak double precision NOT NULL DEFAULT 0
+    CHECK (forecast_window_peak >= 0 AND forecast_window_peak < 'Infinity'),
+  forecast_window_previous double precision NOT NULL DEFAULT 0
+    CHECK (forecast_window_previous >= 0 AND forecast_window_previous < 'Infinity'),
+  forecast_window_age_sec double precision NOT NULL DEFAULT 0
+    CHECK (forecast_window_age_sec >= 0 AND forecast_window_age_sec < 'Infinity'),
+  forecast_last_rate double precision NOT NULL DEFAULT 0
+    CHECK (forecast_last_rate >= 0 AND forecast_last_rate < 'Infinity')
 );
-COMMENT ON TABLE walrus.state IS 'pg_walrus counters and the consecutive quiet intervals that drive shrinking.';
+COMMENT ON TABLE walrus.state IS
+  'pg_walrus counters, the consecutive quiet intervals that drive shrinking, and the forecast''s learned scalars.';
 -- No row is inserted here: a restored dump brings its own, and a default row would collide with it.
 SELECT pg_catalog.pg_extension_config_dump('walrus.state', '');
+
+-- walrus.forecast_profile: the hour-of-week profile walrus.algorithm = forecast learns (168 rows at most)
+CREATE TABLE walrus.forecast_profile (
+  -- In walrus.timezone: Monday 00h = 0 ... Sunday 23h = 167.
+  hour_of_week integer PRIMARY KEY CHECK (hour_of_week BETWEEN 0 AND 167),
+  -- The decayed peak need seen in that hour, MB/s (WAL per checkpoint_timeout divided by it); finite, as in walrus.state.
+  need_mb_per_sec double precision NOT NULL CHECK (need_mb_per_sec >= 0 AND need_mb_per_sec < 'Infinity')
+);
+COMMENT ON TABLE walrus.forecast_profile IS
+  'The decayed peak WAL need (MB/s) per hour of the week in walrus.timezone, learned by every cycle; walrus_reset() clears it.';
+SELECT pg_catalog.pg_extension_config_dump('walrus.forecast_profile', '');
 
 -- walrus.statement_sample: the WAL each statement had written at the last cycle (pg_stat_statements, top ones only)
 CREATE TABLE walrus.statement_sample (
@@ -4056,8 +4083,8 @@ AS $$
     cfg.headroom /* headroom */,
     cfg.proactive /* proactive */,
     walrus.cycle_wal_stats(cfg, cur) /* wal */,
-    ((extract(isodow FROM cur.taken_at)::integer - 1) * 24 + extract(hour FROM cur.taken_at)::integer) /* hour_of_week */,
-    (extract(epoch FROM cur.taken_at - date_trunc('hour', cur.taken_at)) / 3600)::double precision /* hour_fraction */,
+    ((extract(isodow FROM zoned.t)::integer - 1) * 24 + extract(hour FROM zoned.t)::integer) /* hour_of_week */,
+    (extract(epoch FROM zoned.t - date_trunc('hour', zoned.t)) / 3600)::double precision /* hour_fraction */,
     coalesce((SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576)::double precision
       FROM walrus.sample s WHERE s.id < cur.id ORDER BY s.id DESC LIMIT 1), 0) /* recent_wal_mb */,
     (SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576 * cur.checkpoint_timeout_sec
@@ -4068,10 +4095,20 @@ AS $$
     cfg.half_life_sec /* half_life_sec */,
     cfg.stabilization_sec /* stabilization_sec */,
     cfg.lookahead_sec /* lookahead_sec */,
-    walrus.empty_forecast() /* forecast */
+    (SELECT ROW(
+    ARRAY(SELECT coalesce(p.need_mb_per_sec, 0) FROM generate_series(0, 167) AS h
+                       LEFT JOIN walrus.forecast_profile p ON p.hour_of_week = h ORDER BY h) /* profile */,
+    coalesce(st.forecast_slot, -1) /* slot */,
+    coalesce(st.forecast_learned_sec, 0) /* learned_sec */,
+    coalesce(st.forecast_window_peak, 0) /* window_peak */,
+    coalesce(st.forecast_window_previous, 0) /* window_previous */,
+    coalesce(st.forecast_window_age_sec, 0) /* window_age_sec */,
+    coalesce(st.forecast_last_rate, 0) /* last_rate */
+  )::walrus.forecast_state FROM (SELECT NULL) AS nothing LEFT JOIN walrus.state st ON true) /* forecast */
   )::walrus.cycle_input
+    FROM (SELECT walrus.profile_time(cur.taken_at, cfg.timezone) AS t) AS zoned
 $$;
-COMMENT ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer, double precision) IS 'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, the rate-limit window computed from persisted history (so limits survive restarts), and the WAL statistics.';
+COMMENT ON FUNCTION walrus.cycle_input(walrus.config, walrus.sample, integer, double precision) IS 'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, the rate-limit window computed from persisted history (so limits survive restarts), the WAL statistics, and what the forecast has learned (walrus.forecast_profile and walrus.state), with the hour of the week in walrus.timezone.';
 
 CREATE FUNCTION walrus.advice(cfg walrus.config)
 RETURNS text
@@ -4142,14 +4179,23 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.notify(text, text, integer, integer, text, jsonb) IS 'Sends one event as JSON with pg_notify() (never a NOTIFY statement built from strings). The reason is cut to 1000 characters so the payload stays under the 8000-byte limit. The statement that wrote most of a growth''s WAL is named by queryid and share only: any role may LISTEN, and query text is not for everyone. A failure is a WARNING, never an error.';
 
-CREATE FUNCTION walrus.save_state(quiet walrus.quiet_count, action text, ema_wal_mb double precision)
+CREATE FUNCTION walrus.save_state(quiet walrus.quiet_count, action text, ema_wal_mb double precision, forecast walrus.forecast_state, loaded_profile double precision[])
 RETURNS void
-LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  learned double precision[] := (save_state.forecast).profile;
+BEGIN
   INSERT INTO walrus.state AS s (quiet_intervals, quiet_carry_sec, cycles, increases, decreases, last_check_time,
-                                 last_adjustment_time, ema_wal_mb)
-  VALUES ((quiet).intervals, (quiet).carry_sec, 1, walrus.is_growth(action)::int, walrus.is_shrink(action)::int, now(),
-          CASE WHEN walrus.is_growth(action) OR walrus.is_shrink(action) THEN now() END, ema_wal_mb)
+                                 last_adjustment_time, ema_wal_mb, forecast_slot, forecast_learned_sec,
+                                 forecast_window_peak, forecast_window_previous, forecast_window_age_sec,
+                                 forecast_last_rate)
+  VALUES ((save_state.quiet).intervals, (save_state.quiet).carry_sec, 1, walrus.is_growth(save_state.action)::int,
+          walrus.is_shrink(save_state.action)::int, now(),
+          CASE WHEN walrus.is_growth(save_state.action) OR walrus.is_shrink(save_state.action) THEN now() END,
+          save_state.ema_wal_mb, (save_state.forecast).slot, (save_state.forecast).learned_sec,
+          (save_state.forecast).window_peak, (save_state.forecast).window_previous,
+          (save_state.forecast).window_age_sec, (save_state.forecast).last_rate)
   ON CONFLICT (singleton) DO UPDATE SET
     quiet_intervals = excluded.quiet_intervals,
     quiet_carry_sec = excluded.quiet_carry_sec,
@@ -4158,9 +4204,25 @@ AS $$
     decreases = s.decreases + excluded.decreases,
     last_check_time = excluded.last_check_time,
     last_adjustment_time = coalesce(excluded.last_adjustment_time, s.last_adjustment_time),
-    ema_wal_mb = excluded.ema_wal_mb
-$$;
-COMMENT ON FUNCTION walrus.save_state(walrus.quiet_count, text, double precision) IS 'Updates walrus.state after a cycle: quiet intervals, counters and the time of the last adjustment.';
+    ema_wal_mb = excluded.ema_wal_mb,
+    forecast_slot = excluded.forecast_slot,
+    forecast_learned_sec = excluded.forecast_learned_sec,
+    forecast_window_peak = excluded.forecast_window_peak,
+    forecast_window_previous = excluded.forecast_window_previous,
+    forecast_window_age_sec = excluded.forecast_window_age_sec,
+    forecast_last_rate = excluded.forecast_last_rate;
+  -- Only the hours that changed, within a cycle the current one: writing all 168 every minute would multiply a cycle's
+  -- WAL, and a set-based diff against the table costs more than this loop. An hour without a row reads as 0, so one
+  -- that stays 0 needs none; a forged value differs from its clean replacement and is overwritten.
+  FOR h IN 0..167 LOOP
+    IF learned[h + 1] IS DISTINCT FROM loaded_profile[h + 1] THEN
+      INSERT INTO walrus.forecast_profile AS p (hour_of_week, need_mb_per_sec) VALUES (h, learned[h + 1])
+      ON CONFLICT (hour_of_week) DO UPDATE SET need_mb_per_sec = excluded.need_mb_per_sec;
+    END IF;
+  END LOOP;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.save_state(walrus.quiet_count, text, double precision, walrus.forecast_state, double precision[]) IS 'Updates walrus.state after a cycle: quiet intervals, counters, the time of the last adjustment, and what the forecast has learned (its scalars here, its profile in walrus.forecast_profile, where only the hours that differ from loaded_profile, the profile as the cycle read it, are written).';
 
 CREATE FUNCTION walrus_analyze()
 RETURNS jsonb
@@ -4297,7 +4359,8 @@ BEGIN
     cur.checkpoint_timeout_sec, decision.reason,
     jsonb_build_object('observed', observed, 'proposed', decision.proposed, 'proposed_size_mb', decision.new_size_mb,
                        'quiet_intervals', (decision.quiet).intervals, 'algorithm', cfg.algorithm,
-                       'wal_mb_per_interval', to_jsonb(input.wal))
+                       'wal_mb_per_interval', to_jsonb(input.wal), 'forecast_mb', decision.forecast_mb,
+                       'forecast_reason', decision.forecast_reason)
     || CASE WHEN walrus.is_growth(decision.proposed) AND statements IS NOT NULL
             THEN jsonb_build_object('wal_statements', statements) ELSE '{}'::jsonb END, profile_name);
   IF decision.action = 'capped' THEN
@@ -4314,10 +4377,13 @@ BEGIN
       coalesce(failure, decision.reason),
       CASE WHEN walrus.is_growth(decision.proposed) THEN statements -> 0 END);
   END IF;
+  -- What the forecast learned is kept whatever was decided or applied: it is the load's, not the size's.
   PERFORM walrus.save_state(CASE WHEN failure IS NULL THEN decision.quiet ELSE decision.quiet_if_unapplied END,
-                            CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END, (input.wal).ema_mb);
-  -- The keys of the proposal's walrus_analyze(): analyzed, recommendation (what this cycle decided), applied.
-  RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'recommendation', to_jsonb(decision),
+                            CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END, (input.wal).ema_mb,
+                            decision.forecast, (input.forecast).profile);
+  -- The keys of the proposal's walrus_analyze(): analyzed, recommendation (what this cycle decided), applied. The
+  -- learned state itself (168 hours) is walrus.forecast_profile's to show; forecast_mb and forecast_reason say it.
+  RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'recommendation', to_jsonb(decision) - 'forecast',
     'applied', decision.apply AND failure IS NULL)
     || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END
     || CASE WHEN job_missing THEN jsonb_build_object('job_missing', true) ELSE '{}'::jsonb END;
@@ -4440,6 +4506,8 @@ DECLARE
   cfg walrus.config := walrus.profiled_config(walrus.read_config(false));
   now_counters walrus.sample := walrus.read_counters();
   input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0, 0);
+  -- The stored forecast seen from this hour, exactly as a cycle now would see it (nothing is written).
+  decision walrus.cycle_decision := walrus.decide_cycle(input);
   job jsonb := walrus.job_info();
   st walrus.state;
 BEGIN
@@ -4476,6 +4544,9 @@ BEGIN
     'cron_job', job,
     'apply', walrus.apply_check(),
     'advice', nullif(input.advise_reason, ''),
+    'forecast_mb', decision.forecast_mb,
+    'forecast_reason', decision.forecast_reason,
+    'forecast_learned_sec', round(coalesce(st.forecast_learned_sec, 0)::numeric),
     'replication', walrus.replication_status(now_counters),
     'profile', (SELECT jsonb_build_object('active', a.name, 'overrides', a.overrides, 'next', a.next_name,
                                           'next_starts_at', a.next_start,
@@ -4488,7 +4559,7 @@ BEGIN
                                     FROM walrus.setting_report() s WHERE NOT s.valid), '[]'::jsonb));
 END;
 $function$;
-COMMENT ON FUNCTION walrus_status() IS 'The state of pg_walrus in one JSON value: settings in force, current size, quiet intervals, last check and adjustment, rate-limit state, the pg_cron job, whether applying is possible, and any invalid settings.';
+COMMENT ON FUNCTION walrus_status() IS 'The state of pg_walrus in one JSON value: settings in force, current size, quiet intervals, last check and adjustment, rate-limit state, the pg_cron job, whether applying is possible, what the forecast expects, and any invalid settings.';
 
 CREATE FUNCTION walrus_history(since timestamptz DEFAULT NULL, max_rows integer DEFAULT 100, only_action text DEFAULT NULL)
 RETURNS TABLE ("timestamp" timestamptz, action text, old_size_mb integer, new_size_mb integer, forced_checkpoints bigint, reason text, wal_statements jsonb, profile text)
@@ -4519,9 +4590,12 @@ DECLARE
 BEGIN
   SELECT * INTO prev FROM walrus.sample ORDER BY id DESC LIMIT 1;
   IF NOT walrus.comparable(prev, cur) THEN
+    -- The forecast is the stored profile's, not the counters': it has an answer before any comparable sample.
+    decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, 0, 0));
     RETURN jsonb_build_object('current_size_mb', cur.max_wal_size_mb, 'recommended_size_mb', cur.max_wal_size_mb,
       'action', 'none', 'confidence', 'none',
-      'reason', 'no comparable sample yet: the next cycle takes a baseline');
+      'reason', 'no comparable sample yet: the next cycle takes a baseline',
+      'forecast_mb', decision.forecast_mb, 'forecast_reason', decision.forecast_reason);
   END IF;
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
   pressure := walrus.interval_pressure(prev, cur);
@@ -4538,6 +4612,8 @@ BEGIN
     'forced_checkpoints', pressure.forced,
     'pressure', pressure.reason,
     'reason', decision.reason,
+    'forecast_mb', decision.forecast_mb,
+    'forecast_reason', decision.forecast_reason,
     'confidence', walrus.confidence(elapsed, cur.checkpoint_timeout_sec));
 END;
 $function$;
@@ -5056,11 +5132,12 @@ BEGIN
   DELETE FROM walrus.history;
   DELETE FROM walrus.sample;
   DELETE FROM walrus.state;
+  DELETE FROM walrus.forecast_profile;
   PERFORM walrus.take_sample();
   RETURN true;
 END;
 $function$;
-COMMENT ON FUNCTION walrus_reset() IS 'Clears history, samples and counters, and takes a fresh baseline sample, so the next cycle compares against now instead of treating the cumulative checkpoint counter as one interval.';
+COMMENT ON FUNCTION walrus_reset() IS 'Clears history, samples, counters and what the forecast has learned, and takes a fresh baseline sample, so the next cycle compares against now instead of treating the cumulative checkpoint counter as one interval.';
 
 CREATE FUNCTION walrus.grant_operator(grantee name)
 RETURNS void
@@ -5484,7 +5561,7 @@ GRANT EXECUTE ON FUNCTION walrus.advice(walrus.config) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.apply_recorded(bigint, integer, integer, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.record(text, integer, integer, bigint, integer, text, jsonb, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.notify(text, text, integer, integer, text, jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION walrus.save_state(walrus.quiet_count, text, double precision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION walrus.save_state(walrus.quiet_count, text, double precision, walrus.forecast_state, double precision[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus_analyze() FROM PUBLIC;
 REVOKE ALL ON FUNCTION walrus.job_info() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.job_info() TO pg_monitor;

@@ -51,6 +51,8 @@ export const MIGRATIONS: readonly MigrationStep[] = [
     // is not compared with a new one (the first cycle after the update is a baseline) and such a history row neither
     // triggers a failover nor is trusted as the size in force; today's timeline would vouch for rows that may predate
     // a promotion. history.forced_checkpoints (integer to bigint) converts on copy, its action CHECK admits more
-    // actions than 0.1 wrote, and the rate limits' partial index is created as 0.2 declares it.
+    // actions than 0.1 wrote, and the rate limits' partial index is created as 0.2 declares it. The forecast's columns
+    // of walrus.state take their DEFAULTs and walrus.forecast_profile starts empty: nothing learned yet, as after a
+    // walrus_reset().
   },
 ];

@@ -72,11 +72,40 @@ CREATE TABLE walrus.state (
   decreases bigint NOT NULL DEFAULT 0,
   last_check_time timestamptz,
   last_adjustment_time timestamptz,
-  ema_wal_mb double precision CHECK (ema_wal_mb >= 0)
+  ema_wal_mb double precision CHECK (ema_wal_mb >= 0),
+  -- What walrus.algorithm = forecast has learned besides its profile (ForecastState, src/logic/forecast.ts), learned by
+  -- every cycle whatever the algorithm. Rates in MB/s, times in seconds. NaN and 'Infinity' both pass a plain >= 0 in
+  -- SQL (NaN sorts above every number), hence < 'Infinity'. Cycles clean whatever they read back anyway, so a row that
+  -- got past these (a restore without constraints, a corrupt page) cannot steer them either.
+  forecast_slot integer NOT NULL DEFAULT -1 CHECK (forecast_slot BETWEEN -1 AND 167),
+  forecast_learned_sec double precision NOT NULL DEFAULT 0
+    CHECK (forecast_learned_sec >= 0 AND forecast_learned_sec < 'Infinity'),
+  forecast_window_peak double precision NOT NULL DEFAULT 0
+    CHECK (forecast_window_peak >= 0 AND forecast_window_peak < 'Infinity'),
+  forecast_window_previous double precision NOT NULL DEFAULT 0
+    CHECK (forecast_window_previous >= 0 AND forecast_window_previous < 'Infinity'),
+  forecast_window_age_sec double precision NOT NULL DEFAULT 0
+    CHECK (forecast_window_age_sec >= 0 AND forecast_window_age_sec < 'Infinity'),
+  forecast_last_rate double precision NOT NULL DEFAULT 0
+    CHECK (forecast_last_rate >= 0 AND forecast_last_rate < 'Infinity')
 );
-COMMENT ON TABLE walrus.state IS 'pg_walrus counters and the consecutive quiet intervals that drive shrinking.';
+COMMENT ON TABLE walrus.state IS
+  'pg_walrus counters, the consecutive quiet intervals that drive shrinking, and the forecast''s learned scalars.';
 -- No row is inserted here: a restored dump brings its own, and a default row would collide with it.
 SELECT pg_catalog.pg_extension_config_dump('walrus.state', '');`,
+  ),
+  sqlBlock(
+    'walrus.forecast_profile: the hour-of-week profile walrus.algorithm = forecast learns (168 rows at most)',
+    `
+CREATE TABLE walrus.forecast_profile (
+  -- In walrus.timezone: Monday 00h = 0 ... Sunday 23h = 167.
+  hour_of_week integer PRIMARY KEY CHECK (hour_of_week BETWEEN 0 AND 167),
+  -- The decayed peak need seen in that hour, MB/s (WAL per checkpoint_timeout divided by it); finite, as in walrus.state.
+  need_mb_per_sec double precision NOT NULL CHECK (need_mb_per_sec >= 0 AND need_mb_per_sec < 'Infinity')
+);
+COMMENT ON TABLE walrus.forecast_profile IS
+  'The decayed peak WAL need (MB/s) per hour of the week in walrus.timezone, learned by every cycle; walrus_reset() clears it.';
+SELECT pg_catalog.pg_extension_config_dump('walrus.forecast_profile', '');`,
   ),
   sqlBlock(
     'walrus.statement_sample: the WAL each statement had written at the last cycle (pg_stat_statements, top ones only)',

@@ -238,7 +238,9 @@ export const SETTINGS: readonly Setting[] = [
     name: 'timezone',
     kind: 'text',
     default: '',
-    description: "The time zone of walrus.profiles' hours, a name from pg_timezone_names. Empty: the server's timezone setting.",
+    description:
+      "The time zone of walrus.profiles' hours and of the forecast's hour-of-week profile, a name from pg_timezone_names. " +
+      "Empty: the server's timezone setting.",
   },
   {
     name: 'apply',

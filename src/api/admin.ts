@@ -32,13 +32,14 @@ END;`,
     volatility: 'volatile',
     audience: 'admin',
     doc:
-      'Clears history, samples and counters, and takes a fresh baseline sample, so the next cycle compares ' +
-      'against now instead of treating the cumulative checkpoint counter as one interval.',
+      'Clears history, samples, counters and what the forecast has learned, and takes a fresh baseline sample, so ' +
+      'the next cycle compares against now instead of treating the cumulative checkpoint counter as one interval.',
     body: `
 BEGIN
   DELETE FROM walrus.history;
   DELETE FROM walrus.sample;
   DELETE FROM walrus.state;
+  DELETE FROM walrus.forecast_profile;
   PERFORM walrus.take_sample();
   RETURN true;
 END;`,

@@ -1,5 +1,6 @@
 import { COUNTS_AS_CHANGE } from '../schema';
 import type { CycleInput } from '../logic/cycle';
+import type { ForecastState } from '../logic/forecast';
 import type { QuietCount } from '../logic/quiet';
 import { SETTINGS } from '../settings';
 import { row, sqlFunction } from '../sqlapi';
@@ -213,7 +214,8 @@ END;`,
     audience: 'monitor',
     doc:
       'Everything decide_cycle() needs: the sample, the settings, the quiet intervals from walrus.state, the ' +
-      'rate-limit window computed from persisted history (so limits survive restarts), and the WAL statistics.',
+      'rate-limit window computed from persisted history (so limits survive restarts), the WAL statistics, and what ' +
+      'the forecast has learned (walrus.forecast_profile and walrus.state), with the hour of the week in walrus.timezone.',
     body: `
   SELECT ${row<CycleInput>('CycleInput', {
     current_mb: 'cur.max_wal_size_mb',
@@ -244,8 +246,10 @@ END;`,
     headroom: 'cfg.headroom',
     proactive: 'cfg.proactive',
     wal: 'walrus.cycle_wal_stats(cfg, cur)',
-    hour_of_week: '((extract(isodow FROM cur.taken_at)::integer - 1) * 24 + extract(hour FROM cur.taken_at)::integer)',
-    hour_fraction: "(extract(epoch FROM cur.taken_at - date_trunc('hour', cur.taken_at)) / 3600)::double precision",
+    // The profile's hours are walrus.timezone's, as walrus.profiles' are: a nightly batch stays at its hour whatever
+    // time zone the session that runs the cycle has.
+    hour_of_week: '((extract(isodow FROM zoned.t)::integer - 1) * 24 + extract(hour FROM zoned.t)::integer)',
+    hour_fraction: "(extract(epoch FROM zoned.t - date_trunc('hour', zoned.t)) / 3600)::double precision",
     recent_wal_mb: `coalesce((SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576)::double precision
       FROM walrus.sample s WHERE s.id < cur.id ORDER BY s.id DESC LIMIT 1), 0)`,
     interval_wal_mb: `(SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576 * cur.checkpoint_timeout_sec
@@ -256,9 +260,19 @@ END;`,
     half_life_sec: 'cfg.half_life_sec',
     stabilization_sec: 'cfg.stabilization_sec',
     lookahead_sec: 'cfg.lookahead_sec',
-    // Placeholder until the learned state is persisted (walrus.profile, walrus.state): every cycle starts unlearned.
-    forecast: 'walrus.empty_forecast()',
-  })}`,
+    // As stored, every hour in its place (a missing one is 0) and nothing trusted: the compiled rules clean each value.
+    forecast: `(SELECT ${row<ForecastState>('ForecastState', {
+      profile: `ARRAY(SELECT coalesce(p.need_mb_per_sec, 0) FROM generate_series(0, 167) AS h
+                       LEFT JOIN walrus.forecast_profile p ON p.hour_of_week = h ORDER BY h)`,
+      slot: 'coalesce(st.forecast_slot, -1)',
+      learned_sec: 'coalesce(st.forecast_learned_sec, 0)',
+      window_peak: 'coalesce(st.forecast_window_peak, 0)',
+      window_previous: 'coalesce(st.forecast_window_previous, 0)',
+      window_age_sec: 'coalesce(st.forecast_window_age_sec, 0)',
+      last_rate: 'coalesce(st.forecast_last_rate, 0)',
+    })} FROM (SELECT NULL) AS nothing LEFT JOIN walrus.state st ON true)`,
+  })}
+    FROM (SELECT walrus.profile_time(cur.taken_at, cfg.timezone) AS t) AS zoned`,
   }),
   sqlFunction({
     name: 'walrus.advice',
@@ -375,17 +389,31 @@ END;`,
       { name: 'quiet', type: 'walrus.quiet_count' },
       { name: 'action', type: 'text' },
       { name: 'ema_wal_mb', type: 'double precision' },
+      { name: 'forecast', type: 'walrus.forecast_state' },
+      { name: 'loaded_profile', type: 'double precision[]' },
     ],
     returns: 'void',
-    language: 'sql',
+    language: 'plpgsql',
     volatility: 'volatile',
     audience: 'admin',
-    doc: 'Updates walrus.state after a cycle: quiet intervals, counters and the time of the last adjustment.',
+    doc:
+      'Updates walrus.state after a cycle: quiet intervals, counters, the time of the last adjustment, and what the ' +
+      'forecast has learned (its scalars here, its profile in walrus.forecast_profile, where only the hours that ' +
+      'differ from loaded_profile, the profile as the cycle read it, are written).',
     body: `
+DECLARE
+  learned double precision[] := (save_state.forecast).profile;
+BEGIN
   INSERT INTO walrus.state AS s (quiet_intervals, quiet_carry_sec, cycles, increases, decreases, last_check_time,
-                                 last_adjustment_time, ema_wal_mb)
-  VALUES ((quiet).intervals, (quiet).carry_sec, 1, walrus.is_growth(action)::int, walrus.is_shrink(action)::int, now(),
-          CASE WHEN walrus.is_growth(action) OR walrus.is_shrink(action) THEN now() END, ema_wal_mb)
+                                 last_adjustment_time, ema_wal_mb, forecast_slot, forecast_learned_sec,
+                                 forecast_window_peak, forecast_window_previous, forecast_window_age_sec,
+                                 forecast_last_rate)
+  VALUES ((save_state.quiet).intervals, (save_state.quiet).carry_sec, 1, walrus.is_growth(save_state.action)::int,
+          walrus.is_shrink(save_state.action)::int, now(),
+          CASE WHEN walrus.is_growth(save_state.action) OR walrus.is_shrink(save_state.action) THEN now() END,
+          save_state.ema_wal_mb, (save_state.forecast).slot, (save_state.forecast).learned_sec,
+          (save_state.forecast).window_peak, (save_state.forecast).window_previous,
+          (save_state.forecast).window_age_sec, (save_state.forecast).last_rate)
   ON CONFLICT (singleton) DO UPDATE SET
     quiet_intervals = excluded.quiet_intervals,
     quiet_carry_sec = excluded.quiet_carry_sec,
@@ -394,7 +422,23 @@ END;`,
     decreases = s.decreases + excluded.decreases,
     last_check_time = excluded.last_check_time,
     last_adjustment_time = coalesce(excluded.last_adjustment_time, s.last_adjustment_time),
-    ema_wal_mb = excluded.ema_wal_mb`,
+    ema_wal_mb = excluded.ema_wal_mb,
+    forecast_slot = excluded.forecast_slot,
+    forecast_learned_sec = excluded.forecast_learned_sec,
+    forecast_window_peak = excluded.forecast_window_peak,
+    forecast_window_previous = excluded.forecast_window_previous,
+    forecast_window_age_sec = excluded.forecast_window_age_sec,
+    forecast_last_rate = excluded.forecast_last_rate;
+  -- Only the hours that changed, within a cycle the current one: writing all 168 every minute would multiply a cycle's
+  -- WAL, and a set-based diff against the table costs more than this loop. An hour without a row reads as 0, so one
+  -- that stays 0 needs none; a forged value differs from its clean replacement and is overwritten.
+  FOR h IN 0..167 LOOP
+    IF learned[h + 1] IS DISTINCT FROM loaded_profile[h + 1] THEN
+      INSERT INTO walrus.forecast_profile AS p (hour_of_week, need_mb_per_sec) VALUES (h, learned[h + 1])
+      ON CONFLICT (hour_of_week) DO UPDATE SET need_mb_per_sec = excluded.need_mb_per_sec;
+    END IF;
+  END LOOP;
+END;`,
   }),
   sqlFunction({
     name: 'walrus_analyze',
@@ -542,7 +586,8 @@ BEGIN
     cur.checkpoint_timeout_sec, decision.reason,
     jsonb_build_object('observed', observed, 'proposed', decision.proposed, 'proposed_size_mb', decision.new_size_mb,
                        'quiet_intervals', (decision.quiet).intervals, 'algorithm', cfg.algorithm,
-                       'wal_mb_per_interval', to_jsonb(input.wal))
+                       'wal_mb_per_interval', to_jsonb(input.wal), 'forecast_mb', decision.forecast_mb,
+                       'forecast_reason', decision.forecast_reason)
     || CASE WHEN walrus.is_growth(decision.proposed) AND statements IS NOT NULL
             THEN jsonb_build_object('wal_statements', statements) ELSE '{}'::jsonb END, profile_name);
   IF decision.action = 'capped' THEN
@@ -559,10 +604,13 @@ BEGIN
       coalesce(failure, decision.reason),
       CASE WHEN walrus.is_growth(decision.proposed) THEN statements -> 0 END);
   END IF;
+  -- What the forecast learned is kept whatever was decided or applied: it is the load's, not the size's.
   PERFORM walrus.save_state(CASE WHEN failure IS NULL THEN decision.quiet ELSE decision.quiet_if_unapplied END,
-                            CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END, (input.wal).ema_mb);
-  -- The keys of the proposal's walrus_analyze(): analyzed, recommendation (what this cycle decided), applied.
-  RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'recommendation', to_jsonb(decision),
+                            CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END, (input.wal).ema_mb,
+                            decision.forecast, (input.forecast).profile);
+  -- The keys of the proposal's walrus_analyze(): analyzed, recommendation (what this cycle decided), applied. The
+  -- learned state itself (168 hours) is walrus.forecast_profile's to show; forecast_mb and forecast_reason say it.
+  RETURN jsonb_build_object('analyzed', true, 'observed', observed, 'recommendation', to_jsonb(decision) - 'forecast',
     'applied', decision.apply AND failure IS NULL)
     || CASE WHEN failure IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('error', failure) END
     || CASE WHEN job_missing THEN jsonb_build_object('job_missing', true) ELSE '{}'::jsonb END;

@@ -140,12 +140,15 @@ END;`,
     audience: 'monitor',
     doc:
       'The state of pg_walrus in one JSON value: settings in force, current size, quiet intervals, last check and ' +
-      'adjustment, rate-limit state, the pg_cron job, whether applying is possible, and any invalid settings.',
+      'adjustment, rate-limit state, the pg_cron job, whether applying is possible, what the forecast expects, and ' +
+      'any invalid settings.',
     body: `
 DECLARE
   cfg walrus.config := walrus.profiled_config(walrus.read_config(false));
   now_counters walrus.sample := walrus.read_counters();
   input walrus.cycle_input := walrus.cycle_input(cfg, now_counters, 0, 0);
+  -- The stored forecast seen from this hour, exactly as a cycle now would see it (nothing is written).
+  decision walrus.cycle_decision := walrus.decide_cycle(input);
   job jsonb := walrus.job_info();
   st walrus.state;
 BEGIN
@@ -182,6 +185,9 @@ BEGIN
     'cron_job', job,
     'apply', walrus.apply_check(),
     'advice', nullif(input.advise_reason, ''),
+    'forecast_mb', decision.forecast_mb,
+    'forecast_reason', decision.forecast_reason,
+    'forecast_learned_sec', round(coalesce(st.forecast_learned_sec, 0)::numeric),
     'replication', walrus.replication_status(now_counters),
     'profile', (SELECT jsonb_build_object('active', a.name, 'overrides', a.overrides, 'next', a.next_name,
                                           'next_starts_at', a.next_start,
@@ -241,9 +247,12 @@ DECLARE
 BEGIN
   SELECT * INTO prev FROM walrus.sample ORDER BY id DESC LIMIT 1;
   IF NOT walrus.comparable(prev, cur) THEN
+    -- The forecast is the stored profile's, not the counters': it has an answer before any comparable sample.
+    decision := walrus.decide_cycle(walrus.cycle_input(cfg, cur, 0, 0));
     RETURN jsonb_build_object('current_size_mb', cur.max_wal_size_mb, 'recommended_size_mb', cur.max_wal_size_mb,
       'action', 'none', 'confidence', 'none',
-      'reason', 'no comparable sample yet: the next cycle takes a baseline');
+      'reason', 'no comparable sample yet: the next cycle takes a baseline',
+      'forecast_mb', decision.forecast_mb, 'forecast_reason', decision.forecast_reason);
   END IF;
   elapsed := extract(epoch FROM cur.taken_at - prev.taken_at);
   pressure := walrus.interval_pressure(prev, cur);
@@ -260,6 +269,8 @@ BEGIN
     'forced_checkpoints', pressure.forced,
     'pressure', pressure.reason,
     'reason', decision.reason,
+    'forecast_mb', decision.forecast_mb,
+    'forecast_reason', decision.forecast_reason,
     'confidence', walrus.confidence(elapsed, cur.checkpoint_timeout_sec));
 END;`,
   }),

@@ -46,7 +46,7 @@ export interface CycleInput {
   proactive: boolean;
   /** WAL per checkpoint_timeout over the sample window. */
   wal: WalStats;
-  /** The hour of the week now, in the server's local time: Monday 00h = 0 ... Sunday 23h = 167. */
+  /** The hour of the week now, in walrus.timezone (the profiles' zone): Monday 00h = 0 ... Sunday 23h = 167. */
   hour_of_week: int;
   /** How far into that hour now is, 0 to 1. */
   hour_fraction: float8;
@@ -63,7 +63,7 @@ export interface CycleInput {
   stabilization_sec: int;
   /** walrus.lookahead_sec: forecast, how long before a forecast peak to pre-size. */
   lookahead_sec: int;
-  /** What the forecast has learned (walrus.profile and walrus.state), as the previous cycle returned it. */
+  /** What the forecast has learned (walrus.forecast_profile and walrus.state), as the previous cycle returned it. */
   forecast: ForecastState;
 }
 

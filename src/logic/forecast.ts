@@ -4,16 +4,16 @@ import { percentileOf } from './sizing';
 
 /**
  * What walrus.algorithm = forecast learns, bounded and independent of how often cycles run. The glue persists it
- * between cycles (the profile in walrus.profile, the scalars in walrus.state) and passes it back in CycleInput.forecast;
- * decideCycle returns the next state in CycleDecision.forecast, whatever the algorithm, so switching to forecast finds a
- * profile already learned.
+ * between cycles (the profile in walrus.forecast_profile, the scalars in walrus.state) and passes it back in
+ * CycleInput.forecast; decideCycle returns the next state in CycleDecision.forecast, whatever the algorithm, so switching
+ * to forecast finds a profile already learned.
  *
  * Rates are MB of WAL per second, so a change of checkpoint_timeout keeps their meaning; "need" is the WAL written over
  * the last checkpoint_timeout divided by it, the load a size must hold without a forced checkpoint.
  */
 export interface ForecastState {
   /**
-   * The hour-of-week profile: for each hour of the week in local time (Monday 00h = 0 ... Sunday 23h = 167), the
+   * The hour-of-week profile: for each hour of the week in walrus.timezone (Monday 00h = 0 ... Sunday 23h = 167), the
    * decayed peak need seen in it. Entering an hour again a week later multiplies its old peak by
    * 0.5 ^ (one week / walrus.half_life_sec) before new measurements are maxed in: recurring peaks stay, one-offs fade.
    */
