@@ -4248,6 +4248,7 @@ DECLARE
   profile record;
   profile_name text;
   job_missing boolean;
+  superuser_session boolean;
 BEGIN
   IF NOT pg_catalog.pg_try_advisory_xact_lock(131260314973555) THEN
     RETURN jsonb_build_object('analyzed', false, 'recommendation', NULL, 'applied', false, 'skipped', true,
@@ -4258,7 +4259,14 @@ BEGIN
       'reason', 'this server is a standby (in recovery); max_wal_size is managed on the primary');
   END IF;
   -- Only a superuser's own session may steer a cycle with SET walrus.*; anyone else gets the server's settings.
-  cfg := walrus.read_config(true, coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false));
+  superuser_session := coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false);
+  cfg := walrus.read_config(true, superuser_session);
+  -- The same holds for the zone an empty walrus.timezone stands for: an operator's SET TimeZone (or its client's) would
+  -- otherwise pick the profile in force and the hour of the week the forecast learns into.
+  IF NOT superuser_session AND coalesce(cfg.timezone, '') = '' THEN
+    cfg.timezone := coalesce(walrus.server_setting('TimeZone'),
+                             (SELECT s.boot_val FROM pg_catalog.pg_settings s WHERE s.name = 'TimeZone'));
+  END IF;
   -- walrus.profiles: an invalid profile is ignored with a WARNING; the first one in force overrides the settings.
   FOR profile IN SELECT p.error FROM walrus.profile_list(cfg.profiles) p WHERE p.error IS NOT NULL LOOP
     RAISE WARNING 'pg_walrus: invalid walrus.profiles: %; that profile is ignored', profile.error;

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sizeForWal } from '../src/logic/sizing';
 import { skipIf, withoutPgDump } from './helpers/capabilities';
-import { clusterInfo, createDatabase } from './helpers/db';
+import { clusterInfo, createDatabase, cronDatabase } from './helpers/db';
 import {
   alterSystem,
   analyze,
@@ -376,6 +376,38 @@ describe('the learned state', () => {
     await analyze(client);
     expect((await learned()).forecast_slot).toBe(await sampleSlot('Asia/Tokyo'));
     expect(await sampleSlot('Asia/Tokyo')).not.toBe(await sampleSlot('UTC'));
+  });
+
+  it("an operator's session time zone moves neither the learned hour nor the profile in force", async () => {
+    const role = 'walrus_fc_op';
+    await client.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN`);
+    await client.query('SELECT walrus.grant_operator($1)', [role]);
+    // The server's zone; no walrus.timezone anywhere but this session's (reset below), so empty is what the server has.
+    await alterSystem({ TimeZone: 'Asia/Tokyo', 'walrus.cooldown_sec': '0' });
+    await setSession(client, { 'walrus.timezone': '' });
+    const info = clusterInfo();
+    const op = new pg.Client({ host: info.host, port: info.port, user: role, database: cronDatabase() });
+    await op.connect();
+    try {
+      // A profile in force now for a Kiritimati session (UTC+14) and not for a Tokyo one (UTC+9).
+      await awayFromHourEdges();
+      const hour = await scalar<number>(client, "SELECT extract(hour FROM now() AT TIME ZONE 'Pacific/Kiritimati')::int");
+      const everyDay = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+      await alterSystem({
+        'walrus.profiles': JSON.stringify([{ name: 'kiritimati', days: everyDay, start_hour: hour, end_hour: hour + 1, max_size: 48 }]),
+      });
+      await setSession(op, { TimeZone: 'Pacific/Kiritimati' });
+      await passIntervals(client);
+      expect((await analyze(op)).analyzed).toBe(true);
+      expect((await learned()).forecast_slot).toBe(await sampleSlot('Asia/Tokyo'));
+      expect(await sampleSlot('Asia/Tokyo')).not.toBe(await sampleSlot('Pacific/Kiritimati'));
+      expect((await history(client)).at(-1)).toMatchObject({ action: 'no_change' });
+      expect(await scalar(client, 'SELECT profile FROM walrus.history ORDER BY id DESC LIMIT 1')).toBeNull();
+    } finally {
+      await op.end();
+      await alterSystem({ TimeZone: null, 'walrus.cooldown_sec': null, 'walrus.profiles': null });
+      await client.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
   });
 
   it('cannot be forged into a failed cycle or a size beyond walrus.max, and is saved clean', async () => {
