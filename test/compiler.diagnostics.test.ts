@@ -134,6 +134,11 @@ const CASES: readonly Case[] = [
   { title: 'push on an array not built here', code: D.pushOnSharedArray, source: fn(`  const ys = xs.slice();\n  ${MARK}ys.push(1);\n  return ys.length;`, 'xs: int[]') },
   { title: 'aliasing an array that is pushed', code: D.aliasedPushedArray, source: fn(`  const xs: int[] = [];\n  xs.push(1);\n  const ys = ${MARK}xs;\n  return ys.length;`, '') },
   {
+    title: 'aliasing a pushed array through a conditional',
+    code: D.aliasedPushedArray,
+    source: fn(`  const xs: int[] = [];\n  const ys: int[] = flag ? (${MARK}xs) : [];\n  xs.push(1);\n  return ys.length;`, 'flag: boolean'),
+  },
+  {
     title: 'pushing onto the array a for...of iterates',
     code: D.aliasedPushedArray,
     source: fn(`  const xs: int[] = [1];\n  for (const x of ${MARK}xs) {\n    if (x < 3) {\n      xs.push(x + 1);\n    }\n  }\n  return xs.length;`, ''),

@@ -93,7 +93,23 @@ export function isGlobal(node: Node, name: string): boolean {
   return !declaration || declaration.getSourceFile().isDeclarationFile();
 }
 
-function isCopiedByReference(node: Node): boolean {
+/** What takes this node's value as its own: through parentheses, `!`, a branch of `?:` and either side of `??`. */
+function valueHolder(node: Node): Node {
+  let current = node;
+  for (;;) {
+    const parent = current.getParent();
+    const passesOn =
+      Node.isParenthesizedExpression(parent) ||
+      Node.isNonNullExpression(parent) ||
+      (Node.isConditionalExpression(parent) && parent.getCondition() !== current) ||
+      (Node.isBinaryExpression(parent) && parent.getOperatorToken().getText() === '??');
+    if (!passesOn) return current;
+    current = parent;
+  }
+}
+
+function isCopiedByReference(identifier: Node): boolean {
+  const node = valueHolder(identifier);
   const parent = node.getParent();
   return (
     (Node.isVariableDeclaration(parent) && parent.getInitializer() === node) ||
@@ -107,10 +123,11 @@ function isCopiedByReference(node: Node): boolean {
  * `for (const x of xs)` whose body pushes onto xs: JavaScript's iterator reads the array as it grows, FOREACH iterates
  * the value the array had when the loop began. Iterating `[...xs]` means the same in both worlds.
  */
-function isIteratedWhilePushed(node: Node, ctx: FunctionContext): boolean {
+function isIteratedWhilePushed(identifier: Node, ctx: FunctionContext): boolean {
+  const node = valueHolder(identifier);
   const loop = node.getParent();
   if (!Node.isForOfStatement(loop) || loop.getExpression() !== node) return false;
-  const iterated = ctx.variableFor(node);
+  const iterated = ctx.variableFor(identifier);
   return loop.getStatement().getDescendantsOfKind(SyntaxKind.CallExpression).some((call) => {
     const callee = call.getExpression();
     return (
