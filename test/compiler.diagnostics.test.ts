@@ -139,6 +139,11 @@ const CASES: readonly Case[] = [
     source: fn(`  const xs: int[] = [];\n  const ys: int[] = flag ? (${MARK}xs) : [];\n  xs.push(1);\n  return ys.length;`, 'flag: boolean'),
   },
   {
+    title: 'passing a pushed array to a function that may return it',
+    code: D.aliasedPushedArray,
+    source: `function keep(ys: int[]): int[] {\n  return ys;\n}\n${fn(`  const xs: int[] = [];\n  const ys: int[] = keep(${MARK}xs);\n  xs.push(1);\n  return ys.length;`, '')}`,
+  },
+  {
     title: 'pushing onto the array a for...of iterates',
     code: D.aliasedPushedArray,
     source: fn(`  const xs: int[] = [1];\n  for (const x of ${MARK}xs) {\n    if (x < 3) {\n      xs.push(x + 1);\n    }\n  }\n  return xs.length;`, ''),

@@ -181,7 +181,7 @@ describe('compiled fixtures match their TypeScript (test/fixtures/semantics.ts)'
  * Names the compiler's own SQL could use (a sort's subquery aliases, PL/pgSQL's magic FOUND, the dollar quote around a
  * body) or knows as builtins (Number) given to parameters, locals and strings around each construct that writes such
  * SQL; and a for...of over a copy of the array its body pushes to (over the array itself it is rejected: JavaScript's
- * loop would see the pushes, FOREACH does not). A collision makes PL/pgSQL substitute the variable into the
+ * loop would see the pushes, FOREACH does not), and pushed arrays passed to functions in the ways that stay allowed. A collision makes PL/pgSQL substitute the variable into the
  * query or refuse it as ambiguous; both worlds must still agree. The source lives here rather than in a fixture file
  * so it can be run natively by transpiling this very text.
  */
@@ -248,6 +248,32 @@ export function pushWhileIteratingACopy(n: int): int[] {
   return [count, ...xs];
 }
 
+function half(ys: int[]): int[] {
+  const h: int = Math.floor(ys.length / 2);
+  return ys.slice(0, h);
+}
+
+function total(ys: int[]): int8 {
+  let sum: int8 = 0;
+  for (const y of ys) {
+    sum += y;
+  }
+  return sum;
+}
+
+export function pushedArrayPassedOn(n: int): int8[] {
+  let xs: int[] = [];
+  for (let k: int = 0; k < n; k++) {
+    xs.push(k);
+    xs = half(xs);
+    xs.push(k * 2);
+  }
+  const kept: int[] = half([...xs]);
+  const sum: int8 = total(xs);
+  xs.push(n);
+  return [sum, kept.length, xs.length];
+}
+
 export function dollarQuotes(s: string): string {
   const a$function$: string = s;
   return a$function$ === '$function$' ? '$$' : \`\${a$function$}$function$ $function_1$\`;
@@ -268,6 +294,7 @@ describe("names of the compiler's own SQL given to parameters and locals", () =>
     sortBesideLocals: { arbitraries: { xs: noNaN, limit: float8({ noNaN: true }) } },
     sortFields: { arbitraries: { t: fc.record({ e: float8({ noNaN: true }), i: int4() }), xs: noNaN } },
     pushWhileIteratingACopy: { arbitraries: { n: int4({ min: -5, max: 40 }) } },
+    pushedArrayPassedOn: { arbitraries: { n: int4({ min: -5, max: 40 }) } },
     dollarQuotes: { edges: { s: ['$function$', '$function_1$', '$$', ''] } },
   };
 
@@ -277,7 +304,7 @@ describe("names of the compiler's own SQL given to parameters and locals", () =>
   });
   afterAll(() => db?.close());
 
-  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields', 'foundParameter', 'dollarQuotes', 'shadowedNumber', 'pushWhileIteratingACopy']) {
+  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields', 'foundParameter', 'dollarQuotes', 'shadowedNumber', 'pushWhileIteratingACopy', 'pushedArrayPassedOn']) {
     it(name, async () => {
       const report = await db.runner.check(name, native[name] as JsFunction, options[name]);
       expect(report.cases).toBeGreaterThanOrEqual(DEFAULT_RUNS);

@@ -1,4 +1,4 @@
-import { Node, SyntaxKind, type Expression } from 'ts-morph';
+import { Node, SyntaxKind, type CallExpression, type Expression } from 'ts-morph';
 import type { Expr, FunctionContext } from '../context';
 import {
   aliasedPushedArray,
@@ -11,7 +11,7 @@ import {
   unsupportedInTemplate,
 } from '../diagnostics';
 import { textLiteral } from '../identifiers';
-import { BIGINT, BOOLEAN, DOUBLE, INTEGER, NULL_TYPE, TEXT, isDouble, isInteger, isScalar } from '../types';
+import { BIGINT, BOOLEAN, DOUBLE, INTEGER, NULL_TYPE, TEXT, isDouble, isInteger, isScalar, type SqlType } from '../types';
 
 const INT4_MAX = 2147483647;
 
@@ -73,7 +73,7 @@ export function identifier(node: Expression, ctx: FunctionContext): Expr {
   const variable = ctx.variableFor(node);
   if (variable) {
     if (variable.declared.failed) return ctx.failed();
-    if (variable.declared.type.kind === 'array' && variable.owned && (isCopiedByReference(node) || isIteratedWhilePushed(node, ctx))) {
+    if (variable.declared.type.kind === 'array' && variable.owned && (isCopiedByReference(node, ctx) || isIteratedWhilePushed(node, ctx))) {
       fail(aliasedPushedArray(node, text));
     }
     return { sql: variable.sqlName, type: variable.declared.type, integral: variable.integral };
@@ -108,12 +108,13 @@ function valueHolder(node: Node): Node {
   }
 }
 
-function isCopiedByReference(identifier: Node): boolean {
+function isCopiedByReference(identifier: Node, ctx: FunctionContext): boolean {
   const node = valueHolder(identifier);
   const parent = node.getParent();
   return (
     (Node.isVariableDeclaration(parent) && parent.getInitializer() === node) ||
     (Node.isBinaryExpression(parent) && parent.getRight() === node && parent.getOperatorToken().getText() === '=') ||
+    (Node.isCallExpression(parent) && parent.getArguments().includes(node) && isKeptByCall(parent, identifier, ctx)) ||
     Node.isPropertyAssignment(parent) ||
     Node.isShorthandPropertyAssignment(parent)
   );
@@ -137,6 +138,34 @@ function isIteratedWhilePushed(identifier: Node, ctx: FunctionContext): boolean 
       ctx.variableFor(callee.getExpression()) === iterated
     );
   });
+}
+
+/**
+ * An array passed to a compiled function is the callee's parameter by reference in JavaScript, and it may come back
+ * inside the result (`return xs`, `{ ...s, tags: xs }`): then the result is a second name for it. Not when the result
+ * can hold no array, nor when it replaces the array in its own variable (`digits = timesSmall(digits, 10)`).
+ */
+function isKeptByCall(call: CallExpression, identifier: Node, ctx: FunctionContext): boolean {
+  const symbol = call.getExpression().getSymbol();
+  const target = symbol?.isAlias() ? symbol.getAliasedSymbol() : symbol;
+  const declaration = target?.getDeclarations()[0];
+  const info = declaration ? ctx.program.functionFor(declaration) : undefined;
+  if (!info || !holdsArray(info.returns.type, ctx, new Set())) return false;
+  const holder = valueHolder(call);
+  const assignment = holder.getParent();
+  const replacesItself =
+    Node.isBinaryExpression(assignment) &&
+    assignment.getRight() === holder &&
+    assignment.getOperatorToken().getText() === '=' &&
+    ctx.variableFor(assignment.getLeft()) === ctx.variableFor(identifier);
+  return !replacesItself;
+}
+
+function holdsArray(type: SqlType, ctx: FunctionContext, seen: Set<string>): boolean {
+  if (type.kind === 'array') return true;
+  if (type.kind !== 'composite' || seen.has(type.name)) return false;
+  seen.add(type.name);
+  return (ctx.program.interfaces.get(type.name)?.fields ?? []).some((f) => holdsArray(f.declared.type, ctx, seen));
 }
 
 export function parenthesized(node: Expression, ctx: FunctionContext, expected?: Parameters<FunctionContext['expr']>[1]): Expr {
