@@ -144,6 +144,11 @@ const CASES: readonly Case[] = [
     source: `function keep(ys: int[]): int[] {\n  return ys;\n}\n${fn(`  const xs: int[] = [];\n  const ys: int[] = keep(${MARK}xs);\n  xs.push(1);\n  return ys.length;`, '')}`,
   },
   {
+    title: 'assigning a parameter to a pushed array',
+    code: D.aliasedPushedArray,
+    source: fn(`  let xs: int[] = [];\n  xs = flag ? ${MARK}ys : xs;\n  xs.push(1);\n  return ys.length;`, 'ys: int[], flag: boolean'),
+  },
+  {
     title: 'pushing onto the array a for...of iterates',
     code: D.aliasedPushedArray,
     source: fn(`  const xs: int[] = [1];\n  for (const x of ${MARK}xs) {\n    if (x < 3) {\n      xs.push(x + 1);\n    }\n  }\n  return xs.length;`, ''),

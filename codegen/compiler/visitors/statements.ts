@@ -2,6 +2,7 @@ import { Node, SyntaxKind, type Expression, type Statement, type VariableDeclara
 import { coerce } from '../coercion';
 import type { FunctionContext } from '../context';
 import {
+  aliasedPushedArray,
   describeNode,
   destructuring,
   fail,
@@ -91,6 +92,10 @@ function effect(expr: Expression, ctx: FunctionContext): string[] {
         }
         fail(unsupportedAssignment(target));
       }
+      if (operator === '=' && variable.owned && variable.declared.type.kind === 'array') {
+        const shared = sharedArray(expr.getRight(), target, ctx);
+        if (shared) fail(aliasedPushedArray(shared, shared.getText()));
+      }
       const value =
         operator === '='
           ? ctx.expr(expr.getRight(), variable.declared.type)
@@ -116,6 +121,30 @@ function effect(expr: Expression, ctx: FunctionContext): string[] {
     }
   }
   fail(unsupportedExpressionStatement(expr));
+}
+
+/**
+ * An array another name holds too, which a value assigned to a pushable array would share in JavaScript: a variable or
+ * a composite's field, possibly through ?:, ??, ( ), ! or a compiled function that may return its argument. A fresh
+ * array (literal, spread, slice, sort) and the variable's own array (`xs = half(xs)`) share nothing.
+ */
+function sharedArray(node: Expression, target: Expression, ctx: FunctionContext): Expression | undefined {
+  if (Node.isIdentifier(node)) return ctx.variableFor(node) === ctx.variableFor(target) ? undefined : node;
+  if (Node.isPropertyAccessExpression(node) || Node.isElementAccessExpression(node)) return node;
+  if (Node.isParenthesizedExpression(node) || Node.isNonNullExpression(node)) return sharedArray(node.getExpression(), target, ctx);
+  if (Node.isConditionalExpression(node)) {
+    return sharedArray(node.getWhenTrue(), target, ctx) ?? sharedArray(node.getWhenFalse(), target, ctx);
+  }
+  if (Node.isBinaryExpression(node) && node.getOperatorToken().getText() === '??') {
+    return sharedArray(node.getLeft(), target, ctx) ?? sharedArray(node.getRight(), target, ctx);
+  }
+  if (Node.isCallExpression(node) && Node.isIdentifier(node.getExpression())) {
+    for (const argument of node.getArguments() as Expression[]) {
+      const shared = argument.getType().isArray() ? sharedArray(argument, target, ctx) : undefined;
+      if (shared) return shared;
+    }
+  }
+  return undefined;
 }
 
 function push(args: Expression[], receiverNode: Expression, ctx: FunctionContext): string[] {
