@@ -23,6 +23,7 @@
  *   npm run bench:cost                   # 250 runs per case, 30 resizing runs; about two minutes
  *   npm run bench:cost -- --runs 400 --resize-runs 50
  *   npm run bench:cost -- --versions HEAD,535e2dd --repeat 3
+ *   npm run bench:cost -- --algorithm forecast   # with a learned week in walrus.forecast_profile
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -30,6 +31,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
+import { jobIntervalSec } from '../src/logic/schedule';
+import { SETTINGS } from '../src/settings';
 import { median, quantile } from '../src/sim/stats';
 import type { ClusterInfo } from '../test/cluster/provider';
 import { walPosition } from '../test/helpers/checkpoints';
@@ -47,9 +50,15 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '2' },
     threads: { type: 'string', default: '1' },
     scale: { type: 'string', default: '10' },
+    algorithm: { type: 'string' },
   },
 });
 const RUNS = Math.max(200, Number(values.runs));
+function defaultAlgorithm(): string {
+  return String(SETTINGS.find((s) => s.name === 'algorithm')!.default);
+}
+/** walrus.algorithm for every cycle (SET in the benchmark's session, which a superuser's cycle reads); unset: the default. */
+const ALGORITHM = values.algorithm;
 const RESIZE_RUNS = Math.max(5, Number(values['resize-runs']));
 const START_MB = 32;
 const ONLY = values.only;
@@ -176,8 +185,32 @@ async function repeat(client: pg.Client, n: number): Promise<Measured[]> {
   return out;
 }
 
+/**
+ * A week learned by forecast, as an install a week old has it: a business-day curve in the hour-of-week profile, so
+ * that every cycle reads, decays and writes a full profile and looks ahead at real peaks.
+ */
+async function learnWeek(client: pg.Client): Promise<void> {
+  if ((await scalar<string | null>(client, "SELECT to_regclass('walrus.forecast_profile')::text")) === null) {
+    console.log('(this version has no walrus.forecast_profile: the forecast starts unlearned)');
+    return;
+  }
+  await client.query('SELECT walrus_analyze()'); // creates walrus.state
+  await client.query(`
+    INSERT INTO walrus.forecast_profile (hour_of_week, need_mb_per_sec)
+    SELECT h, CASE WHEN h / 24 < 5 AND h % 24 BETWEEN 8 AND 18 THEN 4 ELSE 0.5 END + (h % 7) * 0.01
+      FROM generate_series(0, 167) h
+    ON CONFLICT (hour_of_week) DO UPDATE SET need_mb_per_sec = excluded.need_mb_per_sec`);
+  await client.query('UPDATE walrus.state SET forecast_learned_sec = 604800');
+}
+
+/** --algorithm for this session's cycles: a superuser's cycle reads the session's walrus.* values. */
+async function useAlgorithm(client: pg.Client): Promise<void> {
+  if (ALGORITHM !== undefined) await client.query('SELECT set_config($1, $2, false)', ['walrus.algorithm', ALGORITHM]);
+}
+
 /** 30 days of history at one row per 5 minutes, and a full sample table, as a long-running install has. */
 async function age(client: pg.Client): Promise<void> {
+  if (ALGORITHM === 'forecast') await learnWeek(client);
   await client.query(`
     INSERT INTO walrus.history ("timestamp", action, old_size_mb, new_size_mb, forced_checkpoints, checkpoint_timeout_sec, reason)
     SELECT now() - make_interval(mins => 5 * g), CASE WHEN g % 50 = 0 THEN 'increase' ELSE 'no_change' END, 1024, 1024, 0, 300,
@@ -261,7 +294,8 @@ async function cases(version: Version): Promise<void> {
   const settings = { max_wal_size: `${START_MB}MB`, min_wal_size: `${START_MB}MB`, fsync: true };
   await withBenchCluster('walrus_cost', settings, async (_info, client) => {
     console.log(`machine: ${await machine(client)}; fsync on, synchronous_commit on, checkpoint_timeout 30s; load average ${fmtLoad()}`);
-    console.log(`pg_walrus: ${version.name}`);
+    console.log(`pg_walrus: ${version.name}, walrus.algorithm ${ALGORITHM ?? defaultAlgorithm()}`);
+    await useAlgorithm(client);
     await repeat(client, 20); // warm-up: plan caches, the baseline sample
     const rows: Row[] = [];
     rows.push(summarize('no_change, fresh install', await repeat(client, RUNS)));
@@ -287,10 +321,15 @@ async function cases(version: Version): Promise<void> {
     );
     console.log(`\nwhere the time goes, fresh install (50 extra cycles with track_functions = all):\n${freshProfile}`);
     console.log(`with 30 days of history:\n${agedProfile}`);
+    // The job's cadence for this algorithm at the default checkpoint_timeout: 288 cycles a day, 1440 for forecast.
+    const perDay = Math.round(86400 / jobIntervalSec(ALGORITHM ?? defaultAlgorithm(), 300));
+    // The first cycle after each timed checkpoint writes full-page images; the others only their rows' changes.
+    const afterCheckpoints = 86400 / 300;
     console.log(
-      `per day at the default 5-minute cadence (288 cycles, each after a timed checkpoint): ` +
-        `${((288 * aged.medianMs) / 1000).toFixed(2)} s of one backend (${((288 * aged.medianCpuMs) / 1000).toFixed(2)} s of its CPU), ` +
-        `${((288 * afterCheckpoint.medianWal) / 2 ** 20).toFixed(1)} MB of WAL`,
+      `per day at the job's cadence with the default checkpoint_timeout (${perDay} cycles, algorithm ${ALGORITHM ?? defaultAlgorithm()}): ` +
+        `${((perDay * aged.medianMs) / 1000).toFixed(2)} s of one backend (${((perDay * aged.medianCpuMs) / 1000).toFixed(2)} s of its CPU), ` +
+        `${((afterCheckpoints * afterCheckpoint.medianWal + (perDay - afterCheckpoints) * aged.medianWal) / 2 ** 20).toFixed(1)} MB of WAL ` +
+        `(${afterCheckpoints} of them right after a timed checkpoint)`,
     );
     const failed = rows.flatMap((r) => r.errors);
     if (failed.length > 0) console.log(`\nERRORS in the cases above (${failed.length}):\n${summarizeErrors(failed)}`);
@@ -391,6 +430,7 @@ async function idleAgainstLoad(version: string, install?: (client: pg.Client) =>
     { max_wal_size: '1GB', min_wal_size: '80MB', fsync: true },
     async (info, client) => {
       const loadavgBefore = loadavg()[0]!;
+      await useAlgorithm(client);
       await pgbenchInit(info, info.database, SCALE);
       await client.query('VACUUM ANALYZE');
       // A full walrus.sample, as any install older than walrus.sample_window intervals has: a cycle reads the last

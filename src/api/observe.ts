@@ -108,9 +108,10 @@ END;`,
       'and the role that runs them (the job owner, else the current user) a superuser or granted ALTER SYSTEM on ' +
       'max_wal_size.',
     body: `
-  WITH runner AS (
+  -- MATERIALIZED: inlined, every reference to a column repeated the job lookup (16 calls a cycle, a fifth of its time).
+  WITH runner AS MATERIALIZED (
     SELECT coalesce((walrus.job_info() ->> 'username'), current_user) AS name
-  ), facts AS (
+  ), facts AS MATERIALIZED (
     SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'dblink') AS dblink,
            coalesce((SELECT r.rolsuper OR pg_catalog.has_parameter_privilege(r.oid, 'max_wal_size', 'ALTER SYSTEM')
                        FROM pg_catalog.pg_roles r WHERE r.rolname = runner.name), false) AS role_allowed,
