@@ -1070,10 +1070,10 @@ AS $function$
 DECLARE
   double double precision;
 BEGIN
-  IF (((range).min IS NOT NULL) AND (walrus.compare_decimals(value, (range).min) < 0)) THEN
+  IF (((range).min IS DISTINCT FROM NULL) AND (walrus.compare_decimals(value, (range).min) < 0)) THEN
     RETURN true;
   END IF;
-  IF (((range).max IS NOT NULL) AND (walrus.compare_decimals(value, (range).max) > 0)) THEN
+  IF (((range).max IS DISTINCT FROM NULL) AND (walrus.compare_decimals(value, (range).max) > 0)) THEN
     RETURN true;
   END IF;
   IF (range).exclusive THEN
@@ -1096,7 +1096,7 @@ RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  RETURN ((((range).min IS NULL) OR ((range).min).ok) AND (((range).max IS NULL) OR ((range).max).ok));
+  RETURN ((((range).min IS NOT DISTINCT FROM NULL) OR ((range).min).ok) AND (((range).max IS NOT DISTINCT FROM NULL) OR ((range).max).ok));
 END;
 $function$;
 COMMENT ON FUNCTION walrus.bounds_valid(walrus.number_range) IS 'Both bounds are absent or numbers.';

@@ -178,14 +178,14 @@ describe('compiled fixtures match their TypeScript (test/fixtures/semantics.ts)'
 });
 
 /**
- * Names the compiler's own SQL could use (a sort's subquery aliases, PL/pgSQL's magic FOUND, the dollar quote around a
- * body) or knows as builtins (Number) given to parameters, locals and strings around each construct that writes such
- * SQL; and a for...of over a copy of the array its body pushes to (over the array itself it is rejected: JavaScript's
- * loop would see the pushes, FOREACH does not), and pushed arrays passed to functions in the ways that stay allowed. A collision makes PL/pgSQL substitute the variable into the
- * query or refuse it as ambiguous; both worlds must still agree. The source lives here rather than in a fixture file
- * so it can be run natively by transpiling this very text.
+ * Regressions that need a program of their own, run natively by transpiling this very text (so no fixture file):
+ * - names the compiler's own SQL could use (a sort's subquery aliases, PL/pgSQL's magic FOUND, the dollar quote
+ *   around a body) or knows as builtins (Number), given to parameters, locals and strings around the construct that
+ *   writes such SQL: a collision made PL/pgSQL substitute the variable into the query or refuse it as ambiguous;
+ * - pushed arrays in the forms that stay allowed (a for...of over a copy, a result assigned back to its own variable);
+ * - `=== null` on a composite whose fields may all be null (a row IS NULL when all its fields are).
  */
-const NAMESAKES = `import type { float8, int, int8 } from '../../src/sqltypes';
+const PROGRAM = `import type { float8, int, int8 } from '../../src/sqltypes';
 
 export interface Pair {
   e: float8;
@@ -274,16 +274,26 @@ export function pushedArrayPassedOn(n: int): int8[] {
   return [sum, kept.length, xs.length];
 }
 
+export interface Maybe {
+  a: int | null;
+  b: int | null;
+}
+
+export function compositeNulls(p: Maybe | null, a: int | null): boolean[] {
+  const q: Maybe = { a: a, b: null };
+  return [p === null, p !== null, q === null, q !== null, null === p];
+}
+
 export function dollarQuotes(s: string): string {
   const a$function$: string = s;
   return a$function$ === '$function$' ? '$$' : \`\${a$function$}$function$ $function_1$\`;
 }
 `;
 
-describe("names of the compiler's own SQL given to parameters and locals", () => {
-  const namesakes = new TextPrograms('src/sqltypes.ts').program({ '.tmp/namesakes/program.ts': NAMESAKES });
+describe('programs written in this file match their TypeScript', () => {
+  const written = new TextPrograms('src/sqltypes.ts').program({ '.tmp/written/program.ts': PROGRAM });
   const native: Record<string, unknown> = {};
-  const transpiled = ts.transpileModule(NAMESAKES, {
+  const transpiled = ts.transpileModule(PROGRAM, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
   }).outputText;
   (new Function('exports', transpiled) as (exports: Record<string, unknown>) => void)(native);
@@ -295,16 +305,22 @@ describe("names of the compiler's own SQL given to parameters and locals", () =>
     sortFields: { arbitraries: { t: fc.record({ e: float8({ noNaN: true }), i: int4() }), xs: noNaN } },
     pushWhileIteratingACopy: { arbitraries: { n: int4({ min: -5, max: 40 }) } },
     pushedArrayPassedOn: { arbitraries: { n: int4({ min: -5, max: 40 }) } },
+    compositeNulls: {
+      edges: {
+        p: [null, { a: null, b: null }, { a: 1, b: null }, { a: null, b: 2 }, { a: 1, b: 2 }],
+        a: [null, 0],
+      },
+    },
     dollarQuotes: { edges: { s: ['$function$', '$function_1$', '$$', ''] } },
   };
 
   let db: CompiledDatabase;
   beforeAll(async () => {
-    db = await compiledDatabase('differential_namesakes', compileProgram(namesakes), namesakes);
+    db = await compiledDatabase('differential_written', compileProgram(written), written);
   });
   afterAll(() => db?.close());
 
-  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields', 'foundParameter', 'dollarQuotes', 'shadowedNumber', 'pushWhileIteratingACopy', 'pushedArrayPassedOn']) {
+  for (const name of ['sortBesideParameters', 'sortBesideLocals', 'sortInLoop', 'sortFields', 'foundParameter', 'dollarQuotes', 'shadowedNumber', 'pushWhileIteratingACopy', 'pushedArrayPassedOn', 'compositeNulls']) {
     it(name, async () => {
       const report = await db.runner.check(name, native[name] as JsFunction, options[name]);
       expect(report.cases).toBeGreaterThanOrEqual(DEFAULT_RUNS);

@@ -169,6 +169,11 @@ function equality(node: Expression, negate: boolean, ctx: FunctionContext): Expr
   if (left.failed || right.failed) return { sql: 'NULL', type: BOOLEAN, failed: true };
   if (left.type.kind === 'null' || right.type.kind === 'null') {
     const other = left.type.kind === 'null' ? right : left;
+    if (other.type.kind === 'composite') {
+      // A row IS NULL when all its fields are, and IS NOT NULL only when none is: `{ a: null }` would be null.
+      // DISTINCT FROM NULL asks about the value itself.
+      return { sql: `(${other.sql} IS ${negate ? '' : 'NOT '}DISTINCT FROM NULL)`, type: BOOLEAN };
+    }
     return { sql: `(${other.sql} IS ${negate ? 'NOT ' : ''}NULL)`, type: BOOLEAN };
   }
   if (left.type.kind !== 'scalar' || right.type.kind !== 'scalar') {
