@@ -149,6 +149,16 @@ const CASES: readonly Case[] = [
     source: fn(`  let xs: int[] = [];\n  xs = flag ? ${MARK}ys : xs;\n  xs.push(1);\n  return ys.length;`, 'ys: int[], flag: boolean'),
   },
   {
+    title: '.includes() of an object',
+    code: D.referenceEquality,
+    source: `${SUMMARY}${fn(`  return ${MARK}items.includes(s) ? 1 : 0;`, 's: Summary, items: Summary[]')}`,
+  },
+  {
+    title: '.includes() of a timestamp',
+    code: D.valueOnlyEquality,
+    source: fn(`  return ${MARK}times.includes(t) ? 1 : 0;`, 't: timestamptz, times: timestamptz[]'),
+  },
+  {
     title: 'pushing onto the array a for...of iterates',
     code: D.aliasedPushedArray,
     source: fn(`  const xs: int[] = [1];\n  for (const x of ${MARK}xs) {\n    if (x < 3) {\n      xs.push(x + 1);\n    }\n  }\n  return xs.length;`, ''),

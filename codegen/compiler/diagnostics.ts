@@ -401,7 +401,7 @@ export const unorderedTypes = createDiagnosticFactory(
 
 export const referenceEquality = createDiagnosticFactory(
   1206,
-  '`===` on arrays and objects',
+  '`===` on arrays and objects, `.includes()` of an object',
   'reference equality in JavaScript, value equality in SQL; compare their fields',
 );
 
@@ -420,7 +420,7 @@ export const neverEqual = createDiagnosticFactory(
 
 export const valueOnlyEquality = createDiagnosticFactory(
   1209,
-  '`===` on `timestamptz`, `jsonb`, `interval`',
+  '`===` and `.includes()` on `timestamptz`, `jsonb`, `interval`',
   'Dates and JSON compare by reference, interval strings by spelling; SQL compares values',
   (why: string) => `equality: ${why}`,
 );

@@ -8,6 +8,7 @@ import {
   nonIntegerIndex,
   optionalChaining,
   pushAsValue,
+  referenceEquality,
   sortInPlace,
   unknownFunction,
   unsupportedComparator,
@@ -15,12 +16,14 @@ import {
   unsupportedJoin,
   unsupportedMethod,
   unsupportedSort,
+  valueOnlyEquality,
   wrongArgumentCount,
 } from '../diagnostics';
 import { internalName, qualified } from '../identifiers';
 import { BOOLEAN, DOUBLE, TEXT, isInteger, isNumber, isScalar, sqlTypeName } from '../types';
 import { sliceBound } from '../runtime';
 import { isGlobal } from './literals';
+import { BY_VALUE_ONLY_IN_SQL } from './operators';
 
 export function callExpression(node: Expression, ctx: FunctionContext): Expr {
   if (!Node.isCallExpression(node)) fail(internalError(node, 'expected a call'));
@@ -143,7 +146,13 @@ function arrayMethod(node: CallExpression, method: string, receiver: Expr, ctx: 
     }
     case 'includes': {
       if (args.length !== 1) fail(wrongArgumentCount(node, '.includes()', 'one argument', args.length));
-      const value = ctx.expr(args[0]!, receiver.type.element);
+      const element = receiver.type.element;
+      // includes() compares as === does (SameValueZero): objects and Dates by reference, intervals by spelling.
+      if (element.kind === 'composite') fail(referenceEquality(node));
+      for (const [name, why] of BY_VALUE_ONLY_IN_SQL) {
+        if (isScalar(element, name)) fail(valueOnlyEquality(node, why));
+      }
+      const value = ctx.expr(args[0]!, element);
       // Both sides agree that NaN is included in an array holding NaN (SameValueZero and float8 equality).
       return { sql: `(${value.sql} = ANY(${receiver.sql}))`, type: BOOLEAN };
     }

@@ -153,8 +153,8 @@ function belowSurrogates(literal: string | undefined): boolean {
   return literal !== undefined && [...literal].every((c) => c.charCodeAt(0) < 0xd800);
 }
 
-/** Types whose === means something else in JavaScript than = in SQL. */
-const BY_VALUE_ONLY_IN_SQL: readonly (readonly ['timestamptz' | 'jsonb' | 'interval', string])[] = [
+/** Types whose === (and so .includes()) means something else in JavaScript than = in SQL. */
+export const BY_VALUE_ONLY_IN_SQL: readonly (readonly ['timestamptz' | 'jsonb' | 'interval', string])[] = [
   ['timestamptz', 'Date objects compare by reference in JavaScript; compare instants with <= and >='],
   ['jsonb', 'JSON values compare by reference in JavaScript and by value in SQL'],
   ['interval', "intervals are strings in JavaScript, compared by spelling; SQL finds '1 day' = '24 hours'"],
