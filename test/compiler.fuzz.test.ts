@@ -325,14 +325,26 @@ const BAD_DECLARATIONS = [
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * Each case compiles a program synchronously. Hundreds in one go blocked the worker's event loop for tens of seconds
+ * on a busy machine, long enough for vitest's 60 s RPC timeout to fire on a reply already waiting ("Timeout calling
+ * onTaskUpdate"); yielding before each case keeps the loop turning.
+ */
+function yielding<T extends unknown[]>(check: (...args: T) => void): (...args: T) => Promise<void> {
+  return async (...args: T) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    check(...args);
+  };
+}
+
 describe('compiler fuzzing', () => {
-  it('compiles generated valid programs', () => {
-    fc.assert(
-      fc.property(validBody, fc.boolean(), (body, recursive) => {
+  it('compiles generated valid programs', async () => {
+    await fc.assert(
+      fc.asyncProperty(validBody, fc.boolean(), yielding((body, recursive) => {
         // Recursion is in the subset: PL/pgSQL functions may call themselves.
         const extra = recursive ? 'function down(k: int): int {\n  return k > 0 ? down(k - 1) : 0;\n}\n' : '';
         expectCompiled(program(body, extra));
-      }),
+      })),
       { seed: SEED, numRuns: 120 },
     );
   });
@@ -343,7 +355,7 @@ describe('compiler fuzzing', () => {
     for (const declaration of BAD_DECLARATIONS) expectRejected(program(['return n;'], declaration));
   });
 
-  it('rejects valid programs with bad fragments spliced in', () => {
+  it('rejects valid programs with bad fragments spliced in', async () => {
     const spliced = fc
       .record({
         body: validBody,
@@ -359,10 +371,10 @@ describe('compiler fuzzing', () => {
         const [params, returns] = signature ?? [PARAMS, 'int'];
         return program(statements, declarations.join(''), params, returns);
       });
-    fc.assert(fc.property(spliced, expectRejected), { seed: SEED, numRuns: 300 });
+    await fc.assert(fc.asyncProperty(spliced, yielding(expectRejected)), { seed: SEED, numRuns: 300 });
   });
 
-  it('answers mutated valid programs with an output or diagnostics, never an exception', () => {
+  it('answers mutated valid programs with an output or diagnostics, never an exception', async () => {
     const tokens = ['(', ')', '{', '}', ';', ',', '.', '=', '===', '+', '%', '?', ':', '!', '`', "'", '"', '[', ']', '<', '>', 'n', 'x', 'return', 'const', 'function', 'null', 'undefined', '0', '1.5', '\n'];
     const mutated = fc
       .record({
@@ -389,8 +401,8 @@ describe('compiler fuzzing', () => {
         }
       });
     let rejected = 0;
-    fc.assert(
-      fc.property(mutated, (text) => {
+    await fc.assert(
+      fc.asyncProperty(mutated, yielding((text) => {
         const { diagnostics, output } = run(text);
         checkPositions(text, diagnostics);
         if (diagnostics.length === 0) {
@@ -400,14 +412,14 @@ describe('compiler fuzzing', () => {
           rejected++;
           expect(output, text).toBeUndefined();
         }
-      }),
+      })),
       { seed: SEED, numRuns: 250 },
     );
     // Most mutations break the program; if none did, the generator would be testing nothing.
     expect(rejected).toBeGreaterThan(150);
   });
 
-  it('never names a column of its own SQL like a parameter or a local', () => {
+  it('never names a column of its own SQL like a parameter or a local', async () => {
     // What a sort's subquery or PL/pgSQL itself might call a column or variable, in both cases.
     const NAMES = ['e', 'i', 't', 'x', 'value', 'Value', 'ordinality', 'position', 'Position', 'sorted', 'Sorted', 'found', 'n'];
     const namesakes = fc
@@ -431,8 +443,8 @@ describe('compiler fuzzing', () => {
       });
     const unquote = (name: string): string => (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name);
     const identifier = String.raw`"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*`;
-    fc.assert(
-      fc.property(namesakes, (text) => {
+    await fc.assert(
+      fc.asyncProperty(namesakes, yielding((text) => {
         const { diagnostics, output } = run(text);
         expect(diagnostics.map(formatDiagnostic), text).toEqual([]);
         for (const f of output!.functions) {
@@ -447,7 +459,7 @@ describe('compiler fuzzing', () => {
           expect(columns.length, f.sql).toBeGreaterThan(0);
           expect(columns.map(unquote).filter((c) => variables.has(c)), f.sql).toEqual([]);
         }
-      }),
+      })),
       { seed: SEED, numRuns: 60 },
     );
   });
