@@ -2658,7 +2658,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percentile_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'percentile: grow to the size for max(walrus.target_percentile over walrus.sample_window, this interval); shrink to the percentile, but never below what the quiet intervals needed (a young window''s percentile still reflects the load before a step up), when that saves at least one walrus.shrink_factor step.';
 
--- walrus.forecast_proposal: compiled from src/logic/algorithms/forecast.ts:26 (forecastProposal)
+-- walrus.forecast_proposal: compiled from src/logic/algorithms/forecast.ts:27 (forecastProposal)
 CREATE FUNCTION walrus.forecast_proposal(input walrus.cycle_input, quiet walrus.quiet_count, learned walrus.forecast_state)
 RETURNS walrus.proposal
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2681,6 +2681,7 @@ DECLARE
   wanted integer;
   margin double precision;
   rate double precision;
+  previous double precision;
   step integer;
   lower integer;
   keep integer;
@@ -2711,6 +2712,10 @@ BEGIN
     IF ((forced OR fast) OR ((input).interval_wal_mb IS NULL)) THEN
       margin := CASE WHEN ((input).interval_wal_mb IS NULL) THEN ((input).headroom * (input).headroom) ELSE (input).headroom END;
       rate := CASE WHEN ((forced OR walrus.js_ge((plan).projected_mb, distance)) OR ((input).interval_wal_mb IS NULL)) THEN (plan).recent_rate ELSE (plan).steady_rate END;
+      previous := walrus.clean_rate(((input).forecast).last_rate);
+      IF (((input).interval_wal_mb IS NOT NULL) AND walrus.js_gt((plan).recent_rate, previous)) THEN
+        rate := walrus.js_max(rate, walrus.js_min(((2 * (plan).recent_rate) - previous), (((input).headroom * (input).headroom) * (plan).recent_rate)));
+      END IF;
       wanted := GREATEST(wanted, walrus.size_for_wal(walrus.js_max((rate * timeout), (plan).projected_mb), (input).completion_target, margin, segment, 2147483647));
     END IF;
     step := (ceil(walrus.js_min(walrus.js_div(GREATEST((input).current_mb, 1), walrus.js_max((input).shrink_factor, 0.01::double precision)), cap)))::integer;
@@ -2744,9 +2749,9 @@ BEGIN
   RETURN ROW('no_change', (input).current_mb, ('no pressure (' || (walrus.percent(usage_now))::text || '% of the forced-checkpoint distance used); ' || keep_reason || ', not a walrus.shrink_factor step below ' || ((input).current_mb)::text || ' MB'), (0)::double precision)::walrus.proposal;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes. - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the distance that forces one (walrus.proactive). - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that rate sustained, so a step up is covered within about a minute instead of a whole interval. (At one cycle per timeout the projection is the last interval itself and adds nothing.) - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now. - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by the next shrink and the size moves in few, large steps.';
+COMMENT ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes. - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the distance that forces one (walrus.proactive). - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that rate sustained, or, when the rate is still rising, to where the rise is going, so a step up is covered within about a minute and in one change instead of a whole interval. (At one cycle per timeout the projection is the last interval itself and adds nothing.) - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now. - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by the next shrink and the size moves in few, large steps.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:104 (percent)
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:115 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2757,7 +2762,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:109 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:120 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2771,7 +2776,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:116 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:127 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2790,7 +2795,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:129 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:140 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2803,7 +2808,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:135 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:146 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2824,7 +2829,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:149 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:160 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp

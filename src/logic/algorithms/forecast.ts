@@ -14,8 +14,9 @@ import type { Proposal } from './shared';
  *   distance that forces one (walrus.proactive).
  * - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout
  *   window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that
- *   rate sustained, so a step up is covered within about a minute instead of a whole interval. (At one cycle per
- *   timeout the projection is the last interval itself and adds nothing.)
+ *   rate sustained, or, when the rate is still rising, to where the rise is going, so a step up is covered within about
+ *   a minute and in one change instead of a whole interval. (At one cycle per timeout the projection is the last
+ *   interval itself and adds nothing.)
  * - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a
  *   week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now.
  * - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last
@@ -57,7 +58,17 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
       // size for itself. In the first checkpoint_timeout after the install, with walrus.headroom twice: a minute of
       // evidence says less about the interval's peak than a whole interval does, and the first size should last.
       const margin = input.interval_wal_mb === null ? input.headroom * input.headroom : input.headroom;
-      const rate = forced || plan.projected_mb >= distance || input.interval_wal_mb === null ? plan.recent_rate : plan.steady_rate;
+      let rate = forced || plan.projected_mb >= distance || input.interval_wal_mb === null ? plan.recent_rate : plan.steady_rate;
+      // A sample that ran faster than the one before may hold only part of the rise (a step that came inside it, a
+      // ramp still climbing), and sized from it the growth falls short: the size grows again once the cooldown lets
+      // it, a rise paid with two or three changes and forced checkpoints in between. Size for where the load is
+      // going: the rise this sample showed, once more. At most walrus.headroom twice this sample's rate, so a sample
+      // that already held the whole step grows to at most headroom^3 (about 2x with the default) the need of the new
+      // load, the limit.
+      const previous = cleanRate(input.forecast.last_rate);
+      if (input.interval_wal_mb !== null && plan.recent_rate > previous) {
+        rate = Math.max(rate, Math.min(2 * plan.recent_rate - previous, input.headroom * input.headroom * plan.recent_rate));
+      }
       wanted = Math.max(wanted, sizeForWal(Math.max(rate * timeout, plan.projected_mb), input.completion_target, margin, segment, 2147483647));
     }
     // At least the inverse of one shrink step: few, large steps, and the next shrink never undoes this growth.
