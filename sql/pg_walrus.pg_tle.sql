@@ -2267,7 +2267,18 @@ BEGIN
 END;
 $function$;
 
--- walrus.classic_proposal: compiled from src/logic/algorithms/shared.ts:36 (classicProposal)
+-- walrus.at_floor_phrase: compiled from src/logic/algorithms/shared.ts:40 (atFloorPhrase)
+CREATE FUNCTION walrus.at_floor_phrase(current_mb integer, lower_mb integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN CASE WHEN (current_mb < lower_mb) THEN ('below the shrink floor of ' || (lower_mb)::text || ' MB') ELSE ('already at the shrink floor of ' || (lower_mb)::text || ' MB') END;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.at_floor_phrase(integer, integer) IS 'The per-interval rules (multiplicative, additive, adaptive, percentile): grow on the algorithm''s growth rule; when it does not grow, shrink to the algorithm''s shrink target once walrus.shrink_intervals consecutive quiet intervals have passed. `shrunk_mb` is only used then, and is computed by the caller with the same inputs. Where a size stands against the shrink floor, for a reason: a fresh install under walrus.min_size is below it, and calling that "already at" a floor many times the size misled whoever read the reason.';
+
+-- walrus.classic_proposal: compiled from src/logic/algorithms/shared.ts:44 (classicProposal)
 CREATE FUNCTION walrus.classic_proposal(input walrus.cycle_input, quiet walrus.quiet_count, growth walrus.growth_decision, shrunk_mb integer)
 RETURNS walrus.proposal
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2288,7 +2299,7 @@ BEGIN
     END IF;
     lower := GREATEST((input).min_size_mb, (input).floor_mb);
     IF ((input).current_mb <= lower) THEN
-      RETURN ROW('no_change', (input).current_mb, ((intervals)::text || ' quiet intervals, but max_wal_size is already at the shrink floor of ' || (lower)::text || ' MB'), (0)::double precision)::walrus.proposal;
+      RETURN ROW('no_change', (input).current_mb, ((intervals)::text || ' quiet intervals, but max_wal_size is ' || walrus.at_floor_phrase((input).current_mb, lower)), (0)::double precision)::walrus.proposal;
     END IF;
     RETURN ROW('no_change', (input).current_mb, ((intervals)::text || ' quiet intervals, but the WAL statistics still need about ' || ((input).current_mb)::text || ' MB'), (0)::double precision)::walrus.proposal;
   END IF;
@@ -2298,9 +2309,8 @@ BEGIN
   RETURN ROW('no_change', (input).current_mb, (growth).reason, (0)::double precision)::walrus.proposal;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.classic_proposal(walrus.cycle_input, walrus.quiet_count, walrus.growth_decision, integer) IS 'The per-interval rules (multiplicative, additive, adaptive, percentile): grow on the algorithm''s growth rule; when it does not grow, shrink to the algorithm''s shrink target once walrus.shrink_intervals consecutive quiet intervals have passed. `shrunk_mb` is only used then, and is computed by the caller with the same inputs.';
 
--- walrus.step_shrink: compiled from src/logic/algorithms/shared.ts:67 (stepShrink)
+-- walrus.step_shrink: compiled from src/logic/algorithms/shared.ts:75 (stepShrink)
 CREATE FUNCTION walrus.step_shrink(input walrus.cycle_input)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2314,7 +2324,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.step_shrink(walrus.cycle_input) IS 'multiplicative and additive shrink: one walrus.shrink_factor step, but never below what the quiet intervals themselves needed with walrus.headroom (that would force checkpoints and grow straight back).';
 
--- walrus.statistical_shrink: compiled from src/logic/algorithms/shared.ts:77 (statisticalShrink)
+-- walrus.statistical_shrink: compiled from src/logic/algorithms/shared.ts:85 (statisticalShrink)
 CREATE FUNCTION walrus.statistical_shrink(input walrus.cycle_input, basis_mb double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2333,7 +2343,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.statistical_shrink(walrus.cycle_input, double precision) IS 'adaptive and percentile shrink: straight to what the WAL needs (`basis_mb` per interval, with headroom), never below walrus.min_size, but only when that saves at least one walrus.shrink_factor step, so noise does not make them shrink and grow in turn.';
 
--- walrus.statistical_growth: compiled from src/logic/algorithms/shared.ts:91 (statisticalGrowth)
+-- walrus.statistical_growth: compiled from src/logic/algorithms/shared.ts:99 (statisticalGrowth)
 CREATE FUNCTION walrus.statistical_growth(input walrus.cycle_input, basis_mb double precision, basis text)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2533,7 +2543,7 @@ BEGIN
     RETURN ROW('decrease', keep, (keep_reason || ': shrinking ' || ((input).current_mb)::text || ' MB to ' || (keep)::text || ' MB'), (0)::double precision)::walrus.proposal;
   END IF;
   IF ((input).current_mb <= lower) THEN
-    RETURN ROW('no_change', (input).current_mb, ('no pressure (' || (walrus.percent(usage_now))::text || '% of the forced-checkpoint distance used); already at the shrink floor of ' || (lower)::text || ' MB'), (0)::double precision)::walrus.proposal;
+    RETURN ROW('no_change', (input).current_mb, ('no pressure (' || (walrus.percent(usage_now))::text || '% of the forced-checkpoint distance used); ' || walrus.at_floor_phrase((input).current_mb, lower)), (0)::double precision)::walrus.proposal;
   END IF;
   RETURN ROW('no_change', (input).current_mb, ('no pressure (' || (walrus.percent(usage_now))::text || '% of the forced-checkpoint distance used); ' || keep_reason || ', not a walrus.shrink_factor step below ' || ((input).current_mb)::text || ' MB'), (0)::double precision)::walrus.proposal;
 END;
@@ -5416,6 +5426,8 @@ REVOKE ALL ON FUNCTION walrus.profile_view(double precision[], integer, double p
 GRANT EXECUTE ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.unchanged(integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.unchanged(integer, text) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.at_floor_phrase(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.at_floor_phrase(integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.classic_proposal(walrus.cycle_input, walrus.quiet_count, walrus.growth_decision, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.classic_proposal(walrus.cycle_input, walrus.quiet_count, walrus.growth_decision, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.step_shrink(walrus.cycle_input) FROM PUBLIC;

@@ -208,6 +208,14 @@ describe('walrus.algorithm = forecast', () => {
     expect(await freshMaxWalSizeMb()).toBe(48);
   });
 
+  it('says a size under walrus.min_size is below the shrink floor, not at it', async () => {
+    await analyze(client);
+    await passIntervals(client);
+    const quiet = await analyze(client);
+    expect(quiet.recommendation).toMatchObject({ action: 'no_change', new_size_mb: 32 });
+    expect(quiet.recommendation!.reason).toContain('below the shrink floor of 1024 MB');
+  });
+
   it('never shrinks below min_wal_size, whatever it learned', async () => {
     await alterSystem({ max_wal_size: '256MB', min_wal_size: '128MB' });
     await setSession(client, { 'walrus.min_size': '32MB', 'walrus.stabilization_sec': '0' });

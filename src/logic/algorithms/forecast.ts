@@ -4,7 +4,7 @@ import { cleanRate, cleanSeconds, needRate, profileView, recentRate, type Foreca
 import { checkpointSegments } from '../pressure';
 import type { QuietCount } from '../quiet';
 import { sizeForWal } from '../sizing';
-import type { Proposal } from './shared';
+import { atFloorPhrase, type Proposal } from './shared';
 
 /**
  * forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes.
@@ -106,7 +106,7 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
     return { action: 'decrease', new_size_mb: keep, reason: `${keepReason}: shrinking ${input.current_mb} MB to ${keep} MB`, evidence_rate: 0 };
   }
   if (input.current_mb <= lower) {
-    return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure (${percent(usageNow)}% of the forced-checkpoint distance used); already at the shrink floor of ${lower} MB`, evidence_rate: 0 };
+    return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure (${percent(usageNow)}% of the forced-checkpoint distance used); ${atFloorPhrase(input.current_mb, lower)}`, evidence_rate: 0 };
   }
   return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure (${percent(usageNow)}% of the forced-checkpoint distance used); ${keepReason}, not a walrus.shrink_factor step below ${input.current_mb} MB`, evidence_rate: 0 };
 }

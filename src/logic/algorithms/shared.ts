@@ -33,6 +33,14 @@ export function unchanged(current_mb: int, reason: string): GrowthDecision {
  * does not grow, shrink to the algorithm's shrink target once walrus.shrink_intervals consecutive quiet intervals have
  * passed. `shrunk_mb` is only used then, and is computed by the caller with the same inputs.
  */
+/**
+ * Where a size stands against the shrink floor, for a reason: a fresh install under walrus.min_size is below it, and
+ * calling that "already at" a floor many times the size misled whoever read the reason.
+ */
+export function atFloorPhrase(current_mb: int, lower_mb: int): string {
+  return current_mb < lower_mb ? `below the shrink floor of ${lower_mb} MB` : `already at the shrink floor of ${lower_mb} MB`;
+}
+
 export function classicProposal(input: CycleInput, quiet: QuietCount, growth: GrowthDecision, shrunk_mb: int): Proposal {
   if (growth.action !== 'no_change') {
     return { action: growth.action, new_size_mb: growth.new_size_mb, reason: growth.reason, evidence_rate: 0 };
@@ -50,7 +58,7 @@ export function classicProposal(input: CycleInput, quiet: QuietCount, growth: Gr
     }
     const lower = Math.max(input.min_size_mb, input.floor_mb);
     if (input.current_mb <= lower) {
-      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${intervals} quiet intervals, but max_wal_size is already at the shrink floor of ${lower} MB`, evidence_rate: 0 };
+      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${intervals} quiet intervals, but max_wal_size is ${atFloorPhrase(input.current_mb, lower)}`, evidence_rate: 0 };
     }
     return { action: 'no_change', new_size_mb: input.current_mb, reason: `${intervals} quiet intervals, but the WAL statistics still need about ${input.current_mb} MB`, evidence_rate: 0 };
   }
