@@ -2094,7 +2094,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) IS 'Separate excursions above `threshold` in a series of hourly peaks (oldest first, in thousandths of MB/s; negative for an hour the history does not cover): maximal runs of consecutive hours above it. Each one is a growth and a shrink for a size below it. With `unpredicted_only`, only the runs with an hour the seasonal forecast did not expect (`expected[i]` false; see excursionHold): a size below those meets them with forced checkpoints, while an expected one is pre-sized and costs two changes, never a forced checkpoint. Integers, so the loop runs on PostgreSQL''s own comparisons (it runs once per candidate size).';
 
--- walrus.excursion_hold: compiled from src/logic/forecast.ts:394 (excursionHold)
+-- walrus.excursion_hold: compiled from src/logic/forecast.ts:396 (excursionHold)
 CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2103,9 +2103,9 @@ BEGIN
   RETURN walrus.hold_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), walrus.js_min(walrus.clean_seconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but no unexpected excursion is allowed in the first 12 hours, while a single one cannot tell a daily batch from bursts.';
+COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but no unexpected excursion is allowed in the first 12 hours, while a single one cannot tell a daily batch from bursts, and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours) when the excursions let go stand walrus.headroom^2 above every hour kept.';
 
--- walrus.hold_on: compiled from src/logic/forecast.ts:399 (holdOn)
+-- walrus.hold_on: compiled from src/logic/forecast.ts:401 (holdOn)
 CREATE FUNCTION walrus.hold_on(p double precision[], now integer, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2114,6 +2114,8 @@ DECLARE
   days integer;
   allowed integer;
   unexpected integer;
+  learning integer;
+  apart double precision;
   trigger double precision;
   learned_hours integer;
   hours double precision[];
@@ -2140,10 +2142,16 @@ DECLARE
   previous double precision;
   c double precision;
   threshold bigint;
+  unpredicted integer;
+  kept bigint;
+  gone bigint;
+  q_2 bigint;
 BEGIN
   days := (ceil((learned::double precision / 86400)))::integer;
   allowed := ((2::bigint * days))::integer;
   unexpected := CASE WHEN walrus.js_lt(learned, 43200) THEN 0 ELSE days END;
+  learning := CASE WHEN (walrus.js_ge(learned, 64800) AND walrus.js_lt(learned, 86400)) THEN 2 ELSE unexpected END;
+  apart := (walrus.js_max(headroom, 1) * walrus.js_max(headroom, 1));
   trigger := (0.9::double precision * walrus.js_max(headroom, 1));
   learned_hours := (floor((learned::double precision / 3600)))::integer;
   hours := '{}'::double precision[];
@@ -2207,8 +2215,25 @@ BEGIN
   FOREACH c IN ARRAY sorted LOOP
     IF walrus.js_gt(c, previous) THEN
       threshold := (floor(((trigger * c) * 1000)))::bigint;
-      IF ((walrus.runs_above(milli, threshold, expected, false) <= allowed) AND (walrus.runs_above(milli, threshold, expected, true) <= unexpected)) THEN
-        RETURN c;
+      unpredicted := walrus.runs_above(milli, threshold, expected, true);
+      IF ((walrus.runs_above(milli, threshold, expected, false) <= allowed) AND (unpredicted <= learning)) THEN
+        IF (unpredicted <= unexpected) THEN
+          RETURN c;
+        END IF;
+        kept := (-1);
+        gone := (-1);
+        FOREACH q_2 IN ARRAY milli LOOP
+          IF (q_2 > threshold) THEN
+            IF ((gone < 0) OR (q_2 < gone)) THEN
+              gone := q_2;
+            END IF;
+          ELSIF (q_2 > kept) THEN
+            kept := q_2;
+          END IF;
+        END LOOP;
+        IF ((kept <= 0) OR walrus.js_ge(gone, (apart * kept))) THEN
+          RETURN c;
+        END IF;
       END IF;
     END IF;
     previous := c;
@@ -2218,7 +2243,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now` and clean seconds learned (at most a week).';
 
--- walrus.profile_view: compiled from src/logic/forecast.ts:487 (profileView)
+-- walrus.profile_view: compiled from src/logic/forecast.ts:515 (profileView)
 CREATE FUNCTION walrus.profile_view(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, stabilization_sec integer, learned_sec double precision, headroom double precision, shrink_factor double precision, window_rate double precision, newer_rate double precision)
 RETURNS walrus.profile_view
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp

@@ -389,7 +389,9 @@ export function runsAbove(hours: int8[], threshold: int8, expected: boolean[], u
  *   changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back
  *   more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which
  *   the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but no
- *   unexpected excursion is allowed in the first 12 hours, while a single one cannot tell a daily batch from bursts.
+ *   unexpected excursion is allowed in the first 12 hours, while a single one cannot tell a daily batch from bursts,
+ *   and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of
+ *   jumping at 24 hours) when the excursions let go stand walrus.headroom^2 above every hour kept.
  */
 export function excursionHold(profile: float8[], slot: int, learned_sec: float8, base_rate: float8, headroom: float8, shrink_factor: float8): float8 {
   return holdOn(cleanProfile(profile), wrapHour(slot), Math.min(cleanSeconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
@@ -402,6 +404,12 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
   const days: int = Math.ceil(learned / 86400);
   const allowed: int = 2 * days;
   const unexpected: int = learned < 43200 ? 0 : days;
+  // On the first day the budget grows with the hours learned, one per 12 hours (rounded: two from 18 hours on), so it
+  // does not jump from one to two at 24 hours while the same excursions are still in the history: two peaks on the
+  // first day were held until midnight. The second one only goes when it stands apart (see below).
+  const learning: int = learned >= 64800 && learned < 86400 ? 2 : unexpected;
+  // How far above every hour kept the hours let go must stand for that: two separate levels, not a noisy spread.
+  const apart = Math.max(headroom, 1) * Math.max(headroom, 1);
   const trigger = 0.9 * Math.max(headroom, 1);
   const learnedHours: int = Math.floor(learned / 3600);
   // The learned hours, oldest first (index 167 is the current hour); -1 for hours the history does not cover.
@@ -455,8 +463,28 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
   for (const c of sorted) {
     if (c > previous) {
       const threshold: int8 = Math.floor(trigger * c * 1000);
-      if (runsAbove(milli, threshold, expected, false) <= allowed && runsAbove(milli, threshold, expected, true) <= unexpected) {
-        return c;
+      const unpredicted = runsAbove(milli, threshold, expected, true);
+      if (runsAbove(milli, threshold, expected, false) <= allowed && unpredicted <= learning) {
+        if (unpredicted <= unexpected) {
+          return c;
+        }
+        // Beyond one a calendar day (the first day only): the lowest hour let go at least walrus.headroom^2 above the
+        // highest hour kept. A noisy level's maxima spread continuously above its quartiles and come back, so letting one
+        // go is a shrink and a regrowth; a peak or a batch stands apart from the level it returns to.
+        let kept: int8 = -1;
+        let gone: int8 = -1;
+        for (const q of milli) {
+          if (q > threshold) {
+            if (gone < 0 || q < gone) {
+              gone = q;
+            }
+          } else if (q > kept) {
+            kept = q;
+          }
+        }
+        if (kept <= 0 || gone >= apart * kept) {
+          return c;
+        }
       }
     }
     previous = c;
