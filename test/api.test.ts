@@ -20,6 +20,7 @@ import {
   setSession as setSessionOf,
   waitFor,
 } from './helpers/walrus';
+import { attemptAs } from './helpers/sql';
 
 /**
  * The essential package on the real cluster: shrink, dry-run, rate limits, NOTIFY, the SQL API, privileges and
@@ -349,17 +350,7 @@ describe('privileges', () => {
     for (const r of roles) await client.query(`DROP ROLE IF EXISTS ${r}; CREATE ROLE ${r} LOGIN`);
     await client.query('GRANT pg_monitor TO walrus_monitor');
     await client.query("SELECT walrus.grant_operator('walrus_operator')");
-    const as = async (role: string, sql: string): Promise<string> => {
-      await client.query(`SET ROLE ${role}`);
-      try {
-        await client.query(sql);
-        return 'ok';
-      } catch (error) {
-        return (error as Error).message;
-      } finally {
-        await client.query('RESET ROLE');
-      }
-    };
+    const as = (role: string, sql: string): Promise<string> => attemptAs(client, role, sql);
     try {
       for (const sql of ['SELECT walrus_status()', 'SELECT * FROM walrus_history()', 'SELECT walrus_recommendation()', 'SELECT * FROM walrus.settings', 'SELECT walrus_analyze()']) {
         expect(await as('walrus_plain', sql)).toMatch(/permission denied/);

@@ -19,6 +19,7 @@ import {
   scalar,
   setSession,
 } from './helpers/walrus';
+import { attemptAs } from './helpers/sql';
 
 /**
  * walrus.algorithm = forecast on the real cluster, and what it learns: the hour-of-week profile in
@@ -473,17 +474,7 @@ describe('the learned state', () => {
     await analyze(client);
     await client.query('DROP ROLE IF EXISTS walrus_fc_monitor; CREATE ROLE walrus_fc_monitor IN ROLE pg_monitor');
     await client.query('DROP ROLE IF EXISTS walrus_fc_nobody; CREATE ROLE walrus_fc_nobody');
-    const as = async (role: string, sql: string): Promise<string> => {
-      await client.query(`SET ROLE ${role}`);
-      try {
-        await client.query(sql);
-        return 'ok';
-      } catch (error) {
-        return (error as Error).message;
-      } finally {
-        await client.query('RESET ROLE');
-      }
-    };
+    const as = (role: string, sql: string): Promise<string> => attemptAs(client, role, sql);
     try {
       expect(await as('walrus_fc_monitor', 'SELECT count(*) FROM walrus.forecast_profile')).toBe('ok');
       expect(await as('walrus_fc_monitor', 'SELECT forecast_learned_sec FROM walrus.state')).toBe('ok');

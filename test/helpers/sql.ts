@@ -21,6 +21,19 @@ export async function waitFor<T>(
   }
 }
 
+/** Runs a statement as another role (SET ROLE): 'ok', or the error's message, for privilege tests. */
+export async function attemptAs(client: pg.Client, role: string, sql: string): Promise<string> {
+  await client.query(`SET ROLE ${role}`);
+  try {
+    await client.query(sql);
+    return 'ok';
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.query('RESET ROLE');
+  }
+}
+
 /** The first column of the first row. */
 export async function scalar<T>(client: pg.Client, sql: string, params: unknown[] = []): Promise<T> {
   const { rows } = await client.query<Record<string, T>>(sql, params);
