@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { restartCluster } from './cluster/local';
 import { skipIf, withoutPgDump } from './helpers/capabilities';
-import { clusterInfo, createDatabase } from './helpers/db';
+import { clusterInfo, dumpAndRestore } from './helpers/db';
 import {
   alterSystem,
   analyze,
@@ -403,38 +400,24 @@ describe('samples', () => {
 describe('pg_dump', () => {
   it('keeps history, samples and state through a dump and restore into a fresh database', async (ctx) => {
     skipIf(ctx, withoutPgDump());
-    const info = clusterInfo();
-    const source = await createDatabase('walrus_dump_src');
-    const target = await createDatabase('walrus_dump_dst');
-    const run = promisify(execFile);
-    const conn = ['-h', info.host, '-p', String(info.port), '-U', info.user];
-    try {
-      const src = await connect(source.name);
-      await src.query('SET client_min_messages = error');
-      await src.query('CREATE EXTENSION pg_walrus');
-      await src.query('SELECT walrus_analyze()');
-      await src.query('SELECT walrus_analyze()');
-      const before = await src.query('SELECT id, action, reason, metadata FROM walrus.history ORDER BY id');
-      await src.end();
-      const file = join(info.runDir, 'walrus.dump');
-      await run(join(info.clientBinDir, 'pg_dump'), [...conn, '-Fc', '-f', file, source.name]);
-      await run(join(info.clientBinDir, 'pg_restore'), [...conn, '-d', target.name, file]);
-      const dst = await connect(target.name);
-      try {
-        const after = await dst.query('SELECT id, action, reason, metadata FROM walrus.history ORDER BY id');
-        expect(after.rows).toEqual(before.rows);
-        expect(before.rows).toHaveLength(2);
+    const rows = 'SELECT id, action, reason, metadata FROM walrus.history ORDER BY id';
+    await dumpAndRestore(
+      'walrus_dump',
+      async (src) => {
+        await src.query('SELECT walrus_analyze()');
+        await src.query('SELECT walrus_analyze()');
+        return (await src.query(rows)).rows;
+      },
+      async (dst, before) => {
+        expect((await dst.query(rows)).rows).toEqual(before);
+        expect(before).toHaveLength(2);
         expect(await scalar(dst, 'SELECT count(*)::int FROM walrus.sample')).toBe(2);
         expect(await scalar(dst, 'SELECT cycles::int FROM walrus.state')).toBe(1);
         // The sequence came along too: the next row does not collide.
         await dst.query('SELECT walrus_analyze()');
         expect(await scalar(dst, 'SELECT count(*)::int FROM walrus.history')).toBe(3);
-      } finally {
-        await dst.end();
-      }
-    } finally {
-      await source.drop();
-      await target.drop();
-    }
+      },
+    );
   });
 });
+

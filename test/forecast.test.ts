@@ -1,16 +1,12 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sizeForWal } from '../src/logic/sizing';
 import { skipIf, withoutPgDump } from './helpers/capabilities';
-import { clusterInfo, createDatabase, cronDatabase } from './helpers/db';
+import { clusterInfo, cronDatabase, dumpAndRestore } from './helpers/db';
 import {
   alterSystem,
   analyze,
   collectNotices,
-  connect,
   forceCheckpoints,
   freshMaxWalSizeMb,
   history,
@@ -495,41 +491,22 @@ describe('the learned state', () => {
 
   it('survives pg_dump and restore', async (ctx) => {
     skipIf(ctx, withoutPgDump());
-    const info = clusterInfo();
-    const source = await createDatabase('walrus_fc_dump_src');
-    const target = await createDatabase('walrus_fc_dump_dst');
-    const run = promisify(execFile);
-    const conn = ['-h', info.host, '-p', String(info.port), '-U', info.user];
-    try {
-      const src = await connect(source.name);
-      const query = `SELECT (SELECT array_agg(need_mb_per_sec ORDER BY hour_of_week) FROM walrus.forecast_profile) AS profile,
-                            (SELECT row_to_json(s) FROM (SELECT forecast_slot, forecast_learned_sec FROM walrus.state) s) AS state`;
-      let before: unknown;
-      try {
-        await src.query('SET client_min_messages = error');
-        await src.query('CREATE EXTENSION pg_walrus');
+    const query = `SELECT (SELECT array_agg(need_mb_per_sec ORDER BY hour_of_week) FROM walrus.forecast_profile) AS profile,
+                          (SELECT row_to_json(s) FROM (SELECT forecast_slot, forecast_learned_sec FROM walrus.state) s) AS state`;
+    await dumpAndRestore(
+      'walrus_fc_dump',
+      async (src) => {
         await src.query('SELECT walrus_analyze()');
         await src.query('SELECT walrus_analyze()');
         await src.query(`INSERT INTO walrus.forecast_profile SELECT h, h / 10.0 FROM generate_series(0, 167) h
                          ON CONFLICT (hour_of_week) DO UPDATE SET need_mb_per_sec = excluded.need_mb_per_sec`);
-        before = (await src.query(query)).rows[0];
-      } finally {
-        await src.end();
-      }
-      const file = join(info.runDir, 'walrus-forecast.dump');
-      await run(join(info.clientBinDir, 'pg_dump'), [...conn, '-Fc', '-f', file, source.name]);
-      await run(join(info.clientBinDir, 'pg_restore'), [...conn, '-d', target.name, file]);
-      const dst = await connect(target.name);
-      try {
+        return (await src.query(query)).rows[0] as { profile: number[] };
+      },
+      async (dst, before) => {
         expect((await dst.query(query)).rows[0]).toEqual(before);
-        expect((before as { profile: number[] }).profile).toHaveLength(168);
-      } finally {
-        await dst.end();
-      }
-    } finally {
-      await source.drop();
-      await target.drop();
-    }
+        expect(before.profile).toHaveLength(168);
+      },
+    );
   });
 });
 

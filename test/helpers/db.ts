@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type pg from 'pg';
 import { inject } from 'vitest';
 import { connectTo } from '../cluster/local';
@@ -55,4 +58,43 @@ export async function createDatabase(prefix: string): Promise<IsolatedDatabase> 
       await withClient((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`), 'postgres');
     },
   };
+}
+
+/**
+ * pg_dump -Fc of a fresh database with pg_walrus, restored into another: `prepare` runs on the source (the extension
+ * created) and returns what `check` then compares on the restored copy. Both databases are dropped afterwards.
+ */
+export async function dumpAndRestore<T>(
+  prefix: string,
+  prepare: (source: pg.Client) => Promise<T>,
+  check: (restored: pg.Client, before: T) => Promise<void>,
+): Promise<void> {
+  const info = clusterInfo();
+  const source = await createDatabase(`${prefix}_src`);
+  const target = await createDatabase(`${prefix}_dst`);
+  const run = promisify(execFile);
+  const conn = ['-h', info.host, '-p', String(info.port), '-U', info.user];
+  try {
+    let before: T;
+    const src = await connect(source.name);
+    try {
+      await src.query('SET client_min_messages = error');
+      await src.query('CREATE EXTENSION pg_walrus');
+      before = await prepare(src);
+    } finally {
+      await src.end();
+    }
+    const file = join(info.runDir, `${prefix}.dump`);
+    await run(join(info.clientBinDir, 'pg_dump'), [...conn, '-Fc', '-f', file, source.name]);
+    await run(join(info.clientBinDir, 'pg_restore'), [...conn, '-d', target.name, file]);
+    const dst = await connect(target.name);
+    try {
+      await check(dst, before);
+    } finally {
+      await dst.end();
+    }
+  } finally {
+    await source.drop();
+    await target.drop();
+  }
 }
