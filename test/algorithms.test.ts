@@ -10,6 +10,7 @@ import {
   requestedCheckpoints,
   scalar,
   setSession,
+  startClean,
 } from './helpers/walrus';
 
 /** Every walrus.algorithm on the real cluster: growth on real forced checkpoints, caps, floors, and what not to count. */
@@ -26,11 +27,7 @@ beforeAll(async () => {
 afterAll(() => uninstall(client));
 
 beforeEach(async () => {
-  client.removeAllListeners('notice');
-  await client.query('SELECT walrus_reset()');
-  await client.query('RESET ALL');
-  await client.query("SET walrus.cooldown_sec = '0'");
-  await alterSystem({ min_wal_size: '32MB', max_wal_size: '32MB' });
+  await startClean(client, { 'walrus.cooldown_sec': '0' });
 });
 
 async function useAlgorithm(name: string): Promise<void> {

@@ -14,6 +14,7 @@ import {
   passIntervals,
   scalar,
   setSession,
+  startClean,
 } from './helpers/walrus';
 import { attemptAs } from './helpers/sql';
 
@@ -33,11 +34,7 @@ beforeAll(async () => {
 afterAll(() => uninstall(client));
 
 beforeEach(async () => {
-  client.removeAllListeners('notice');
-  await client.query('RESET ALL');
-  await client.query('SELECT walrus_reset()');
-  await alterSystem({ min_wal_size: '32MB', max_wal_size: '32MB' });
-  await setSession(client, { 'walrus.algorithm': 'forecast', 'walrus.cooldown_sec': '0', 'walrus.timezone': 'UTC' });
+  await startClean(client, { 'walrus.algorithm': 'forecast', 'walrus.cooldown_sec': '0', 'walrus.timezone': 'UTC' });
 });
 
 interface ForecastRow {

@@ -2,13 +2,13 @@ import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readProfiles } from '../src/sim/profiles';
 import {
-  alterSystem,
   analyze,
   collectNotices,
   forceCheckpoints,
   installPaused,
   scalar,
   setSession,
+  startClean,
 } from './helpers/walrus';
 
 /**
@@ -26,11 +26,7 @@ beforeAll(async () => {
 afterAll(() => uninstall(client));
 
 beforeEach(async () => {
-  client.removeAllListeners('notice');
-  await client.query('RESET ALL');
-  await client.query('SELECT walrus_reset()');
-  await alterSystem({ min_wal_size: '32MB', max_wal_size: '32MB' });
-  await setSession(client, { 'walrus.cooldown_sec': '0' });
+  await startClean(client, { 'walrus.cooldown_sec': '0' });
 });
 
 /** A window that holds the current hour in `zone`, or that never does, whatever time the test runs at. */

@@ -118,6 +118,18 @@ export async function installPaused(): Promise<{ client: pg.Client; uninstall: (
   };
 }
 
+/**
+ * Each test of a paused install starts from the same place: no notice listener, the session's settings reset, no
+ * history or learned state (walrus_reset), max_wal_size and min_wal_size at 32 MB, then `session`'s walrus.* values.
+ */
+export async function startClean(client: pg.Client, session: Record<string, string> = {}): Promise<void> {
+  client.removeAllListeners('notice');
+  await client.query('RESET ALL');
+  await client.query('SELECT walrus_reset()');
+  await alterSystem({ min_wal_size: '32MB', max_wal_size: '32MB' });
+  await setSession(client, session);
+}
+
 /** Sets walrus.* (or any user-settable) values for the rest of the session. */
 export async function setSession(client: pg.Client, settings: Record<string, string>): Promise<void> {
   for (const [name, value] of Object.entries(settings)) {

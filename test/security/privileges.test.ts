@@ -12,6 +12,7 @@ import {
   installPaused,
   scalar,
   setSession,
+  startClean,
   waitFor,
 } from '../helpers/walrus';
 import { skipIf, withoutCron } from '../helpers/capabilities';
@@ -40,10 +41,7 @@ beforeAll(async () => {
 afterAll(() => uninstall(client));
 
 beforeEach(async () => {
-  client.removeAllListeners('notice');
-  await client.query('RESET ALL');
-  await client.query('SELECT walrus_reset()');
-  await alterSystem({ min_wal_size: '32MB', max_wal_size: '32MB' });
+  await startClean(client);
 });
 
 /** Runs sql as role (SET ROLE in the shared session), returning 'ok' or the error message. */
