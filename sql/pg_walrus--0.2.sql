@@ -3391,21 +3391,22 @@ AS $$
     (9, 'cooldown_sec', 'int', 'integer', '300', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle started a moment early by the scheduler is not held back.'),
     (10, 'max_changes_per_hour', 'int', 'integer', '4', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
     (11, 'history_retention_days', 'int', 'integer', '30', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
-    (12, 'notify_channel', 'text', 'string', 'walrus_events', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.'),
-    (13, 'algorithm', 'enum', 'enum', 'multiplicative', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile', 'forecast']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval), percentile (walrus.target_percentile of WAL per interval over walrus.sample_window) or forecast (the measured need, grown on any forced checkpoint and within a cycle of a step up, pre-sized before the peaks of a learned hour-of-week profile, shrunk only after walrus.stabilization_sec).'),
-    (14, 'additive_increment', 'memory', 'integer', '512MB', '512', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
-    (15, 'ema_alpha', 'real', 'real', '0.2', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
-    (16, 'target_percentile', 'real', 'real', '95', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
-    (17, 'sample_window', 'int', 'integer', '288', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
-    (18, 'headroom', 'real', 'real', '1.25', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
-    (19, 'proactive', 'bool', 'bool', 'on', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
-    (20, 'profiles', 'text', 'string', '', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'Time-based profiles, a JSON array: [{"name": "batch", "days": ["Mon", ...], "start_hour": 22, "end_hour": 6, "max_size": "32GB", "threshold": 5}]. The first profile whose window holds the current hour (walrus.timezone) overrides max_size, min_size, threshold, shrink_enable, algorithm and dry_run for that cycle; a window that wraps midnight belongs to the day it starts on. An invalid profile is ignored with a WARNING; the others apply.'),
-    (21, 'timezone', 'text', 'string', '', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'The time zone of walrus.profiles'' hours and of the forecast''s hour-of-week profile, a name from pg_timezone_names. Empty: the server''s timezone setting.'),
-    (22, 'apply', 'enum', 'enum', 'auto', 'auto', NULL, NULL, NULL, false, false, false, ARRAY['auto', 'advise']::text[], 'auto: apply decisions with ALTER SYSTEM when this server allows it, else advise. advise: never apply; record each decision as advice (action advise) with ready-to-run commands in walrus_recommendation(), for managed services and HA managers such as Patroni that own the configuration.'),
-    (23, 'half_life_sec', 'int', 'integer', '604800', '604800', 's', 86400, 31536000, false, false, false, NULL::text[], 'forecast: half-life of the hour-of-week profile. Each week an hour comes round again, its old peak is multiplied by 0.5 ^ (one week / this) before new measurements count, so a weekly peak stays learned and a one-off fades (604800, a week: to half in a week).'),
-    (24, 'stabilization_sec', 'int', 'integer', '3600', '3600', 's', 0, 604800, false, false, false, NULL::text[], 'forecast: a shrink never goes below the largest need seen over this window (between half of it and all of it), nor below the forecast and what keeps the last day to two excursions; 0 shrinks on the current need alone.'),
-    (25, 'lookahead_sec', 'int', 'integer', '1800', '1800', 's', 0, 86400, false, false, false, NULL::text[], 'forecast: pre-size this long before an hour whose need, yesterday or a week ago, stood out from its day; 0 turns pre-sizing off.'),
-    (26, 'conninfo', 'conninfo', 'string', '', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user. Never a password: a value with one is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).')
+    (12, 'notify_channel', 'text', 'string', 'walrus_events', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error (empty means the default; walrus.notify = off sends none).'),
+    (13, 'notify', 'bool', 'bool', 'on', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Send every change, dry-run, skip and error to walrus.notify_channel with pg_notify(); off sends nothing.'),
+    (14, 'algorithm', 'enum', 'enum', 'multiplicative', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile', 'forecast']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval), percentile (walrus.target_percentile of WAL per interval over walrus.sample_window) or forecast (the measured need, grown on any forced checkpoint and within a cycle of a step up, pre-sized before the peaks of a learned hour-of-week profile, shrunk only after walrus.stabilization_sec).'),
+    (15, 'additive_increment', 'memory', 'integer', '512MB', '512', 'MB', 1, 2147483647, false, false, false, NULL::text[], 'additive: growth per forced checkpoint.'),
+    (16, 'ema_alpha', 'real', 'real', '0.2', '0.2', NULL, 0, 1, true, false, false, NULL::text[], 'adaptive: weight of the newest interval in the moving average of WAL per interval.'),
+    (17, 'target_percentile', 'real', 'real', '95', '95', NULL, 1, 100, false, false, false, NULL::text[], 'percentile: which percentile of WAL per interval over the sample window to size for.'),
+    (18, 'sample_window', 'int', 'integer', '288', '288', NULL, 2, 2000, false, false, false, NULL::text[], 'percentile: how many recent intervals the percentile is taken over (288 is a day at 5-minute intervals).'),
+    (19, 'headroom', 'real', 'real', '1.25', '1.25', NULL, 1, 10, false, false, false, NULL::text[], 'Margin over the measured WAL per interval: adaptive and percentile size for WAL x headroom, and no algorithm shrinks below what the quiet intervals needed with it.'),
+    (20, 'proactive', 'bool', 'bool', 'on', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'adaptive and percentile: grow before any forced checkpoint, once an interval used 90% of the WAL that forces one.'),
+    (21, 'profiles', 'text', 'string', '', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'Time-based profiles, a JSON array: [{"name": "batch", "days": ["Mon", ...], "start_hour": 22, "end_hour": 6, "max_size": "32GB", "threshold": 5}]. The first profile whose window holds the current hour (walrus.timezone) overrides max_size, min_size, threshold, shrink_enable, algorithm and dry_run for that cycle; a window that wraps midnight belongs to the day it starts on. An invalid profile is ignored with a WARNING; the others apply.'),
+    (22, 'timezone', 'text', 'string', '', '', NULL, NULL, NULL, false, false, false, NULL::text[], 'The time zone of walrus.profiles'' hours and of the forecast''s hour-of-week profile, a name from pg_timezone_names. Empty: the server''s timezone setting.'),
+    (23, 'apply', 'enum', 'enum', 'auto', 'auto', NULL, NULL, NULL, false, false, false, ARRAY['auto', 'advise']::text[], 'auto: apply decisions with ALTER SYSTEM when this server allows it, else advise. advise: never apply; record each decision as advice (action advise) with ready-to-run commands in walrus_recommendation(), for managed services and HA managers such as Patroni that own the configuration.'),
+    (24, 'half_life_sec', 'int', 'integer', '604800', '604800', 's', 86400, 31536000, false, false, false, NULL::text[], 'forecast: half-life of the hour-of-week profile. Each week an hour comes round again, its old peak is multiplied by 0.5 ^ (one week / this) before new measurements count, so a weekly peak stays learned and a one-off fades (604800, a week: to half in a week).'),
+    (25, 'stabilization_sec', 'int', 'integer', '3600', '3600', 's', 0, 604800, false, false, false, NULL::text[], 'forecast: a shrink never goes below the largest need seen over this window (between half of it and all of it), nor below the forecast and what keeps the last day to two excursions; 0 shrinks on the current need alone.'),
+    (26, 'lookahead_sec', 'int', 'integer', '1800', '1800', 's', 0, 86400, false, false, false, NULL::text[], 'forecast: pre-size this long before an hour whose need, yesterday or a week ago, stood out from its day; 0 turns pre-sizing off.'),
+    (27, 'conninfo', 'conninfo', 'string', '', '', NULL, NULL, NULL, false, false, true, NULL::text[], 'libpq connection string for the loopback dblink connection that runs ALTER SYSTEM. Empty: derived from unix_socket_directories, port, the current database and the current user. Never a password: a value with one is invalid; use a password file (passfile=, ~/.pgpass) or a service file (service=).')
   ) AS d(ord, setting, kind, vartype, default_text, default_effective, unit_text, low, high, exclusive, two_segments,
          secret, choices, doc)
   ORDER BY d.ord
@@ -3564,6 +3565,7 @@ CREATE TYPE walrus.config AS (
   max_changes_per_hour integer,
   history_retention_days integer,
   notify_channel text,
+  notify boolean,
   algorithm text,
   additive_increment_mb integer,
   ema_alpha double precision,
@@ -3610,6 +3612,7 @@ BEGIN
       WHEN 'walrus.max_changes_per_hour' THEN cfg.max_changes_per_hour := setting.effective_value::integer;
       WHEN 'walrus.history_retention_days' THEN cfg.history_retention_days := setting.effective_value::integer;
       WHEN 'walrus.notify_channel' THEN cfg.notify_channel := setting.effective_value;
+      WHEN 'walrus.notify' THEN cfg.notify := setting.effective_value::boolean;
       WHEN 'walrus.algorithm' THEN cfg.algorithm := setting.effective_value;
       WHEN 'walrus.additive_increment' THEN cfg.additive_increment_mb := setting.effective_value::numeric::integer;
       WHEN 'walrus.ema_alpha' THEN cfg.ema_alpha := setting.effective_value::double precision;
@@ -4261,6 +4264,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   cfg walrus.config;
+  channel text;
   cur walrus.sample;
   prev walrus.sample;
   elapsed double precision;
@@ -4305,6 +4309,8 @@ BEGIN
   SELECT * INTO profile FROM walrus.active_profile(cfg.profiles, cfg.timezone, clock_timestamp());
   profile_name := profile.name;
   cfg := walrus.with_profile(cfg, profile.overrides);
+  -- An empty walrus.notify_channel is the default channel (RESET leaves a placeholder empty): off is its own setting.
+  channel := CASE WHEN cfg.notify THEN cfg.notify_channel END;
   PERFORM walrus.cleanup_history(cfg.history_retention_days);
   PERFORM walrus.ensure_schedule(cfg.algorithm);
   job_missing := walrus.cron_installed() AND NOT (walrus.job_info() ->> 'scheduled')::boolean;
@@ -4332,7 +4338,7 @@ BEGIN
     IF failover.apply AND advice <> '' THEN
       PERFORM walrus.record('advise', cur.max_wal_size_mb, failover.new_size_mb, 0, cur.checkpoint_timeout_sec,
         format('advice, not applied (%s): %s', advice, failover.reason), jsonb_build_object('observed', observed), profile_name);
-      PERFORM walrus.notify(cfg.notify_channel, 'advise', cur.max_wal_size_mb, failover.new_size_mb, failover.reason);
+      PERFORM walrus.notify(channel, 'advise', cur.max_wal_size_mb, failover.new_size_mb, failover.reason);
     ELSE
       history_id := walrus.record('failover', cur.max_wal_size_mb, failover.new_size_mb, 0, cur.checkpoint_timeout_sec,
         failover.reason, jsonb_build_object('observed', observed, 'previous_timeline', last_timeline), profile_name);
@@ -4340,7 +4346,7 @@ BEGIN
       IF failover.apply THEN
         failure := walrus.apply_recorded(history_id, cur.max_wal_size_mb, failover.new_size_mb, cfg.max_mb, cfg.conninfo);
       END IF;
-      PERFORM walrus.notify(cfg.notify_channel, CASE WHEN failure IS NULL THEN 'failover' ELSE 'error' END,
+      PERFORM walrus.notify(channel, CASE WHEN failure IS NULL THEN 'failover' ELSE 'error' END,
         cur.max_wal_size_mb, CASE WHEN failure IS NULL THEN failover.new_size_mb ELSE cur.max_wal_size_mb END,
         coalesce(failure, failover.reason));
       IF failure IS NULL THEN
@@ -4411,7 +4417,7 @@ BEGIN
     failure := walrus.apply_recorded(history_id, decision.old_size_mb, decision.new_size_mb, cfg.max_mb, cfg.conninfo);
   END IF;
   IF walrus.is_notified(decision.action) THEN
-    PERFORM walrus.notify(cfg.notify_channel, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
+    PERFORM walrus.notify(channel, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
       decision.old_size_mb, CASE WHEN failure IS NULL THEN recorded_size ELSE decision.old_size_mb END,
       coalesce(failure, decision.reason),
       CASE WHEN walrus.is_growth(decision.proposed) THEN statements -> 0 END);

@@ -160,7 +160,13 @@ export const SETTINGS: readonly Setting[] = [
     name: 'notify_channel',
     kind: 'text',
     default: 'walrus_events',
-    description: 'NOTIFY channel for every change, dry-run, skip and error; empty disables notifications.',
+    description: 'NOTIFY channel for every change, dry-run, skip and error (empty means the default; walrus.notify = off sends none).',
+  },
+  {
+    name: 'notify',
+    kind: 'bool',
+    default: true,
+    description: 'Send every change, dry-run, skip and error to walrus.notify_channel with pg_notify(); off sends nothing.',
   },
   {
     name: 'algorithm',

@@ -217,7 +217,31 @@ describe('NOTIFY', () => {
     expect(await scalar(client, "SELECT to_regclass('walrus.history') IS NOT NULL")).toBe(true);
   });
 
-  it('an unusable channel is a WARNING, never a failed cycle; an empty one sends nothing', async () => {
+  it('walrus.notify = off sends nothing; an empty walrus.notify_channel is the default channel', async () => {
+    const listener = await connect();
+    const payloads: string[] = [];
+    listener.on('notification', (n) => payloads.push(n.payload ?? ''));
+    try {
+      await listener.query('LISTEN walrus_events');
+      await setSession({ 'walrus.notify': 'off', 'walrus.cooldown_sec': '0' });
+      await forceCheckpoints(client, 2);
+      expect((await analyze(client)).applied).toBe(true);
+      // The empty channel is the default one: this event is the only one the listener may see.
+      await setSession({ 'walrus.notify': 'on', 'walrus.notify_channel': '' });
+      await forceCheckpoints(client, 2);
+      expect((await analyze(client)).applied).toBe(true);
+      await waitFor(async () => payloads.length, (n) => n >= 1, 'a notification on the default channel');
+      await listener.query('SELECT 1');
+    } finally {
+      await listener.end();
+    }
+    expect(payloads).toHaveLength(1);
+    const event = JSON.parse(payloads[0]!) as { action: string; old_size_mb: number };
+    expect(event.action).toBe('increase');
+    expect(event.old_size_mb).toBeGreaterThan(32);
+  });
+
+  it('an unusable channel is a WARNING, never a failed cycle', async () => {
     const notices = collectNotices(client);
     await setSession({ 'walrus.notify_channel': 'x'.repeat(100), 'walrus.cooldown_sec': '0' });
     await forceCheckpoints(client, 2);

@@ -28,6 +28,7 @@ const BAD: readonly (readonly [setting: string, value: string, error: string])[]
   ['shrink_intervals', '0', 'valid: 1 to 1000'],
   ['min_size', '1XB', 'not a memory size'],
   ['dry_run', 'perhaps', 'not a boolean'],
+  ['notify', 'loudly', 'not a boolean'],
   ['cooldown_sec', '-1', 'valid: 0 to 86400'],
   ['max_changes_per_hour', '1001', 'valid: 0 to 1000'],
   ['history_retention_days', '4000', 'valid: 0 to 3650'],

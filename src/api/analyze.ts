@@ -457,6 +457,7 @@ END;`,
     body: `
 DECLARE
   cfg walrus.config;
+  channel text;
   cur walrus.sample;
   prev walrus.sample;
   elapsed double precision;
@@ -501,6 +502,8 @@ BEGIN
   SELECT * INTO profile FROM walrus.active_profile(cfg.profiles, cfg.timezone, clock_timestamp());
   profile_name := profile.name;
   cfg := walrus.with_profile(cfg, profile.overrides);
+  -- An empty walrus.notify_channel is the default channel (RESET leaves a placeholder empty): off is its own setting.
+  channel := CASE WHEN cfg.notify THEN cfg.notify_channel END;
   PERFORM walrus.cleanup_history(cfg.history_retention_days);
   PERFORM walrus.ensure_schedule(cfg.algorithm);
   job_missing := walrus.cron_installed() AND NOT (walrus.job_info() ->> 'scheduled')::boolean;
@@ -528,7 +531,7 @@ BEGIN
     IF failover.apply AND advice <> '' THEN
       PERFORM walrus.record('advise', cur.max_wal_size_mb, failover.new_size_mb, 0, cur.checkpoint_timeout_sec,
         format('advice, not applied (%s): %s', advice, failover.reason), jsonb_build_object('observed', observed), profile_name);
-      PERFORM walrus.notify(cfg.notify_channel, 'advise', cur.max_wal_size_mb, failover.new_size_mb, failover.reason);
+      PERFORM walrus.notify(channel, 'advise', cur.max_wal_size_mb, failover.new_size_mb, failover.reason);
     ELSE
       history_id := walrus.record('failover', cur.max_wal_size_mb, failover.new_size_mb, 0, cur.checkpoint_timeout_sec,
         failover.reason, jsonb_build_object('observed', observed, 'previous_timeline', last_timeline), profile_name);
@@ -536,7 +539,7 @@ BEGIN
       IF failover.apply THEN
         failure := walrus.apply_recorded(history_id, cur.max_wal_size_mb, failover.new_size_mb, cfg.max_mb, cfg.conninfo);
       END IF;
-      PERFORM walrus.notify(cfg.notify_channel, CASE WHEN failure IS NULL THEN 'failover' ELSE 'error' END,
+      PERFORM walrus.notify(channel, CASE WHEN failure IS NULL THEN 'failover' ELSE 'error' END,
         cur.max_wal_size_mb, CASE WHEN failure IS NULL THEN failover.new_size_mb ELSE cur.max_wal_size_mb END,
         coalesce(failure, failover.reason));
       IF failure IS NULL THEN
@@ -607,7 +610,7 @@ BEGIN
     failure := walrus.apply_recorded(history_id, decision.old_size_mb, decision.new_size_mb, cfg.max_mb, cfg.conninfo);
   END IF;
   IF walrus.is_notified(decision.action) THEN
-    PERFORM walrus.notify(cfg.notify_channel, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
+    PERFORM walrus.notify(channel, CASE WHEN failure IS NULL THEN decision.action ELSE 'error' END,
       decision.old_size_mb, CASE WHEN failure IS NULL THEN recorded_size ELSE decision.old_size_mb END,
       coalesce(failure, decision.reason),
       CASE WHEN walrus.is_growth(decision.proposed) THEN statements -> 0 END);
