@@ -5689,13 +5689,18 @@ $triggers$;
 
 DO $install$
 BEGIN
-  IF walrus.cron_installed() THEN
-    PERFORM walrus.schedule_job();
-  ELSE
+  IF NOT walrus.cron_installed() THEN
     -- A WARNING, not a NOTICE: PostgreSQL raises client_min_messages to warning while an extension script runs.
     RAISE WARNING 'pg_walrus: pg_cron is not installed in this database, so nothing runs the cycle yet'
       USING HINT = 'Run SELECT walrus_analyze() once per checkpoint_timeout from any scheduler, or install pg_cron '
                    'here and run SELECT walrus.schedule_job().';
+  ELSIF pg_catalog.to_regnamespace('walrus_upgrade') IS NOT NULL AND NOT (walrus.job_info() ->> 'scheduled')::boolean THEN
+    -- An update (its scratch schema exists) keeps a DBA's choice to run cycles some other way.
+    RAISE WARNING 'pg_walrus: the pg_cron job pg_walrus was removed before this update, and the update leaves it so'
+      USING HINT = 'Run SELECT walrus.schedule_job() to schedule it again.';
+  ELSE
+    -- Updates the job in place when it exists (same id, paused stays paused).
+    PERFORM walrus.schedule_job();
   END IF;
 END;
 $install$;

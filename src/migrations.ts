@@ -12,6 +12,12 @@
  * rather than lose data: an old table or column the new version lacks must be listed here.
  */
 
+/**
+ * Where the old tables wait while an update creates the new ones; dropped at the end. While it exists, the
+ * installation steps know they run in an update (see INSTALL_STEPS).
+ */
+export const UPGRADE_SCHEMA = 'walrus_upgrade';
+
 /** How the rows of one old table reach the new one. Columns present in both versions need no entry. */
 export interface TableMigration {
   /**

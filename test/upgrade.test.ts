@@ -345,6 +345,29 @@ describe.sequential(`ALTER EXTENSION ${EXTENSION.name} UPDATE to ${VERSION}`, ()
     }
   });
 
+  it('leaves a pg_cron job the DBA removed removed, with a WARNING that says how to schedule it again', async (ctx) => {
+    skipIf(ctx, withoutCron());
+    const client = await connect();
+    const notices: string[] = [];
+    client.on('notice', (n) => notices.push(`${n.severity}: ${n.message}`));
+    const jobs = `SELECT count(*)::int FROM cron.job WHERE jobname = '${EXTENSION.name}'`;
+    try {
+      await client.query(`DROP EXTENSION IF EXISTS ${EXTENSION.name}`);
+      for (const step of MIGRATIONS) {
+        await client.query(`CREATE EXTENSION ${EXTENSION.name} VERSION '${step.from}'`);
+        await client.query(`SELECT cron.unschedule('${EXTENSION.name}')`);
+        notices.length = 0;
+        await client.query(`ALTER EXTENSION ${EXTENSION.name} UPDATE`);
+        expect(await scalar(client, jobs), `the job after updating from ${step.from}`).toBe(0);
+        expect(notices.some((n) => n.startsWith('WARNING') && n.includes('removed before this update'))).toBe(true);
+        await client.query(`DROP EXTENSION ${EXTENSION.name}`);
+      }
+    } finally {
+      await client.query(`DROP EXTENSION IF EXISTS ${EXTENSION.name}`);
+      await client.end();
+    }
+  });
+
   it(`reschedules the pg_cron job as a fresh ${VERSION} install schedules it, and keeps a paused job paused`, async (ctx) => {
     skipIf(ctx, withoutCron());
     const client = await connect();

@@ -1,6 +1,6 @@
 import { quoteLiteral } from '../compiler/identifiers';
 import { EXTENSION } from '../../src/extension';
-import type { MigrationStep } from '../../src/migrations';
+import { UPGRADE_SCHEMA, type MigrationStep } from '../../src/migrations';
 import type { ExtensionSections } from './assemble';
 
 /**
@@ -26,8 +26,6 @@ import type { ExtensionSections } from './assemble';
  * rolls all of it back.
  */
 
-/** Where the old tables wait while the new ones are created; dropped at the end. */
-export const UPGRADE_SCHEMA = 'walrus_upgrade';
 
 const banner = (title: string): string => `-- ${'='.repeat(100)}\n-- ${title}\n-- ${'='.repeat(100)}`;
 

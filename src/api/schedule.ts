@@ -1,3 +1,4 @@
+import { UPGRADE_SCHEMA } from '../migrations';
 import { sqlFunction } from '../sqlapi';
 
 export const JOB_NAME = 'pg_walrus';
@@ -171,13 +172,18 @@ $triggers$;
 
 DO $install$
 BEGIN
-  IF walrus.cron_installed() THEN
-    PERFORM walrus.schedule_job();
-  ELSE
+  IF NOT walrus.cron_installed() THEN
     -- A WARNING, not a NOTICE: PostgreSQL raises client_min_messages to warning while an extension script runs.
     RAISE WARNING 'pg_walrus: pg_cron is not installed in this database, so nothing runs the cycle yet'
       USING HINT = 'Run SELECT walrus_analyze() once per checkpoint_timeout from any scheduler, or install pg_cron '
                    'here and run SELECT walrus.schedule_job().';
+  ELSIF pg_catalog.to_regnamespace('${UPGRADE_SCHEMA}') IS NOT NULL AND NOT (walrus.job_info() ->> 'scheduled')::boolean THEN
+    -- An update (its scratch schema exists) keeps a DBA's choice to run cycles some other way.
+    RAISE WARNING 'pg_walrus: the pg_cron job ${JOB_NAME} was removed before this update, and the update leaves it so'
+      USING HINT = 'Run SELECT walrus.schedule_job() to schedule it again.';
+  ELSE
+    -- Updates the job in place when it exists (same id, paused stays paused).
+    PERFORM walrus.schedule_job();
   END IF;
 END;
 $install$;`.trim();
