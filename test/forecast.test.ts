@@ -167,6 +167,10 @@ describe('walrus.algorithm = forecast', () => {
     const status = await scalar<Record<string, unknown>>(client, 'SELECT walrus_status()');
     expect(status).toMatchObject({ forecast_mb: expected, forecast_learned_sec: 604800 });
     expect(status['forecast_reason']).toMatch(/hour needed 150 MB of WAL per checkpoint_timeout yesterday, above the 0 MB around it/);
+    // Prometheus sees the same forecast.
+    const metrics = await scalar<string>(client, 'SELECT walrus_metrics()');
+    expect(metrics).toContain(`\nwalrus_forecast_max_wal_size_bytes ${expected * 1048576}\n`);
+    expect(metrics).toContain('\nwalrus_forecast_learned_seconds 604800\n');
     await passIntervals(client);
     const advice = await scalar<Record<string, unknown>>(client, 'SELECT walrus_recommendation()');
     expect(advice).toMatchObject({ action: 'increase', recommended_size_mb: expected, forecast_mb: expected });

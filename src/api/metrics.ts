@@ -72,6 +72,18 @@ export const METRICS: readonly Metric[] = [
     help: 'WAL since the last checkpoint that forces the next one at the current max_wal_size.',
     value: "(r ->> 'trigger_distance_mb')::bigint * 1048576",
   },
+  {
+    name: 'walrus_forecast_max_wal_size_bytes',
+    type: 'gauge',
+    help: 'The max_wal_size the learned hour-of-week profile expects to need within walrus.lookahead_sec (0: no recurring peak expected).',
+    value: "coalesce((s ->> 'forecast_mb')::bigint, 0) * 1048576",
+  },
+  {
+    name: 'walrus_forecast_learned_seconds',
+    type: 'gauge',
+    help: 'How much history the hour-of-week profile holds (at most a week).',
+    value: "coalesce((s ->> 'forecast_learned_sec')::bigint, 0)",
+  },
   { name: 'walrus_forced_checkpoint_threshold', type: 'gauge', help: 'walrus.threshold: forced checkpoints per interval that trigger growth.', value: "(s ->> 'threshold')::int" },
   { name: 'walrus_checkpoint_timeout_seconds', type: 'gauge', help: 'checkpoint_timeout, the interval between two cycles.', value: "(s ->> 'checkpoint_timeout_sec')::int" },
   {
