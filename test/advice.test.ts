@@ -40,7 +40,8 @@ beforeEach(async () => {
   await client.query('RESET ALL');
   await client.query('SELECT walrus_reset()');
   await alterSystem({ min_wal_size: '32MB', max_wal_size: '32MB' });
-  await setSession(client, { 'walrus.cooldown_sec': '0' });
+  // Sizes below are pg_walsizer's arithmetic, whatever walrus.algorithm defaults to.
+  await setSession(client, { 'walrus.cooldown_sec': '0', 'walrus.algorithm': 'multiplicative' });
 });
 
 describe('advisory mode', () => {

@@ -118,7 +118,7 @@ describe('proactive sizing', () => {
 describe('walrus_wal_rate()', () => {
   it('reports the WAL written per interval and the trigger distance of the current size', async () => {
     // A report, not a decision: the segments switched below may force checkpoints, and no growth may move the size.
-    await setSession(client, { 'walrus.threshold': '1000' });
+    await setSession(client, { 'walrus.algorithm': 'multiplicative', 'walrus.threshold': '1000' });
     await analyze(client);
     for (let i = 0; i < 2; i++) {
       await client.query('INSERT INTO public.walrus_wal_pressure VALUES (1)');

@@ -40,6 +40,9 @@ beforeEach(async () => {
   client.removeAllListeners('notification');
   await client.query('SELECT walrus_reset()');
   await client.query('RESET ALL');
+  // These tests count on pg_walsizer's arithmetic (current x (forced + 1)) and the per-interval shrink around it, not
+  // on whatever walrus.algorithm defaults to; forecast has its own suite (forecast.test.ts).
+  await client.query("SET walrus.algorithm = 'multiplicative'");
   await alterSystem({ min_wal_size: '32MB', max_wal_size: '32MB' });
 });
 
@@ -58,7 +61,7 @@ describe('auto-shrink', () => {
     await client.end();
     await restartCluster(clusterInfo());
     client = await connect();
-    await setSession({ 'walrus.shrink_intervals': '3', 'walrus.min_size': '32MB', 'walrus.cooldown_sec': '0' });
+    await setSession({ 'walrus.algorithm': 'multiplicative', 'walrus.shrink_intervals': '3', 'walrus.min_size': '32MB', 'walrus.cooldown_sec': '0' });
 
     // Comparable counters across the restart need the statistics to survive it, which a clean shutdown ensures.
     const third = await analyzeAfterInterval(client);
@@ -163,7 +166,7 @@ describe('rate limiting', () => {
     await client.end();
     await restartCluster(clusterInfo());
     client = await connect();
-    await setSession(limits);
+    await setSession({ ...limits, 'walrus.algorithm': 'multiplicative' });
     await forceCheckpoints(client, 2);
     expect((await analyze(client)).recommendation?.action).toBe('skipped');
 

@@ -58,6 +58,9 @@ beforeEach(async () => {
   client.removeAllListeners('notice');
   await client.query('TRUNCATE walrus.history, walrus.sample');
   await client.query('RESET ALL');
+  // pg_walsizer's arithmetic (current x (forced + 1)), whatever walrus.algorithm defaults to; forecast.test.ts has the
+  // forecast's.
+  await client.query("SET walrus.algorithm = 'multiplicative'");
   // These tests grow several times in a row; the rate limits have tests of their own.
   await client.query("SET walrus.cooldown_sec = '0'");
   await client.query("SET walrus.max_changes_per_hour = '1000'");
@@ -77,6 +80,8 @@ describe('the pg_cron job', () => {
     const events: string[] = [];
     listener.on('notification', (n) => events.push(n.payload ?? ''));
     await listener.query('LISTEN walrus_events');
+    // The job runs with the server's settings, not this session's.
+    await alterSystem({ 'walrus.algorithm': 'multiplicative' });
     await setJobActive(client, true);
     try {
       // The job's first run sets the baseline; the checkpoints come after it, the decision in its next run.
@@ -85,6 +90,7 @@ describe('the pg_cron job', () => {
       await waitForJobRunAfter(client, baselineRun);
     } finally {
       await setJobActive(client, false);
+      await alterSystem({ 'walrus.algorithm': null });
       await listener.end();
     }
     const rows = await history(client);
@@ -143,7 +149,7 @@ describe('the pg_cron job', () => {
       await client.query("SET walrus.algorithm = 'forecast'");
       await analyze(client);
       expect(await schedule()).toBe('* * * * *');
-      await client.query('RESET walrus.algorithm');
+      await client.query("SET walrus.algorithm = 'multiplicative'");
       await analyze(client);
       expect(await schedule()).toBe('*/5 * * * *');
       // A profile in force all week switches the algorithm, and the schedule with it.

@@ -501,7 +501,8 @@ describe("the proposal's API to the letter (enhancement proposal, section 2.2)",
     // Quiet intervals at 256 MB: the second completes walrus.shrink_intervals.
     await alterSystem({ max_wal_size: '256MB' });
     await client.query('SELECT walrus_reset()');
-    await setSession(client, { 'walrus.shrink_intervals': '2', 'walrus.min_size': '32MB', 'walrus.cooldown_sec': '0' });
+    // walrus.shrink_intervals is the per-interval algorithms' rule (forecast has its stabilisation window).
+    await setSession(client, { 'walrus.algorithm': 'multiplicative', 'walrus.shrink_intervals': '2', 'walrus.min_size': '32MB', 'walrus.cooldown_sec': '0' });
     expect((await analyzeAfterInterval(client)).recommendation).toMatchObject({ action: 'no_change' });
     await passIntervals(client);
     expect(await action()).toBe('decrease');

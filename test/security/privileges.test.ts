@@ -244,7 +244,8 @@ describe('the pg_cron job', () => {
 
 describe('an applied change is never lost from the history', () => {
   it('a cycle killed after applying leaves an external_change row that the rate limits count', async () => {
-    await setSession(client, { 'walrus.cooldown_sec': '0' });
+    // pg_walsizer's arithmetic, so the size applied is known: 32 MB x (2 + 1).
+    await setSession(client, { 'walrus.cooldown_sec': '0', 'walrus.algorithm': 'multiplicative' });
     await analyzeAfterInterval(client); // creates the walrus.state row the blocker locks
     const blocker = await connect();
     const victim = await connect();
@@ -253,7 +254,7 @@ describe('an applied change is never lost from the history', () => {
     try {
       await blocker.query('BEGIN');
       await blocker.query('SELECT * FROM walrus.state FOR UPDATE');
-      await setSession(victim, { 'walrus.cooldown_sec': '0' });
+      await setSession(victim, { 'walrus.cooldown_sec': '0', 'walrus.algorithm': 'multiplicative' });
       const victimPid = await scalar<number>(victim, 'SELECT pg_backend_pid()');
       await forceCheckpoints(victim, 2);
       const cycle = victim.query('SELECT walrus_analyze()').then(
@@ -291,6 +292,8 @@ describe('applying', () => {
   it("keeps libpq's own reason when the loopback connection fails, and retries a failed shrink at the next cycle", async () => {
     await alterSystem({ max_wal_size: '256MB' });
     await setSession(client, {
+      // One walrus.shrink_factor step after walrus.shrink_intervals quiet intervals: a known size to retry.
+      'walrus.algorithm': 'multiplicative',
       'walrus.cooldown_sec': '0',
       'walrus.shrink_intervals': '1',
       'walrus.min_size': '32MB',
