@@ -1891,7 +1891,7 @@ BEGIN
   RETURN ROW(profile::double precision[], (state).slot, (state).learned_sec, walrus.js_max(walrus.clean_rate((state).window_peak), evidence), (state).window_previous, (state).window_age_sec, (state).last_rate)::walrus.forecast_state;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.remember_evidence(walrus.forecast_state, double precision, boolean) IS 'The state after a decision: the stabilisation window and the current hour of the profile also remember the rate a growth acted on (see Proposal.evidence_rate), whether or not the rate limits let the growth through, so what a shrink keeps agrees with what the growth sized for. The profile only when the sample lies inside the current hour.';
+COMMENT ON FUNCTION walrus.remember_evidence(walrus.forecast_state, double precision, boolean) IS 'The state after a decision: the stabilisation window and the current hour of the profile also remember what a growth on a minute of evidence stands for (see Proposal.evidence_rate), whether or not the rate limits let the growth through, so what a shrink keeps agrees with what the growth sized for. The profile only when the sample lies inside the current hour.';
 
 -- walrus.day_median: compiled from src/logic/forecast.ts:243 (dayMedian)
 CREATE FUNCTION walrus.day_median(profile double precision[], slot integer, hour integer, learned_sec double precision)
@@ -2103,7 +2103,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) IS 'Separate excursions above `threshold` in a series of hourly peaks (oldest first, in thousandths of MB/s; negative for an hour the history does not cover): maximal runs of consecutive hours above it. Each one is a growth and a shrink for a size below it. With `unpredicted_only`, only the runs with an hour the seasonal forecast did not expect (`expected[i]` false; see excursionHold): a size below those meets them with forced checkpoints, while an expected one is pre-sized and costs two changes, never a forced checkpoint. Integers, so the loop runs on PostgreSQL''s own comparisons (it runs once per candidate size).';
 
--- walrus.excursion_hold: compiled from src/logic/forecast.ts:396 (excursionHold)
+-- walrus.excursion_hold: compiled from src/logic/forecast.ts:401 (excursionHold)
 CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2112,9 +2112,9 @@ BEGIN
   RETURN walrus.hold_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), walrus.js_min(walrus.clean_seconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but no unexpected excursion is allowed in the first 12 hours, while a single one cannot tell a daily batch from bursts, and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours) when the excursions let go stand walrus.headroom^2 above every hour kept.';
+COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but no unexpected excursion is allowed in the first 12 hours, while a single one cannot tell a daily batch from bursts, and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
 
--- walrus.hold_on: compiled from src/logic/forecast.ts:401 (holdOn)
+-- walrus.hold_on: compiled from src/logic/forecast.ts:406 (holdOn)
 CREATE FUNCTION walrus.hold_on(p double precision[], now integer, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2136,6 +2136,7 @@ DECLARE
   recent double precision;
   day double precision[];
   lowest double precision;
+  older integer;
   age_2 integer;
   peak_2 double precision;
   level double precision;
@@ -2182,6 +2183,7 @@ BEGIN
   recent := walrus.js_max(walrus.js_max(walrus.clean_rate(base_rate), (hours)[168]), (hours)[167]);
   day := '{}'::double precision[];
   lowest := ((-1))::double precision;
+  older := 0;
   age_2 := 0;
   WHILE (age_2 < 24) LOOP
     <<body_2>>
@@ -2189,14 +2191,17 @@ BEGIN
       IF (age_2 <= (learned_hours::bigint + 1)) THEN
         peak_2 := (hours)[(167::bigint - age_2) + 1];
         day := array_append(day, peak_2);
-        IF ((age_2 >= 2) AND (walrus.js_lt(lowest, 0) OR walrus.js_lt(peak_2, lowest))) THEN
-          lowest := peak_2;
+        IF (age_2 >= 2) THEN
+          older := older + 1;
+          IF (walrus.js_lt(lowest, 0) OR walrus.js_lt(peak_2, lowest)) THEN
+            lowest := peak_2;
+          END IF;
         END IF;
       END IF;
     END;
     age_2 := age_2 + 1;
   END LOOP;
-  IF (walrus.js_gt(lowest, 0) AND walrus.js_le(recent, (walrus.js_max(shrink_factor, 0.01::double precision) * lowest))) THEN
+  IF (((older >= 6) AND walrus.js_gt(lowest, 0)) AND walrus.js_le(recent, (walrus.js_max(shrink_factor, 0.01::double precision) * lowest))) THEN
     RETURN recent;
   END IF;
   level := CASE WHEN (cardinality(known) > 0) THEN walrus.percentile_of(known, (25)::double precision) ELSE 0 END;
@@ -2226,7 +2231,7 @@ BEGIN
       threshold := (floor(((trigger * c) * 1000)))::bigint;
       unpredicted := walrus.runs_above(milli, threshold, expected, true);
       IF ((walrus.runs_above(milli, threshold, expected, false) <= allowed) AND (unpredicted <= learning)) THEN
-        IF (unpredicted <= unexpected) THEN
+        IF (unpredicted = 0) THEN
           RETURN c;
         END IF;
         kept := (-1);
@@ -2252,7 +2257,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now` and clean seconds learned (at most a week).';
 
--- walrus.profile_view: compiled from src/logic/forecast.ts:515 (profileView)
+-- walrus.profile_view: compiled from src/logic/forecast.ts:524 (profileView)
 CREATE FUNCTION walrus.profile_view(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, stabilization_sec integer, learned_sec double precision, headroom double precision, shrink_factor double precision, window_rate double precision, newer_rate double precision)
 RETURNS walrus.profile_view
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2528,9 +2533,9 @@ BEGIN
   presize := (((input).lookahead_sec > 0) AND walrus.js_ge(usage_forecast, 0.9::double precision));
   IF (((forced OR reactive) OR fast) OR presize) THEN
     why := walrus.growth_reason(input, plan, forced, reactive, fast, usage_now, usage_fast);
-    evidence := CASE WHEN (forced OR fast) THEN (plan).recent_rate ELSE 0 END;
+    evidence := CASE WHEN forced THEN (plan).recent_rate ELSE 0 END;
     IF ((input).current_mb >= cap) THEN
-      RETURN ROW('no_change', (input).current_mb, (why || ', but max_wal_size is already at the walrus.max cap of ' || (cap)::text || ' MB'), evidence)::walrus.proposal;
+      RETURN ROW('no_change', (input).current_mb, (why || ', but max_wal_size is already at the walrus.max cap of ' || (cap)::text || ' MB'), CASE WHEN fast THEN walrus.js_max(evidence, walrus.held_rate(input, cap)) ELSE evidence END)::walrus.proposal;
     END IF;
     wanted := walrus.size_for_wal((walrus.js_max((plan).window_rate, (plan).coming_rate) * timeout), (input).completion_target, (input).headroom, segment, 2147483647);
     IF ((forced OR fast) OR ((input).interval_wal_mb IS NULL)) THEN
@@ -2545,9 +2550,9 @@ BEGIN
     step := (ceil(walrus.js_min(walrus.js_div(GREATEST((input).current_mb, 1), walrus.js_max((input).shrink_factor, 0.01::double precision)), cap)))::integer;
     wanted := GREATEST(wanted, step);
     IF (wanted > cap) THEN
-      RETURN ROW('capped', cap, (why || '; needs ' || (wanted)::text || ' MB, capped at walrus.max = ' || (cap)::text || ' MB'), evidence)::walrus.proposal;
+      RETURN ROW('capped', cap, (why || '; needs ' || (wanted)::text || ' MB, capped at walrus.max = ' || (cap)::text || ' MB'), CASE WHEN fast THEN walrus.js_max(evidence, walrus.held_rate(input, cap)) ELSE evidence END)::walrus.proposal;
     END IF;
-    RETURN ROW('increase', GREATEST(wanted, (input).floor_mb), (why || '; growing ' || ((input).current_mb)::text || ' MB to ' || (GREATEST(wanted, (input).floor_mb))::text || ' MB'), evidence)::walrus.proposal;
+    RETURN ROW('increase', GREATEST(wanted, (input).floor_mb), (why || '; growing ' || ((input).current_mb)::text || ' MB to ' || (GREATEST(wanted, (input).floor_mb))::text || ' MB'), CASE WHEN fast THEN walrus.js_max(evidence, walrus.held_rate(input, GREATEST(wanted, (input).floor_mb))) ELSE evidence END)::walrus.proposal;
   END IF;
   lower := GREATEST((input).min_size_mb, (input).floor_mb);
   keep := GREATEST((plan).recommended_mb, lower);
@@ -2575,7 +2580,23 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes. - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the distance that forces one (walrus.proactive). - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that rate sustained, or, when the rate is still rising, to where the rise is going, so a step up is covered within about a minute and in one change instead of a whole interval. (At one cycle per timeout the projection is the last interval itself and adds nothing.) - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now. - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by the next shrink and the size moves in few, large steps.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:115 (percent)
+-- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:119 (heldRate)
+CREATE FUNCTION walrus.held_rate(input walrus.cycle_input, size_mb integer)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  segment integer;
+  distance bigint;
+BEGIN
+  segment := GREATEST((input).segment_mb, 1);
+  distance := (walrus.checkpoint_segments(size_mb, segment, (input).completion_target)::bigint * segment);
+  RETURN walrus.js_div(distance, (GREATEST((input).timeout_sec, 1) * walrus.js_max((input).headroom, 1)));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) IS 'The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal.';
+
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:126 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2586,7 +2607,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:120 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:131 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2600,7 +2621,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:127 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:138 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2619,7 +2640,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:140 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:151 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2632,7 +2653,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:146 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:157 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2653,7 +2674,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:160 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:171 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -5485,6 +5506,8 @@ REVOKE ALL ON FUNCTION walrus.percentile_proposal(walrus.cycle_input, walrus.qui
 GRANT EXECUTE ON FUNCTION walrus.percentile_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.percent(double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.percent(double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.mb(double precision) FROM PUBLIC;

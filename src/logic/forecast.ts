@@ -213,8 +213,8 @@ export function learnForecast(input: CycleInput): ForecastState {
 }
 
 /**
- * The state after a decision: the stabilisation window and the current hour of the profile also remember the rate a
- * growth acted on (see Proposal.evidence_rate), whether or not the rate limits let the growth through, so what a
+ * The state after a decision: the stabilisation window and the current hour of the profile also remember what a
+ * growth on a minute of evidence stands for (see Proposal.evidence_rate), whether or not the rate limits let the growth through, so what a
  * shrink keeps agrees with what the growth sized for. The profile only when the sample lies inside the current hour.
  */
 export function rememberEvidence(state: ForecastState, evidence_rate: float8, inside_hour: boolean): ForecastState {
@@ -379,8 +379,10 @@ export function runsAbove(hours: int8[], threshold: int8, expected: boolean[], u
  * The need a shrink keeps (MB/s):
  * - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour
  *   of the profile;
- * - when those are a walrus.shrink_factor step below every other hour of the last day, the level has fallen and the
- *   hours before say nothing about it: that is all;
+ * - when those are a walrus.shrink_factor step below every other hour of the last day, and at least 6 hours show it
+ *   (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one
+ *   spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that
+ *   is all;
  * - otherwise also the lower quartile of the last day's hourly peaks (a noisy load's level is not an excursion: three
  *   hours in four needed at least that), and enough that
  *   the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive
@@ -391,7 +393,10 @@ export function runsAbove(hours: int8[], threshold: int8, expected: boolean[], u
  *   the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but no
  *   unexpected excursion is allowed in the first 12 hours, while a single one cannot tell a daily batch from bursts,
  *   and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of
- *   jumping at 24 hours) when the excursions let go stand walrus.headroom^2 above every hour kept.
+ *   jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above
+ *   every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level's maxima
+ *   spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth
+ *   every day (a stationary load should change at most once a day).
  */
 export function excursionHold(profile: float8[], slot: int, learned_sec: float8, base_rate: float8, headroom: float8, shrink_factor: float8): float8 {
   return holdOn(cleanProfile(profile), wrapHour(slot), Math.min(cleanSeconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
@@ -406,7 +411,7 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
   const unexpected: int = learned < 43200 ? 0 : days;
   // On the first day the budget grows with the hours learned, one per 12 hours (rounded: two from 18 hours on), so it
   // does not jump from one to two at 24 hours while the same excursions are still in the history: two peaks on the
-  // first day were held until midnight. The second one only goes when it stands apart (see below).
+  // first day were held until midnight. Each one only goes when it stands apart (see below).
   const learning: int = learned >= 64800 && learned < 86400 ? 2 : unexpected;
   // How far above every hour kept the hours let go must stand for that: two separate levels, not a noisy spread.
   const apart = Math.max(headroom, 1) * Math.max(headroom, 1);
@@ -427,16 +432,20 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
   const recent = Math.max(cleanRate(base_rate), hours[167]!, hours[166]!);
   const day: float8[] = [];
   let lowest: float8 = -1;
+  let older: int = 0;
   for (let age: int = 0; age < 24; age++) {
     if (age <= learnedHours + 1) {
       const peak = hours[167 - age]!;
       day.push(peak);
-      if (age >= 2 && (lowest < 0 || peak < lowest)) {
-        lowest = peak;
+      if (age >= 2) {
+        older++;
+        if (lowest < 0 || peak < lowest) {
+          lowest = peak;
+        }
       }
     }
   }
-  if (lowest > 0 && recent <= Math.max(shrink_factor, 0.01) * lowest) {
+  if (older >= 6 && lowest > 0 && recent <= Math.max(shrink_factor, 0.01) * lowest) {
     return recent;
   }
   // What a peak stands out from: the lower quartile of the learned hours (a quiet hour; busy hours may be most of a day).
@@ -465,12 +474,12 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
       const threshold: int8 = Math.floor(trigger * c * 1000);
       const unpredicted = runsAbove(milli, threshold, expected, true);
       if (runsAbove(milli, threshold, expected, false) <= allowed && unpredicted <= learning) {
-        if (unpredicted <= unexpected) {
+        if (unpredicted === 0) {
           return c;
         }
-        // Beyond one a calendar day (the first day only): the lowest hour let go at least walrus.headroom^2 above the
-        // highest hour kept. A noisy level's maxima spread continuously above its quartiles and come back, so letting one
-        // go is a shrink and a regrowth; a peak or a batch stands apart from the level it returns to.
+        // An unexpected one: the lowest hour let go at least walrus.headroom^2 above the highest hour kept. A noisy
+        // level's maxima spread continuously above its quartiles and come back, so letting one go is a shrink and a
+        // regrowth; a peak or a batch stands apart from the level it returns to.
         let kept: int8 = -1;
         let gone: int8 = -1;
         for (const q of milli) {

@@ -41,11 +41,15 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
   const presize = input.lookahead_sec > 0 && usageForecast >= 0.9;
   if (forced || reactive || fast || presize) {
     const why = growthReason(input, plan, forced, reactive, fast, usageNow, usageFast);
-    // The rate since the last sample, when that was the evidence: the window and the profile remember it (the need over
-    // the last checkpoint_timeout they have already).
-    const evidence = forced || fast ? plan.recent_rate : 0;
+    // What the window and the profile remember of this growth (the need over the last checkpoint_timeout they have
+    // already), so that a shrink keeps what it was for. After a forced checkpoint, the rate since the last sample. After
+    // the fast path, the need the new size holds: its evidence is a minute or two, not a checkpoint_timeout's need, and
+    // remembered as a need, a noisy level's one-minute spike (3-4x its level) stood far above the level's hours, was let
+    // go as an excursion hours later and the next spike grew the size back. Remembered as the size it caused, the hour
+    // keeps that size, and stands apart from the level only when that size does (see excursionHold).
+    const evidence = forced ? plan.recent_rate : 0;
     if (input.current_mb >= cap) {
-      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}, but max_wal_size is already at the walrus.max cap of ${cap} MB`, evidence_rate: evidence };
+      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}, but max_wal_size is already at the walrus.max cap of ${cap} MB`, evidence_rate: fast ? Math.max(evidence, heldRate(input, cap)) : evidence };
     }
     // Growth sizes for the need: the stabilisation window, and what the forecast expects until the size is next
     // reconsidered (look-ahead and stabilisation window), so one growth is not followed by a pre-size. The learned
@@ -75,13 +79,13 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
     const step: int = Math.ceil(Math.min(Math.max(input.current_mb, 1) / Math.max(input.shrink_factor, 0.01), cap));
     wanted = Math.max(wanted, step);
     if (wanted > cap) {
-      return { action: 'capped', new_size_mb: cap, reason: `${why}; needs ${wanted} MB, capped at walrus.max = ${cap} MB`, evidence_rate: evidence };
+      return { action: 'capped', new_size_mb: cap, reason: `${why}; needs ${wanted} MB, capped at walrus.max = ${cap} MB`, evidence_rate: fast ? Math.max(evidence, heldRate(input, cap)) : evidence };
     }
     return {
       action: 'increase',
       new_size_mb: Math.max(wanted, input.floor_mb),
       reason: `${why}; growing ${input.current_mb} MB to ${Math.max(wanted, input.floor_mb)} MB`,
-      evidence_rate: evidence,
+      evidence_rate: fast ? Math.max(evidence, heldRate(input, Math.max(wanted, input.floor_mb))) : evidence,
     };
   }
   const lower = Math.max(input.min_size_mb, input.floor_mb);
@@ -109,6 +113,13 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
     return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure (${percent(usageNow)}% of the forced-checkpoint distance used); ${atFloorPhrase(input.current_mb, lower)}`, evidence_rate: 0 };
   }
   return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure (${percent(usageNow)}% of the forced-checkpoint distance used); ${keepReason}, not a walrus.shrink_factor step below ${input.current_mb} MB`, evidence_rate: 0 };
+}
+
+/** The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal. */
+function heldRate(input: CycleInput, size_mb: int): float8 {
+  const segment = Math.max(input.segment_mb, 1);
+  const distance = checkpointSegments(size_mb, segment, input.completion_target) * segment;
+  return distance / (Math.max(input.timeout_sec, 1) * Math.max(input.headroom, 1));
 }
 
 /** A share as a whole percentage for a reason, clamped so no absurd value overflows the int. */

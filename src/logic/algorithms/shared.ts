@@ -17,9 +17,9 @@ export interface Proposal {
   new_size_mb: int;
   reason: string;
   /**
-   * The rate since the last sample (MB/s) a growth acted on, which the forecast's stabilisation window and profile must
-   * remember, so later cycles do not shrink what a minute of evidence grew (they see whole checkpoint_timeouts); 0 for
-   * the others.
+   * What a growth on a minute of evidence stands for (MB/s), which the forecast's stabilisation window and profile must
+   * remember, so later cycles do not shrink what that minute grew (they see whole checkpoint_timeouts): the rate since
+   * the last sample after a forced checkpoint, the need the new size holds after the fast path; 0 for the others.
    */
   evidence_rate: float8;
 }
