@@ -2103,7 +2103,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) IS 'Separate excursions above `threshold` in a series of hourly peaks (oldest first, in thousandths of MB/s; negative for an hour the history does not cover): maximal runs of consecutive hours above it. Each one is a growth and a shrink for a size below it. With `unpredicted_only`, only the runs with an hour the seasonal forecast did not expect (`expected[i]` false; see excursionHold): a size below those meets them with forced checkpoints, while an expected one is pre-sized and costs two changes, never a forced checkpoint. Integers, so the loop runs on PostgreSQL''s own comparisons (it runs once per candidate size).';
 
--- walrus.excursion_hold: compiled from src/logic/forecast.ts:401 (excursionHold)
+-- walrus.excursion_hold: compiled from src/logic/forecast.ts:403 (excursionHold)
 CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2112,9 +2112,9 @@ BEGIN
   RETURN walrus.hold_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), walrus.js_min(walrus.clean_seconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but no unexpected excursion is allowed in the first 12 hours, while a single one cannot tell a daily batch from bursts, and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
+COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart); and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
 
--- walrus.hold_on: compiled from src/logic/forecast.ts:406 (holdOn)
+-- walrus.hold_on: compiled from src/logic/forecast.ts:408 (holdOn)
 CREATE FUNCTION walrus.hold_on(p double precision[], now integer, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2123,6 +2123,7 @@ DECLARE
   days integer;
   allowed integer;
   unexpected integer;
+  begun integer;
   learning integer;
   apart double precision;
   trigger double precision;
@@ -2153,14 +2154,13 @@ DECLARE
   c double precision;
   threshold bigint;
   unpredicted integer;
-  kept bigint;
-  gone bigint;
-  q_2 bigint;
+  runs integer;
 BEGIN
   days := (ceil((learned::double precision / 86400)))::integer;
   allowed := ((2::bigint * days))::integer;
   unexpected := CASE WHEN walrus.js_lt(learned, 43200) THEN 0 ELSE days END;
-  learning := CASE WHEN (walrus.js_ge(learned, 64800) AND walrus.js_lt(learned, 86400)) THEN 2 ELSE unexpected END;
+  begun := ((floor((learned::double precision / 3600)) + 1))::integer;
+  learning := CASE WHEN ((begun >= 18) AND walrus.js_lt(learned, 86400)) THEN 2 ELSE unexpected END;
   apart := (walrus.js_max(headroom, 1) * walrus.js_max(headroom, 1));
   trigger := (0.9::double precision * walrus.js_max(headroom, 1));
   learned_hours := (floor((learned::double precision / 3600)))::integer;
@@ -2230,22 +2230,16 @@ BEGIN
     IF walrus.js_gt(c, previous) THEN
       threshold := (floor(((trigger * c) * 1000)))::bigint;
       unpredicted := walrus.runs_above(milli, threshold, expected, true);
-      IF ((walrus.runs_above(milli, threshold, expected, false) <= allowed) AND (unpredicted <= learning)) THEN
+      runs := walrus.runs_above(milli, threshold, expected, false);
+      IF ((runs <= allowed) AND (unpredicted <= learning)) THEN
         IF (unpredicted = 0) THEN
           RETURN c;
         END IF;
-        kept := (-1);
-        gone := (-1);
-        FOREACH q_2 IN ARRAY milli LOOP
-          IF (q_2 > threshold) THEN
-            IF ((gone < 0) OR (q_2 < gone)) THEN
-              gone := q_2;
-            END IF;
-          ELSIF (q_2 > kept) THEN
-            kept := q_2;
-          END IF;
-        END LOOP;
-        IF ((kept <= 0) OR walrus.js_ge(gone, (apart * kept))) THEN
+        IF walrus.stands_apart(milli, threshold, apart, (0)::double precision) THEN
+          RETURN c;
+        END IF;
+      ELSIF ((((runs <= allowed) AND (unpredicted = 1)) AND walrus.js_lt(learned, 43200)) AND walrus.quiet_since(milli, threshold, learned_hours)) THEN
+        IF walrus.stands_apart(milli, threshold, apart, (8)::double precision) THEN
           RETURN c;
         END IF;
       END IF;
@@ -2257,7 +2251,86 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now` and clean seconds learned (at most a week).';
 
--- walrus.profile_view: compiled from src/logic/forecast.ts:524 (profileView)
+-- walrus.stands_apart: compiled from src/logic/forecast.ts:514 (standsApart)
+CREATE FUNCTION walrus.stands_apart(milli bigint[], threshold bigint, apart double precision, power double precision)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  kept bigint;
+  lowest bigint;
+  gone bigint;
+  q bigint;
+  spread double precision;
+BEGIN
+  kept := (-1);
+  lowest := (-1);
+  gone := (-1);
+  FOREACH q IN ARRAY milli LOOP
+    IF (q > threshold) THEN
+      IF ((gone < 0) OR (q < gone)) THEN
+        gone := q;
+      END IF;
+    ELSE
+      IF (q > kept) THEN
+        kept := q;
+      END IF;
+      IF ((q > 0) AND ((lowest < 0) OR (q < lowest))) THEN
+        lowest := q;
+      END IF;
+    END IF;
+  END LOOP;
+  IF (kept <= 0) THEN
+    RETURN true;
+  END IF;
+  spread := CASE WHEN ((lowest > 0) AND walrus.js_gt(power, 0)) THEN walrus.js_pow(walrus.js_div(kept, lowest), power) ELSE 1 END;
+  RETURN walrus.js_ge(gone, (walrus.js_max(apart, spread) * kept));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) IS 'Whether the hours above `threshold` (thousandths of MB/s, as in holdOn) stand apart from the hours kept: the lowest one let go at least `apart` times the highest one kept, and at least the spread of the hours kept (highest over lowest learned) to the power `power` (0: `apart` alone). A level''s own variation (noise, bursts of the load itself) spreads its hours, and its excursions stand out from it by little more than that spread; a job of its own stands out from a level by far more than the level varies.';
+
+-- walrus.quiet_since: compiled from src/logic/forecast.ts:545 (quietSince)
+CREATE FUNCTION walrus.quiet_since(milli bigint[], threshold bigint, learned_hours integer)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  first integer;
+  last integer;
+  n integer;
+  h integer;
+  since integer;
+  until integer;
+  during integer;
+BEGIN
+  first := (-1);
+  last := (-1);
+  n := cardinality(milli);
+  h := 0;
+  WHILE (h < n) LOOP
+    <<body_1>>
+    BEGIN
+      IF ((milli)[h + 1] > threshold) THEN
+        IF (first < 0) THEN
+          first := h;
+        END IF;
+        last := h;
+      END IF;
+    END;
+    h := h + 1;
+  END LOOP;
+  IF (first < 0) THEN
+    RETURN true;
+  END IF;
+  since := (((n::bigint - 1) - last))::integer;
+  until := (((learned_hours::bigint - since) + 1))::integer;
+  during := (((last::bigint - first) + 1))::integer;
+  RETURN (((4::bigint * since) >= until) AND (until >= (3::bigint * during)));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) IS 'Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.';
+
+-- walrus.profile_view: compiled from src/logic/forecast.ts:586 (profileView)
 CREATE FUNCTION walrus.profile_view(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, stabilization_sec integer, learned_sec double precision, headroom double precision, shrink_factor double precision, window_rate double precision, newer_rate double precision)
 RETURNS walrus.profile_view
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -5480,6 +5553,10 @@ REVOKE ALL ON FUNCTION walrus.excursion_hold(double precision[], integer, double
 GRANT EXECUTE ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.unchanged(integer, text) FROM PUBLIC;

@@ -390,13 +390,15 @@ export function runsAbove(hours: int8[], threshold: int8, expected: boolean[], u
  *   did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four
  *   changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back
  *   more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which
- *   the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but no
- *   unexpected excursion is allowed in the first 12 hours, while a single one cannot tell a daily batch from bursts,
- *   and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of
- *   jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above
- *   every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level's maxima
- *   spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth
- *   every day (a stationary load should change at most once a day).
+ *   the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the
+ *   first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet
+ *   after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of
+ *   how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary
+ *   (see standsApart); and from 18 hours on the first day allows a second one (the budget grows with the hours learned
+ *   instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand
+ *   walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a
+ *   noisy level's maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink
+ *   and a regrowth every day (a stationary load should change at most once a day).
  */
 export function excursionHold(profile: float8[], slot: int, learned_sec: float8, base_rate: float8, headroom: float8, shrink_factor: float8): float8 {
   return holdOn(cleanProfile(profile), wrapHour(slot), Math.min(cleanSeconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
@@ -404,15 +406,18 @@ export function excursionHold(profile: float8[], slot: int, learned_sec: float8,
 
 /** excursionHold on a clean profile, the hour of the week `now` and clean seconds learned (at most a week). */
 function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headroom: float8, shrink_factor: float8): float8 {
-  // Days learned, the current one counted (the history already holds its excursions); no unexpected excursion in the
-  // first 12 hours, when one cannot tell a daily batch from bursts that come back soon.
+  // Days learned, the current one counted (the history already holds its excursions); in the first 12 hours, when one
+  // cannot tell a daily batch from bursts that come back soon, an unexpected excursion goes only on the evidence below.
   const days: int = Math.ceil(learned / 86400);
   const allowed: int = 2 * days;
   const unexpected: int = learned < 43200 ? 0 : days;
   // On the first day the budget grows with the hours learned, one per 12 hours (rounded: two from 18 hours on), so it
   // does not jump from one to two at 24 hours while the same excursions are still in the history: two peaks on the
-  // first day were held until midnight. Each one only goes when it stands apart (see below).
-  const learning: int = learned >= 64800 && learned < 86400 ? 2 : unexpected;
+  // first day were held until midnight. Each one only goes when it stands apart (see below). The hour being learned
+  // counts, as the profile counts it: the step comes with the hour that takes the last excursion out of the current
+  // and previous hours, not a cycle later, which shrank twice within five minutes.
+  const begun: int = Math.floor(learned / 3600) + 1;
+  const learning: int = begun >= 18 && learned < 86400 ? 2 : unexpected;
   // How far above every hour kept the hours let go must stand for that: two separate levels, not a noisy spread.
   const apart = Math.max(headroom, 1) * Math.max(headroom, 1);
   const trigger = 0.9 * Math.max(headroom, 1);
@@ -473,25 +478,23 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
     if (c > previous) {
       const threshold: int8 = Math.floor(trigger * c * 1000);
       const unpredicted = runsAbove(milli, threshold, expected, true);
-      if (runsAbove(milli, threshold, expected, false) <= allowed && unpredicted <= learning) {
+      const runs = runsAbove(milli, threshold, expected, false);
+      if (runs <= allowed && unpredicted <= learning) {
         if (unpredicted === 0) {
           return c;
         }
         // An unexpected one: the lowest hour let go at least walrus.headroom^2 above the highest hour kept. A noisy
         // level's maxima spread continuously above its quartiles and come back, so letting one go is a shrink and a
         // regrowth; a peak or a batch stands apart from the level it returns to.
-        let kept: int8 = -1;
-        let gone: int8 = -1;
-        for (const q of milli) {
-          if (q > threshold) {
-            if (gone < 0 || q < gone) {
-              gone = q;
-            }
-          } else if (q > kept) {
-            kept = q;
-          }
+        if (standsApart(milli, threshold, apart, 0)) {
+          return c;
         }
-        if (kept <= 0 || gone >= apart * kept) {
+      } else if (runs <= allowed && unpredicted === 1 && learned < 43200 && quietSince(milli, threshold, learnedHours)) {
+        // The first 12 hours: the one excursion let go early, when the quiet after it says it was a job of its own
+        // (see quietSince) and it stands out from the level by far more than the level varies (the spread of the hours
+        // kept to the 8th power: a flat level, a factor of ten; bursts of the load itself, a few times). A wrong one
+        // costs a shrink and a regrowth once: with two excursions the budget holds the size until 12 hours.
+        if (standsApart(milli, threshold, apart, 8)) {
           return c;
         }
       }
@@ -499,6 +502,65 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
     previous = c;
   }
   return sorted[sorted.length - 1]!;
+}
+
+/**
+ * Whether the hours above `threshold` (thousandths of MB/s, as in holdOn) stand apart from the hours kept: the lowest
+ * one let go at least `apart` times the highest one kept, and at least the spread of the hours kept (highest over
+ * lowest learned) to the power `power` (0: `apart` alone). A level's own variation (noise, bursts of the load itself)
+ * spreads its hours, and its excursions stand out from it by little more than that spread; a job of its own stands
+ * out from a level by far more than the level varies.
+ */
+function standsApart(milli: int8[], threshold: int8, apart: float8, power: float8): boolean {
+  let kept: int8 = -1;
+  let lowest: int8 = -1;
+  let gone: int8 = -1;
+  for (const q of milli) {
+    if (q > threshold) {
+      if (gone < 0 || q < gone) {
+        gone = q;
+      }
+    } else {
+      if (q > kept) {
+        kept = q;
+      }
+      if (q > 0 && (lowest < 0 || q < lowest)) {
+        lowest = q;
+      }
+    }
+  }
+  if (kept <= 0) {
+    return true;
+  }
+  const spread: float8 = lowest > 0 && power > 0 ? Math.pow(kept / lowest, power) : 1;
+  return gone >= Math.max(apart, spread) * kept;
+}
+
+/**
+ * Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the
+ * hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate
+ * of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of
+ * them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.
+ */
+function quietSince(milli: int8[], threshold: int8, learned_hours: int): boolean {
+  let first: int = -1;
+  let last: int = -1;
+  const n = milli.length;
+  for (let h: int = 0; h < n; h++) {
+    if (milli[h]! > threshold) {
+      if (first < 0) {
+        first = h;
+      }
+      last = h;
+    }
+  }
+  if (first < 0) {
+    return true;
+  }
+  const since: int = n - 1 - last;
+  const until: int = learned_hours - since + 1;
+  const during: int = last - first + 1;
+  return 4 * since >= until && until >= 3 * during;
 }
 
 /** What the forecast algorithm reads off the profile in one cycle (see profileView). */
