@@ -2121,6 +2121,10 @@ RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
+  c bigint;
+  centre_age integer;
+  oldest integer;
+  shift integer;
   "values" double precision[];
   d integer;
   h bigint;
@@ -2128,9 +2132,13 @@ DECLARE
   back bigint;
   age integer;
 BEGIN
+  c := ((now::bigint - centre) + 168);
+  centre_age := ((c - (168 * floor((c::double precision / 168)))))::integer;
+  oldest := (floor(((learned + 3600)::double precision / 3600)))::integer;
+  shift := (CASE WHEN ((centre_age::bigint + 12) > oldest) THEN GREATEST(LEAST(((centre_age::bigint + 12) - oldest), (centre_age::bigint - 11)), 0) ELSE 0 END)::integer;
   "values" := '{}'::double precision[];
-  d := (-12);
-  WHILE (d < 12) LOOP
+  d := ((shift::bigint - 12))::integer;
+  WHILE (d < (shift::bigint + 12)) LOOP
     <<body_1>>
     BEGIN
       IF (d <> 0) THEN
@@ -2153,19 +2161,26 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.median_around(double precision[], integer, integer, double precision) IS 'dayMedian on a clean profile (cleanProfile), with `now` and `centre` hours of the week and clean seconds learned.';
 
--- walrus.seasonal_forecast: compiled from src/logic/forecast.ts:276 (seasonalForecast)
+-- walrus.seasonal_forecast: compiled from src/logic/forecast.ts:285 (seasonalForecast)
 CREATE FUNCTION walrus.seasonal_forecast(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, learned_sec double precision, headroom double precision)
 RETURNS walrus.seasonal_forecast
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+  p double precision[];
+  now integer;
+  learned double precision;
 BEGIN
-  RETURN walrus.seasonal_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), hour_fraction, lookahead_sec, walrus.clean_seconds(learned_sec), headroom);
+  p := walrus.clean_profile(profile);
+  now := walrus.wrap_hour(slot);
+  learned := walrus.clean_seconds(learned_sec);
+  RETURN walrus.seasonal_on(p, now, hour_fraction, lookahead_sec, learned, headroom, walrus.recurring_on(p, now, learned, headroom), true);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.seasonal_forecast(double precision[], integer, double precision, integer, double precision, double precision) IS 'The seasonal forecast (daily and weekly seasonality): for each hour that starts within walrus.lookahead_sec (and the current one), the need seen at that hour yesterday and, for hours still ahead, a week ago, when it stands out from its day: above walrus.headroom x the median of the 24 hours around it. A flat day, like a load that has just fallen from a steady high, predicts nothing; a nightly batch or a weekly one predicts its peak. An expected peak is expected whole: the hours after it that also stood out, up to headroom x its first hour, count too, so one pre-size covers the busiest hour of a plateau instead of growing again as each of its hours comes into the look-ahead. The largest expectation wins.';
+COMMENT ON FUNCTION walrus.seasonal_forecast(double precision[], integer, double precision, integer, double precision, double precision) IS 'The seasonal forecast (daily and weekly seasonality): for each hour that starts within walrus.lookahead_sec (and the current one), the need seen at that hour yesterday and, for hours still ahead, a week ago, when it stands out from its day: above walrus.headroom x the median of the 24 hours around it. A flat day, like a load that has just fallen from a steady high, predicts nothing; a nightly batch or a weekly one predicts its peak. An expected peak is expected whole: the hours after it that also stood out, up to headroom x its first hour, count too, so one pre-size covers the busiest hour of a plateau instead of growing again as each of its hours comes into the look-ahead. The largest expectation wins. A peak must have recurred to be expected: yesterday''s once the history shows the day before (confirmedOn), last week''s only on a load whose peaks recur (recurringOn); `confirm` false drops the former check, for what a shrink keeps.';
 
--- walrus.seasonal_on: compiled from src/logic/forecast.ts:281 (seasonalOn)
-CREATE FUNCTION walrus.seasonal_on(p double precision[], now integer, hour_fraction double precision, lookahead_sec integer, learned double precision, headroom double precision)
+-- walrus.seasonal_on: compiled from src/logic/forecast.ts:293 (seasonalOn)
+CREATE FUNCTION walrus.seasonal_on(p double precision[], now integer, hour_fraction double precision, lookahead_sec integer, learned double precision, headroom double precision, recurring boolean, confirm boolean)
 RETURNS walrus.seasonal_forecast
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -2199,10 +2214,10 @@ BEGIN
         evidence := ((back - (168 * floor((back::double precision / 168)))))::integer;
         ago := ((now::bigint - evidence) + 168);
         age := ((ago - (168 * floor((ago::double precision / 168)))))::integer;
-        IF (((days = 1) OR (o > 0)) AND ((age = 0) OR walrus.js_le((age::bigint * 3600), (learned + 3600)))) THEN
+        IF (((days = 1) OR ((o > 0) AND recurring)) AND ((age = 0) OR walrus.js_le((age::bigint * 3600), (learned + 3600)))) THEN
           value := (p)[evidence + 1];
           reference := walrus.median_around(p, now, evidence, learned);
-          IF (walrus.js_ge(reference, 0) AND walrus.js_gt(value, (headroom * reference))) THEN
+          IF ((walrus.js_ge(reference, 0) AND walrus.js_gt(value, (headroom * reference))) AND ((NOT confirm) OR walrus.confirmed_on(p, evidence, age, days, learned, walrus.js_max((headroom * reference), walrus.js_div(value, walrus.js_max(headroom, 1)))))) THEN
             whole := value;
             n := 1;
             WHILE ((n < 24) AND (n < age)) LOOP
@@ -2227,9 +2242,97 @@ BEGIN
   RETURN best;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision) IS 'seasonalForecast on a clean profile (cleanProfile), the hour of the week `now` and clean seconds learned.';
+COMMENT ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision, boolean, boolean) IS 'seasonalForecast on a clean profile (cleanProfile), the hour of the week `now` and clean seconds learned.';
 
--- walrus.yesterday_rate: compiled from src/logic/forecast.ts:325 (yesterdayRate)
+-- walrus.recurring_on: compiled from src/logic/forecast.ts:341 (recurringOn)
+CREATE FUNCTION walrus.recurring_on(p double precision[], now integer, learned double precision, headroom double precision)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  learned_hours integer;
+  known double precision[];
+  age integer;
+  back bigint;
+  k integer;
+  above double precision;
+  oldest integer;
+  repeated integer;
+  single integer;
+  in_run boolean;
+  age_2 integer;
+  back_2 bigint;
+  k_2 integer;
+  value double precision;
+  before integer;
+BEGIN
+  learned_hours := (floor((walrus.js_min(learned, 604800)::double precision / 3600)))::integer;
+  known := '{}'::double precision[];
+  age := 0;
+  WHILE (age < 168) LOOP
+    <<body_1>>
+    BEGIN
+      IF (age <= (learned_hours::bigint + 1)) THEN
+        back := ((now::bigint - age) + 168);
+        k := ((back - (168 * floor((back::double precision / 168)))))::integer;
+        known := array_append(known, (p)[k + 1]);
+      END IF;
+    END;
+    age := age + 1;
+  END LOOP;
+  above := (walrus.js_max(headroom, 1) * walrus.percentile_of(known, (25)::double precision));
+  oldest := (LEAST(143, (learned_hours::bigint - 23)))::integer;
+  repeated := 0;
+  single := 0;
+  in_run := false;
+  age_2 := oldest;
+  WHILE (age_2 >= 0) LOOP
+    <<body_2>>
+    BEGIN
+      back_2 := ((now::bigint - age_2) + 168);
+      k_2 := ((back_2 - (168 * floor((back_2::double precision / 168)))))::integer;
+      value := (p)[k_2 + 1];
+      IF (NOT walrus.js_gt(value, above)) THEN
+        in_run := false;
+      ELSE
+        IF (NOT in_run) THEN
+          before := (((k_2::bigint + 144) - (168 * floor(((k_2::bigint + 144)::double precision / 168)))))::integer;
+          IF walrus.js_gt((p)[before + 1], above) THEN
+            repeated := repeated + 1;
+          ELSE
+            single := single + 1;
+          END IF;
+        END IF;
+        in_run := true;
+      END IF;
+    END;
+    age_2 := age_2 - 1;
+  END LOOP;
+  RETURN (single <= GREATEST(repeated, 1));
+END;
+$function$;
+COMMENT ON FUNCTION walrus.recurring_on(double precision[], integer, double precision, double precision) IS 'Whether the load''s peaks recur: of the excursions in the learned hours (runs of hours above walrus.headroom x the lower quartile of the learned hours) whose day before is learned too, at most as many started at an hour that did not stand out the day before as at one that did (or at most one). A week-ago peak has no earlier occurrence to check (the profile keeps one decayed peak per hour of the week), so it is only expected on a load whose peaks have been recurring: a daily or weekday pattern, a lone weekly batch; not flash crowds at random times, each of which would otherwise be pre-sized for, in vain, a week later.';
+
+-- walrus.confirmed_on: compiled from src/logic/forecast.ts:385 (confirmedOn)
+CREATE FUNCTION walrus.confirmed_on(p double precision[], evidence integer, age integer, days integer, learned double precision, "least" double precision)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  back bigint;
+  k integer;
+BEGIN
+  IF (((days <> 1) OR ((age::bigint + 24) >= 168)) OR (NOT walrus.js_le(((age::bigint + 24) * 3600), (learned + 3600)))) THEN
+    RETURN true;
+  END IF;
+  back := ((evidence::bigint - 24) + 168);
+  k := ((back - (168 * floor((back::double precision / 168)))))::integer;
+  RETURN walrus.js_gt((p)[k + 1], "least");
+END;
+$function$;
+COMMENT ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, double precision, double precision) IS 'Whether a peak seen at `evidence` (`age` hours ago, `days` days before the hour it predicts) recurs: a flash crowd or a burst at a random time stands out from its day as much as a nightly batch does, and pre-sizing for it the next day costs a growth and a shrink for nothing. Once the history covers the day before the evidence, a daily peak counts only if the same hour came close to it then too (above `least`: what it stood out from, and within walrus.headroom of it): from the third day on a peak is pre-sized once it has come twice; on the second day one occurrence is all the history can show.';
+
+-- walrus.yesterday_rate: compiled from src/logic/forecast.ts:398 (yesterdayRate)
 CREATE FUNCTION walrus.yesterday_rate(profile double precision[], slot integer, hour_fraction double precision, horizon_sec integer, learned_sec double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2240,7 +2343,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.yesterday_rate(double precision[], integer, double precision, integer, double precision) IS 'What the hours from now to `horizon_sec` ahead needed the day before (MB/s, their largest peak), whether or not it stood out; 0 for hours the history does not cover.';
 
--- walrus.yesterday_on: compiled from src/logic/forecast.ts:330 (yesterdayOn)
+-- walrus.yesterday_on: compiled from src/logic/forecast.ts:403 (yesterdayOn)
 CREATE FUNCTION walrus.yesterday_on(p double precision[], now integer, hour_fraction double precision, horizon_sec integer, learned double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2270,7 +2373,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.yesterday_on(double precision[], integer, double precision, integer, double precision) IS 'yesterdayRate on a clean profile, the hour of the week `now` and clean seconds learned.';
 
--- walrus.runs_above: compiled from src/logic/forecast.ts:354 (runsAbove)
+-- walrus.runs_above: compiled from src/logic/forecast.ts:427 (runsAbove)
 CREATE FUNCTION walrus.runs_above(hours bigint[], threshold bigint, expected boolean[], unpredicted_only boolean)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2314,7 +2417,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) IS 'Separate excursions above `threshold` in a series of hourly peaks (oldest first, in thousandths of MB/s; negative for an hour the history does not cover): maximal runs of consecutive hours above it. Each one is a growth and a shrink for a size below it. With `unpredicted_only`, only the runs with an hour the seasonal forecast did not expect (`expected[i]` false; see excursionHold): a size below those meets them with forced checkpoints, while an expected one is pre-sized and costs two changes, never a forced checkpoint. Integers, so the loop runs on PostgreSQL''s own comparisons (it runs once per candidate size).';
 
--- walrus.excursion_hold: compiled from src/logic/forecast.ts:403 (excursionHold)
+-- walrus.excursion_hold: compiled from src/logic/forecast.ts:476 (excursionHold)
 CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2325,7 +2428,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart); and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
 
--- walrus.hold_on: compiled from src/logic/forecast.ts:408 (holdOn)
+-- walrus.hold_on: compiled from src/logic/forecast.ts:481 (holdOn)
 CREATE FUNCTION walrus.hold_on(p double precision[], now integer, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2462,7 +2565,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now` and clean seconds learned (at most a week).';
 
--- walrus.stands_apart: compiled from src/logic/forecast.ts:514 (standsApart)
+-- walrus.stands_apart: compiled from src/logic/forecast.ts:587 (standsApart)
 CREATE FUNCTION walrus.stands_apart(milli bigint[], threshold bigint, apart double precision, power double precision)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2500,7 +2603,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) IS 'Whether the hours above `threshold` (thousandths of MB/s, as in holdOn) stand apart from the hours kept: the lowest one let go at least `apart` times the highest one kept, and at least the spread of the hours kept (highest over lowest learned) to the power `power` (0: `apart` alone). A level''s own variation (noise, bursts of the load itself) spreads its hours, and its excursions stand out from it by little more than that spread; a job of its own stands out from a level by far more than the level varies.';
 
--- walrus.quiet_since: compiled from src/logic/forecast.ts:545 (quietSince)
+-- walrus.quiet_since: compiled from src/logic/forecast.ts:618 (quietSince)
 CREATE FUNCTION walrus.quiet_since(milli bigint[], threshold bigint, learned_hours integer)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2541,7 +2644,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) IS 'Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.';
 
--- walrus.profile_view: compiled from src/logic/forecast.ts:586 (profileView)
+-- walrus.profile_view: compiled from src/logic/forecast.ts:662 (profileView)
 CREATE FUNCTION walrus.profile_view(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, stabilization_sec integer, learned_sec double precision, headroom double precision, shrink_factor double precision, window_rate double precision, newer_rate double precision)
 RETURNS walrus.profile_view
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2551,8 +2654,10 @@ DECLARE
   now integer;
   learned double precision;
   ahead integer;
+  recurring boolean;
   seasonal walrus.seasonal_forecast;
   coming double precision;
+  kept double precision;
   window_rate_2 double precision;
   newer double precision;
   hold double precision;
@@ -2561,12 +2666,14 @@ BEGIN
   now := walrus.wrap_hour(slot);
   learned := walrus.js_min(walrus.clean_seconds(learned_sec), 604800);
   ahead := (CASE WHEN (lookahead_sec > 0) THEN (LEAST(lookahead_sec, 86400)::bigint + LEAST(GREATEST(stabilization_sec, 0), 86400)) ELSE 0 END)::integer;
-  seasonal := walrus.seasonal_on(p, now, hour_fraction, lookahead_sec, learned, headroom);
-  coming := (walrus.seasonal_on(p, now, hour_fraction, ahead, learned, headroom)).rate;
+  recurring := walrus.recurring_on(p, now, learned, headroom);
+  seasonal := walrus.seasonal_on(p, now, hour_fraction, lookahead_sec, learned, headroom, recurring, true);
+  coming := (walrus.seasonal_on(p, now, hour_fraction, ahead, learned, headroom, recurring, true)).rate;
+  kept := walrus.js_max(coming, (walrus.seasonal_on(p, now, hour_fraction, ahead, learned, headroom, recurring, false)).rate);
   window_rate_2 := walrus.clean_rate(window_rate);
   newer := walrus.clean_rate(newer_rate);
-  hold := walrus.hold_on(p, now, learned, walrus.js_max(window_rate_2, coming), headroom, shrink_factor);
-  RETURN ROW(seasonal, coming, walrus.yesterday_on(p, now, hour_fraction, ahead, learned), hold, CASE WHEN walrus.js_lt(newer, window_rate_2) THEN walrus.hold_on(p, now, learned, walrus.js_max(newer, coming), headroom, shrink_factor) ELSE hold END)::walrus.profile_view;
+  hold := walrus.hold_on(p, now, learned, walrus.js_max(window_rate_2, kept), headroom, shrink_factor);
+  RETURN ROW(seasonal, coming, walrus.yesterday_on(p, now, hour_fraction, ahead, learned), hold, CASE WHEN walrus.js_lt(newer, window_rate_2) THEN walrus.hold_on(p, now, learned, walrus.js_max(newer, kept), headroom, shrink_factor) ELSE hold END)::walrus.profile_view;
 END;
 $function$;
 COMMENT ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) IS 'Everything the forecast algorithm reads off the hour-of-week profile in one cycle, the profile cleaned once: the seasonal forecast over the look-ahead and over the look-ahead plus the stabilisation window (a shrink that a pre-size would undo before the size is next reconsidered saves nothing), yesterday''s need over the latter, and the hold with the whole stabilisation window (`window_rate`) and with only its newer half (`newer_rate`).';
@@ -5752,8 +5859,12 @@ REVOKE ALL ON FUNCTION walrus.median_around(double precision[], integer, integer
 GRANT EXECUTE ON FUNCTION walrus.median_around(double precision[], integer, integer, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.seasonal_forecast(double precision[], integer, double precision, integer, double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.seasonal_forecast(double precision[], integer, double precision, integer, double precision, double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision, boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision, boolean, boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.recurring_on(double precision[], integer, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.recurring_on(double precision[], integer, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.yesterday_rate(double precision[], integer, double precision, integer, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.yesterday_rate(double precision[], integer, double precision, integer, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.yesterday_on(double precision[], integer, double precision, integer, double precision) FROM PUBLIC;

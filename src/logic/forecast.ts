@@ -246,8 +246,15 @@ export function dayMedian(profile: float8[], slot: int, hour: int, learned_sec: 
 
 /** dayMedian on a clean profile (cleanProfile), with `now` and `centre` hours of the week and clean seconds learned. */
 function medianAround(p: float8[], now: int, centre: int, learned: float8): float8 {
+  // A centre near the start of the history is compared with the 23 learned hours nearest it: with only the hours after
+  // it, a peak in the first hours of a day (a nightly batch, the start of business hours) is measured against that
+  // day's busy hours alone and does not stand out, so the second day is not pre-sized for it.
+  const c = now - centre + 168;
+  const centreAge: int = c - 168 * Math.floor(c / 168);
+  const oldest: int = Math.floor((learned + 3600) / 3600);
+  const shift: int = centreAge + 12 > oldest ? Math.max(Math.min(centreAge + 12 - oldest, centreAge - 11), 0) : 0;
   const values: float8[] = [];
-  for (let d: int = -12; d < 12; d++) {
+  for (let d: int = shift - 12; d < shift + 12; d++) {
     if (d !== 0) {
       const h = centre + d + 168;
       const k: int = h - 168 * Math.floor(h / 168);
@@ -271,14 +278,19 @@ function medianAround(p: float8[], now: int, centre: int, learned: float8): floa
  * from a steady high, predicts nothing; a nightly batch or a weekly one predicts its peak. An expected peak is expected
  * whole: the hours after it that also stood out, up to headroom x its first hour, count too, so one pre-size covers
  * the busiest hour of a plateau instead of growing again as each of its hours comes into the look-ahead. The largest
- * expectation wins.
+ * expectation wins. A peak must have recurred to be expected: yesterday's once the history shows the day before
+ * (confirmedOn), last week's only on a load whose peaks recur (recurringOn); `confirm` false drops the former check,
+ * for what a shrink keeps.
  */
 export function seasonalForecast(profile: float8[], slot: int, hour_fraction: float8, lookahead_sec: int, learned_sec: float8, headroom: float8): SeasonalForecast {
-  return seasonalOn(cleanProfile(profile), wrapHour(slot), hour_fraction, lookahead_sec, cleanSeconds(learned_sec), headroom);
+  const p = cleanProfile(profile);
+  const now = wrapHour(slot);
+  const learned = cleanSeconds(learned_sec);
+  return seasonalOn(p, now, hour_fraction, lookahead_sec, learned, headroom, recurringOn(p, now, learned, headroom), true);
 }
 
 /** seasonalForecast on a clean profile (cleanProfile), the hour of the week `now` and clean seconds learned. */
-function seasonalOn(p: float8[], now: int, hour_fraction: float8, lookahead_sec: int, learned: float8, headroom: float8): SeasonalForecast {
+function seasonalOn(p: float8[], now: int, hour_fraction: float8, lookahead_sec: int, learned: float8, headroom: float8, recurring: boolean, confirm: boolean): SeasonalForecast {
   let best: SeasonalForecast = { rate: 0, hours_ahead: 0, days_ago: 0, reference: 0 };
   const fraction = hour_fraction > 0 ? Math.min(hour_fraction, 1) : 0;
   const ahead = lookahead_sec > 0 ? Math.min(lookahead_sec, 86400) : 0;
@@ -290,10 +302,10 @@ function seasonalOn(p: float8[], now: int, hour_fraction: float8, lookahead_sec:
       const evidence: int = back - 168 * Math.floor(back / 168);
       const ago = now - evidence + 168;
       const age: int = ago - 168 * Math.floor(ago / 168);
-      if ((days === 1 || o > 0) && (age === 0 || age * 3600 <= learned + 3600)) {
+      if ((days === 1 || (o > 0 && recurring)) && (age === 0 || age * 3600 <= learned + 3600)) {
         const value = p[evidence]!;
         const reference = medianAround(p, now, evidence, learned);
-        if (reference >= 0 && value > headroom * reference) {
+        if (reference >= 0 && value > headroom * reference && (!confirm || confirmedOn(p, evidence, age, days, learned, Math.max(headroom * reference, value / Math.max(headroom, 1))))) {
           // The rest of that peak: the hours after it (in the past) that stood out as well, on the same plateau (a much
           // larger peak right after it is another one, expected in its own time).
           let whole = value;
@@ -316,6 +328,67 @@ function seasonalOn(p: float8[], now: int, hour_fraction: float8, lookahead_sec:
     o++;
   }
   return best;
+}
+
+/**
+ * Whether the load's peaks recur: of the excursions in the learned hours (runs of hours above walrus.headroom x the
+ * lower quartile of the learned hours) whose day before is learned too, at most as many started at an hour that did
+ * not stand out the day before as at one that did (or at most one). A week-ago peak has no earlier occurrence to check
+ * (the profile keeps one decayed peak per hour of the week), so it is only expected on a load whose peaks have been
+ * recurring: a daily or weekday pattern, a lone weekly batch; not flash crowds at random times, each of which would
+ * otherwise be pre-sized for, in vain, a week later.
+ */
+function recurringOn(p: float8[], now: int, learned: float8, headroom: float8): boolean {
+  const learnedHours: int = Math.floor(Math.min(learned, 604800) / 3600);
+  const known: float8[] = [];
+  for (let age: int = 0; age < 168; age++) {
+    if (age <= learnedHours + 1) {
+      const back = now - age + 168;
+      const k: int = back - 168 * Math.floor(back / 168);
+      known.push(p[k]!);
+    }
+  }
+  const above = Math.max(headroom, 1) * percentileOf(known, 25);
+  const oldest: int = Math.min(143, learnedHours - 23);
+  let repeated: int = 0;
+  let single: int = 0;
+  let inRun = false;
+  for (let age: int = oldest; age >= 0; age--) {
+    const back = now - age + 168;
+    const k: int = back - 168 * Math.floor(back / 168);
+    const value = p[k]!;
+    if (!(value > above)) {
+      inRun = false;
+    } else {
+      if (!inRun) {
+        const before: int = k + 144 - 168 * Math.floor((k + 144) / 168);
+        if (p[before]! > above) {
+          repeated++;
+        } else {
+          single++;
+        }
+      }
+      inRun = true;
+    }
+  }
+  return single <= Math.max(repeated, 1);
+}
+
+/**
+ * Whether a peak seen at `evidence` (`age` hours ago, `days` days before the hour it predicts) recurs: a flash crowd or
+ * a burst at a random time stands out from its day as much as a nightly batch does, and pre-sizing for it the next day
+ * costs a growth and a shrink for nothing. Once the history covers the day before the evidence, a daily peak counts
+ * only if the same hour came close to it then too (above `least`: what it stood out from, and within walrus.headroom
+ * of it): from the third day on a peak is pre-sized once it has come twice; on the second day one occurrence is all
+ * the history can show.
+ */
+function confirmedOn(p: float8[], evidence: int, age: int, days: int, learned: float8, least: float8): boolean {
+  if (days !== 1 || age + 24 >= 168 || !((age + 24) * 3600 <= learned + 3600)) {
+    return true;
+  }
+  const back = evidence - 24 + 168;
+  const k: int = back - 168 * Math.floor(back / 168);
+  return p[k]! > least;
 }
 
 /**
@@ -567,13 +640,16 @@ function quietSince(milli: int8[], threshold: int8, learned_hours: int): boolean
 export interface ProfileView {
   /** The seasonal forecast within walrus.lookahead_sec: what a pre-size is for. */
   seasonal: SeasonalForecast;
-  /** What the seasonal forecast expects within the look-ahead and the stabilisation window (MB/s): a shrink keeps it. */
+  /** What the seasonal forecast expects within the look-ahead and the stabilisation window (MB/s): a growth sizes for it. */
   coming_rate: float8;
   /** What the same hours needed yesterday (MB/s), whether or not that stood out (yesterdayRate). */
   yesterday_rate: float8;
-  /** The need a shrink keeps (MB/s, excursionHold) over max(window_rate, coming_rate). */
+  /**
+   * The need a shrink keeps (MB/s, excursionHold) over max(window_rate, the expected peaks): coming_rate, and the peaks
+   * seen once that it leaves out (see confirmedOn).
+   */
   hold_rate: float8;
-  /** The same once the older half of the stabilisation window has passed: over max(newer_rate, coming_rate). */
+  /** The same once the older half of the stabilisation window has passed: over newer_rate instead of window_rate. */
   settled_rate: float8;
 }
 
@@ -599,16 +675,20 @@ export function profileView(
   const now = wrapHour(slot);
   const learned = Math.min(cleanSeconds(learned_sec), 604800);
   const ahead: int = lookahead_sec > 0 ? Math.min(lookahead_sec, 86400) + Math.min(Math.max(stabilization_sec, 0), 86400) : 0;
-  const seasonal = seasonalOn(p, now, hour_fraction, lookahead_sec, learned, headroom);
-  const coming = seasonalOn(p, now, hour_fraction, ahead, learned, headroom).rate;
+  const recurring = recurringOn(p, now, learned, headroom);
+  const seasonal = seasonalOn(p, now, hour_fraction, lookahead_sec, learned, headroom, recurring, true);
+  const coming = seasonalOn(p, now, hour_fraction, ahead, learned, headroom, recurring, true).rate;
+  // A shrink keeps a peak seen only once too: growing for it may be in vain, but shrinking before it is two changes
+  // and forced checkpoints if it comes, and a pre-size made from last week's peak stays for the hour it expected.
+  const kept = Math.max(coming, seasonalOn(p, now, hour_fraction, ahead, learned, headroom, recurring, false).rate);
   const windowRate = cleanRate(window_rate);
   const newer = cleanRate(newer_rate);
-  const hold = holdOn(p, now, learned, Math.max(windowRate, coming), headroom, shrink_factor);
+  const hold = holdOn(p, now, learned, Math.max(windowRate, kept), headroom, shrink_factor);
   return {
     seasonal: seasonal,
     coming_rate: coming,
     yesterday_rate: yesterdayOn(p, now, hour_fraction, ahead, learned),
     hold_rate: hold,
-    settled_rate: newer < windowRate ? holdOn(p, now, learned, Math.max(newer, coming), headroom, shrink_factor) : hold,
+    settled_rate: newer < windowRate ? holdOn(p, now, learned, Math.max(newer, kept), headroom, shrink_factor) : hold,
   };
 }
