@@ -20,7 +20,7 @@ import { scenarioSvg } from '../src/sim/report/svg';
 import { markdownTable, textTable } from '../src/sim/report/table';
 import { DEFAULT_SEED, SCENARIO_NAMES } from '../src/sim/scenarios';
 import { DEFAULT_SIM } from '../src/sim/simulate';
-import { targetsMarkdown, targetsText } from '../src/sim/targets';
+import { algorithmsTargetsMarkdown, targetsMarkdown, targetsText } from '../src/sim/targets';
 import { walrusDefaults } from '../src/sim/walrus-settings';
 
 const { values } = parseArgs({
@@ -69,12 +69,13 @@ async function main(): Promise<void> {
   await writeFile(join(out, 'scenarios.csv'), csv(results));
   await writeFile(join(out, 'scenarios.md'), `${markdownTable(results)}\n`);
   await writeFile(join(out, 'targets.md'), `${targetsMarkdown(results)}\n`);
+  await writeFile(join(out, 'algorithms.md'), `${algorithmsTargetsMarkdown(results)}\n`);
   await writeFile(
     join(out, 'scenarios.json'),
     json(results, { command, seed, server, initialMb: DEFAULT_SIM.initialMb, walrus: walrusDefaults() }),
   );
   for (const result of results) await writeFile(join(out, `${result.scenario.name}.svg`), scenarioSvg(result));
-  console.log(`wrote scenarios.csv, scenarios.json, scenarios.md and ${results.length} charts in ${out}/`);
+  console.log(`wrote scenarios.csv, scenarios.json, scenarios.md, targets.md, algorithms.md and ${results.length} charts in ${out}/`);
 }
 
 main().catch((error: unknown) => {

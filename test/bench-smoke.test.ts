@@ -9,7 +9,8 @@ import { scenarioSvg } from '../src/sim/report/svg';
 import { markdownTable, textTable } from '../src/sim/report/table';
 import { DEFAULT_SEED, SCENARIO_NAMES } from '../src/sim/scenarios';
 import { DEFAULT_SIM } from '../src/sim/simulate';
-import { walrusDefaults } from '../src/sim/walrus-settings';
+import { algorithmsTargetsMarkdown, TARGETS } from '../src/sim/targets';
+import { algorithms, walrusDefaults } from '../src/sim/walrus-settings';
 
 /** `npm run bench -- --days 0.25`, in-process, so the benchmark code cannot rot unnoticed. */
 
@@ -102,6 +103,20 @@ describe('the scenario benchmark, short', () => {
         expect(metrics.forcedTotal).toBeGreaterThanOrEqual(inIntervals);
         expect(metrics.forcedAfterFirstHour).toBeLessThanOrEqual(metrics.forcedTotal);
         expect(metrics.changes).toBe(run.intervals.reduce((n, i) => n + i.changes, 0));
+      }
+    }
+  });
+
+  it('tables the targets for every walrus.algorithm, a row each, and names the scenarios a target misses on', () => {
+    const table = algorithmsTargetsMarkdown(results).split('\n');
+    expect(table[0]).toBe(`| walrus.algorithm | ${TARGETS.join(' | ')} |`);
+    const rows = table.slice(2).map((line) => line.split(' | ')[0]!.replace(/^\| /, ''));
+    expect(rows).toEqual(algorithms().map((a) => (a === walrusDefaults().algorithm ? `${a} (default)` : a)));
+    // Each row's cells count the scenarios a target applies to, and each miss names one.
+    for (const line of table.slice(2)) {
+      for (const cell of line.split(' | ').slice(1)) {
+        const missed = /\*\*(\d+) MISS\*\*: (.*)$/.exec(cell.replace(/ \|$/, ''));
+        if (missed) expect(missed[2]!.split(', ')).toHaveLength(Number(missed[1]));
       }
     }
   });

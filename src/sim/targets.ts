@@ -1,6 +1,6 @@
 import type { ScenarioResult } from './benchmark';
 import type { RunMetrics } from './metrics';
-import { walrusDefaults } from './walrus-settings';
+import { algorithmPolicy, algorithms, walrusDefaults } from './walrus-settings';
 
 /**
  * The issue's targets for the new sizing algorithm, checked per scenario against pg_walsizer's rule and today's
@@ -38,10 +38,8 @@ export interface TargetPolicies {
 }
 
 /** The policy names in the benchmark for the forecast algorithm, pg_walsizer and the multiplicative rule. */
-export function targetPolicies(): TargetPolicies {
-  const defaultAlgorithm = walrusDefaults().algorithm;
-  const named = (algorithm: string): string => (algorithm === defaultAlgorithm ? 'walrus' : `walrus-${algorithm}`);
-  return { candidate: named('forecast'), walsizer: 'walsizer', todaysDefault: named('multiplicative') };
+export function targetPolicies(candidate: string = 'forecast'): TargetPolicies {
+  return { candidate: algorithmPolicy(candidate), walsizer: 'walsizer', todaysDefault: algorithmPolicy('multiplicative') };
 }
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -154,5 +152,27 @@ export function targetsMarkdown(results: readonly ScenarioResult[], policies: Ta
   const head = `| scenario | ${TARGETS.join(' | ')} |`;
   const align = `| --- | ${TARGETS.map(() => '---').join(' | ')} |`;
   const rows = all.map((t) => `| ${t.scenario} | ${t.checks.map((c) => `**${c.verdict}** ${c.detail.replaceAll('|', '\\|')}`).join(' | ')} |`);
+  return [head, align, ...rows].join('\n');
+}
+
+/**
+ * The same targets for every algorithm, one row each: per target how many scenarios pass, and which ones miss. The
+ * issue asks for all algorithms side by side, with every miss named.
+ */
+export function algorithmsTargetsMarkdown(results: readonly ScenarioResult[]): string {
+  const head = `| walrus.algorithm | ${TARGETS.join(' | ')} |`;
+  const align = `| --- | ${TARGETS.map(() => '---').join(' | ')} |`;
+  const rows: string[] = [];
+  for (const algorithm of algorithms()) {
+    const all = results.map((r) => scenarioTargets(r, targetPolicies(algorithm))).filter((t): t is ScenarioTargets => t !== null);
+    if (all.length === 0) continue;
+    const cells = TARGETS.map((_, i) => {
+      const passed = all.filter((t) => t.checks[i]!.verdict === 'PASS').length;
+      const missed = all.filter((t) => t.checks[i]!.verdict === 'MISS').map((t) => t.scenario);
+      return missed.length === 0 ? `${passed} PASS` : `${passed} PASS, **${missed.length} MISS**: ${missed.join(', ')}`;
+    });
+    const label = algorithm === walrusDefaults().algorithm ? `${algorithm} (default)` : algorithm;
+    rows.push(`| ${label} | ${cells.join(' | ')} |`);
+  }
   return [head, align, ...rows].join('\n');
 }

@@ -60,3 +60,13 @@ export function walrusDefaults(): WalrusSettings {
     profiles: declared('profiles', 'text').default,
   };
 }
+
+/** Every walrus.algorithm, as the declaration lists them. */
+export function algorithms(): readonly string[] {
+  return declared('algorithm', 'enum').values;
+}
+
+/** The benchmark's policy name for an algorithm with every other setting default: `walrus` for the default one. */
+export function algorithmPolicy(algorithm: string): string {
+  return algorithm === walrusDefaults().algorithm ? 'walrus' : `walrus-${algorithm}`;
+}

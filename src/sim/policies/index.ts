@@ -1,5 +1,5 @@
 import type { PolicyDefinition } from '../policy';
-import { walrusDefaults } from '../walrus-settings';
+import { algorithmPolicy, algorithms, walrusDefaults } from '../walrus-settings';
 import { staticPolicy } from './static';
 import { walrusPolicy } from './walrus';
 import { walsizerPolicy } from './walsizer';
@@ -14,9 +14,9 @@ export const POLICIES: readonly PolicyDefinition[] = [
   staticPolicy,
   walsizerPolicy,
   walrusPolicy(),
-  ...(['multiplicative', 'additive', 'adaptive', 'percentile', 'forecast'] as const)
+  ...algorithms()
     .filter((algorithm) => algorithm !== defaults.algorithm)
-    .map((algorithm) => walrusPolicy({ ...defaults, algorithm }, `walrus-${algorithm}`)),
+    .map((algorithm) => walrusPolicy({ ...defaults, algorithm }, algorithmPolicy(algorithm))),
 ];
 
 /**
