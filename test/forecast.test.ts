@@ -189,13 +189,13 @@ describe('walrus.algorithm = forecast', () => {
   });
 
   it('respects walrus.max, for growth on forced checkpoints and for a pre-size', async () => {
-    await setSession(client, { 'walrus.max': '48MB', 'walrus.lookahead_sec': '3600' });
+    await setSession(client, { 'walrus.max': '64MB', 'walrus.lookahead_sec': '3600' });
     await analyze(client);
     await forceCheckpoints(client, 3);
     const grown = await analyze(client);
-    expect(grown.recommendation).toMatchObject({ action: 'capped', new_size_mb: 48 });
-    expect(grown.recommendation!.reason).toMatch(/capped at walrus\.max = 48 MB/);
-    expect(await freshMaxWalSizeMb()).toBe(48);
+    expect(grown.recommendation).toMatchObject({ action: 'capped', new_size_mb: 64 });
+    expect(grown.recommendation!.reason).toMatch(/capped at walrus\.max = 64 MB/);
+    expect(await freshMaxWalSizeMb()).toBe(64);
 
     await alterSystem({ max_wal_size: '32MB' });
     await client.query('SELECT walrus_reset()');
@@ -204,9 +204,21 @@ describe('walrus.algorithm = forecast', () => {
     await seedPeakInTheComingHour(1000);
     await passIntervals(client);
     const presized = await analyze(client);
-    expect(presized.recommendation).toMatchObject({ action: 'capped', new_size_mb: 48 });
-    expect(presized.recommendation!.reason).toMatch(/^pre-sizing: .*capped at walrus\.max = 48 MB/);
-    expect(await freshMaxWalSizeMb()).toBe(48);
+    expect(presized.recommendation).toMatchObject({ action: 'capped', new_size_mb: 64 });
+    expect(presized.recommendation!.reason).toMatch(/^pre-sizing: .*capped at walrus\.max = 64 MB/);
+    expect(await freshMaxWalSizeMb()).toBe(64);
+  });
+
+  it('does not grow to walrus.max when the cap would not move the forced-checkpoint distance', async () => {
+    // 32 MB and 48 MB both give CheckPointSegments = 1 with 16 MB segments (trunc(2 / 1.9), trunc(3 / 1.9)): the same
+    // checkpoints are forced at either size, so "growing" to the cap would change nothing but the history.
+    await setSession(client, { 'walrus.max': '48MB' });
+    await analyze(client);
+    await forceCheckpoints(client, 3);
+    const result = await analyze(client);
+    expect(result.recommendation).toMatchObject({ action: 'no_change', new_size_mb: 32 });
+    expect(result.recommendation!.reason).toMatch(/walrus\.max = 48 MB would not move the forced-checkpoint distance/);
+    expect(await freshMaxWalSizeMb()).toBe(32);
   });
 
   it('says a size under walrus.min_size is below the shrink floor, not at it', async () => {

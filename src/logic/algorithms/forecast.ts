@@ -78,6 +78,12 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
     // At least the inverse of one shrink step: few, large steps, and the next shrink never undoes this growth.
     const step: int = Math.ceil(Math.min(Math.max(input.current_mb, 1) / Math.max(input.shrink_factor, 0.01), cap));
     wanted = Math.max(wanted, step);
+    if (wanted > cap && checkpointSegments(cap, segment, input.completion_target) <= checkpointSegments(input.current_mb, segment, input.completion_target)) {
+      // walrus.max truncates to the same CheckPointSegments as the size: growing to it forces the same checkpoints
+      // (PostgreSQL reads max_wal_size only there and as the ceiling of the segments a checkpoint recycles), and is a
+      // change a day spent for nothing, or a useless second step after a growth that stopped just below the cap.
+      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}; needs ${wanted} MB, and walrus.max = ${cap} MB would not move the forced-checkpoint distance`, evidence_rate: fast ? Math.max(evidence, heldRate(input, input.current_mb)) : evidence };
+    }
     if (wanted > cap) {
       return { action: 'capped', new_size_mb: cap, reason: `${why}; needs ${wanted} MB, capped at walrus.max = ${cap} MB`, evidence_rate: fast ? Math.max(evidence, heldRate(input, cap)) : evidence };
     }
