@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkpointSegments as extensionCheckpointSegments, measurePressure } from '../src/logic/pressure';
 import { CheckpointModel, checkpointSegments, DEFAULT_SERVER, type ServerConfig } from '../src/sim/checkpointer';
-import { runMetrics } from '../src/sim/metrics';
+import { runMetrics, windowOracleMb } from '../src/sim/metrics';
 import { exactOracleMb, oracleMb } from '../src/sim/oracle';
 import { decideCycle, type CycleInput } from '../src/logic/cycle';
 import { emptyForecast } from '../src/logic/forecast';
@@ -229,6 +229,20 @@ describe('the cycle driver', () => {
         expect(changes.filter((t) => t > at - 3600 && t <= at).length).toBeLessThanOrEqual(defaults.max_changes_per_hour);
       }
     }
+  });
+
+  it("judges what walrus.max can hold on the busiest checkpoint_timeout of WAL, not only on the cycles' intervals", () => {
+    // Five busy minutes, 3 to 8: the intervals 0-5 and 5-10 min hold two and three of them, a sliding window all five.
+    const rates = new Float64Array(20);
+    for (let k = 3; k < 8; k++) rates[k] = 6 * MB;
+    const scenario = { ...buildScenario('steady', { days: 20 / 1440 }), rates };
+    const run = { server: DEFAULT_SERVER } as SimRun;
+    const oracle = (minutes: number): number => exactOracleMb(minutes * 60 * 6 * MB, DEFAULT_SERVER.completionTarget, DEFAULT_SERVER.segmentMb, 80);
+    expect(windowOracleMb(run, scenario, 0, 600)).toBe(oracle(5));
+    expect(oracle(5)).toBeGreaterThan(oracle(3));
+    // Windows ending from 10 minutes on hold at most the last three busy minutes; from 13 on, none.
+    expect(windowOracleMb(run, scenario, 600, 900)).toBe(oracle(3));
+    expect(windowOracleMb(run, scenario, 780, 1200)).toBe(80);
   });
 
   it('is deterministic: the same seed gives the same figures', () => {
