@@ -3814,7 +3814,7 @@ AS $$
     (8, 'dry_run', 'bool', 'bool', 'off', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
     (9, 'cooldown_sec', 'int', 'integer', '300', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle started a moment early by the scheduler is not held back.'),
     (10, 'max_changes_per_hour', 'int', 'integer', '4', '4', NULL, 0, 1000, false, false, false, NULL::text[], 'Changes allowed in any rolling 60 minutes; 0 stops all automatic changes.'),
-    (11, 'history_retention_days', 'int', 'integer', '30', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.'),
+    (11, 'history_retention_days', 'int', 'integer', '30', '30', NULL, 0, 3650, false, false, false, NULL::text[], 'Each cycle deletes walrus.history rows, and the pg_cron job''s own runs in cron.job_run_details, older than this; 0 keeps them forever.'),
     (12, 'notify_channel', 'text', 'string', 'walrus_events', 'walrus_events', NULL, NULL, NULL, false, false, false, NULL::text[], 'NOTIFY channel for every change, dry-run, skip and error (empty means the default; walrus.notify = off sends none).'),
     (13, 'notify', 'bool', 'bool', 'on', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Send every change, dry-run, skip and error to walrus.notify_channel with pg_notify(); off sends nothing.'),
     (14, 'algorithm', 'enum', 'enum', 'multiplicative', 'multiplicative', NULL, NULL, NULL, false, false, false, ARRAY['multiplicative', 'additive', 'adaptive', 'percentile', 'forecast']::text[], 'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x walrus.additive_increment), adaptive (moving average of WAL per interval), percentile (walrus.target_percentile of WAL per interval over walrus.sample_window) or forecast (the measured need, grown on any forced checkpoint and within a cycle of a step up, pre-sized before the peaks of a learned hour-of-week profile, shrunk only after walrus.stabilization_sec).'),
@@ -5595,10 +5595,22 @@ BEGIN
   END IF;
   DELETE FROM walrus.history WHERE "timestamp" < now() - make_interval(days => days);
   GET DIAGNOSTICS deleted = ROW_COUNT;
+  IF walrus.cron_installed() THEN
+    -- pg_cron logs every run and never purges its log: at forecast's minute cadence, 1440 rows a day. Only this job's
+    -- rows go. (EXECUTE: pg_cron may be installed after pg_walrus.)
+    BEGIN
+      EXECUTE 'DELETE FROM cron.job_run_details d USING cron.job j
+                WHERE d.jobid = j.jobid AND j.jobname = $1 AND d.end_time < now() - make_interval(days => $2)'
+        USING 'pg_walrus', days;
+    EXCEPTION WHEN insufficient_privilege OR undefined_table OR undefined_column THEN
+      -- An owner without rights on pg_cron's tables (pg_tle), or a pg_cron without the run log: the history is enough.
+      NULL;
+    END;
+  END IF;
   RETURN deleted;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.cleanup_history(integer) IS 'Deletes walrus.history rows older than retention_days, by default walrus.history_retention_days (0 keeps everything); returns the count.';
+COMMENT ON FUNCTION walrus.cleanup_history(integer) IS 'Deletes walrus.history rows older than retention_days, by default walrus.history_retention_days (0 keeps everything), and the pg_cron job''s own runs in cron.job_run_details as old; returns the count of history rows.';
 
 CREATE FUNCTION walrus_reset()
 RETURNS boolean

@@ -154,7 +154,7 @@ export const SETTINGS: readonly Setting[] = [
     default: 30,
     min: 0,
     max: 3650,
-    description: 'Each cycle deletes walrus.history rows older than this; 0 keeps history forever.',
+    description: 'Each cycle deletes walrus.history rows, and the pg_cron job\'s own runs in cron.job_run_details, older than this; 0 keeps them forever.',
   },
   {
     name: 'notify_channel',

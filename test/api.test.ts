@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { restartCluster } from './cluster/local';
-import { skipIf, withoutPgDump } from './helpers/capabilities';
+import { skipIf, withoutCron, withoutPgDump } from './helpers/capabilities';
 import { clusterInfo, dumpAndRestore } from './helpers/db';
 import {
   alterSystem,
@@ -352,6 +352,29 @@ describe('history retention', () => {
     await setSession({ 'walrus.history_retention_days': '10' });
     await analyze(client);
     expect(await scalar(client, "SELECT count(*)::int FROM walrus.history WHERE reason = 'old'")).toBe(9);
+  });
+
+  it("also deletes the pg_cron job's own old runs from cron.job_run_details, and nobody else's", async (ctx) => {
+    skipIf(ctx, withoutCron());
+    const other = await scalar<string>(client, "SELECT cron.schedule('walrus_test_other', '0 0 1 1 *', 'SELECT 1')");
+    try {
+      // Runs of both jobs, 1 to 40 days old (the run log pg_cron never purges).
+      await client.query(`INSERT INTO cron.job_run_details (jobid, runid, job_pid, database, username, command, status, return_message, start_time, end_time)
+        SELECT j.jobid, nextval('cron.runid_seq'), 0, current_database(), current_user, j.command, 'succeeded', '1 row',
+               now() - g * interval '1 day', now() - g * interval '1 day'
+          FROM cron.job j, generate_series(1, 40) g WHERE j.jobname IN ('pg_walrus', 'walrus_test_other')`);
+      const runs = (name: string): Promise<number> =>
+        scalar<number>(client, `SELECT count(*)::int FROM cron.job_run_details d JOIN cron.job j USING (jobid) WHERE j.jobname = $1 AND d.end_time < now() - interval '12 hours'`, [name]);
+      await setSession({ 'walrus.history_retention_days': '0' });
+      await client.query('SELECT walrus.cleanup_history()');
+      expect(await runs('pg_walrus')).toBe(40);
+      await setSession({ 'walrus.history_retention_days': '30' });
+      await client.query('SELECT walrus.cleanup_history()');
+      expect(await runs('pg_walrus')).toBe(29);
+      expect(await runs('walrus_test_other')).toBe(40);
+    } finally {
+      await client.query('SELECT cron.unschedule($1::bigint)', [other]);
+    }
   });
 });
 

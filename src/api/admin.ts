@@ -1,4 +1,5 @@
 import { sqlFunction } from '../sqlapi';
+import { JOB_NAME } from './schedule';
 
 /** Maintenance for superusers and the roles they grant (walrus.grant_operator). */
 export const ADMIN_FUNCTIONS = [
@@ -11,7 +12,7 @@ export const ADMIN_FUNCTIONS = [
     audience: 'admin',
     doc:
       'Deletes walrus.history rows older than retention_days, by default walrus.history_retention_days (0 keeps ' +
-      'everything); returns the count.',
+      'everything), and the pg_cron job\'s own runs in cron.job_run_details as old; returns the count of history rows.',
     body: `
 DECLARE
   days integer := coalesce(retention_days, (walrus.read_config(false)).history_retention_days);
@@ -22,6 +23,18 @@ BEGIN
   END IF;
   DELETE FROM walrus.history WHERE "timestamp" < now() - make_interval(days => days);
   GET DIAGNOSTICS deleted = ROW_COUNT;
+  IF walrus.cron_installed() THEN
+    -- pg_cron logs every run and never purges its log: at forecast's minute cadence, 1440 rows a day. Only this job's
+    -- rows go. (EXECUTE: pg_cron may be installed after pg_walrus.)
+    BEGIN
+      EXECUTE 'DELETE FROM cron.job_run_details d USING cron.job j
+                WHERE d.jobid = j.jobid AND j.jobname = $1 AND d.end_time < now() - make_interval(days => $2)'
+        USING '${JOB_NAME}', days;
+    EXCEPTION WHEN insufficient_privilege OR undefined_table OR undefined_column THEN
+      -- An owner without rights on pg_cron's tables (pg_tle), or a pg_cron without the run log: the history is enough.
+      NULL;
+    END;
+  END IF;
   RETURN deleted;
 END;`,
   }),
