@@ -51,7 +51,9 @@ async function main(): Promise<void> {
 
       say('Next cycle (the pg_cron job runs the same function every minute)');
       show(info, db, 'SELECT jsonb_pretty(walrus_analyze())');
-      const size = await scalar<string>(client, "SELECT setting FROM pg_settings WHERE name = 'max_wal_size'");
+      // A new session: this one may not have processed the reload yet.
+      const fresh = await connectTo(info);
+      const size = await scalar<string>(fresh, "SELECT setting FROM pg_settings WHERE name = 'max_wal_size'").finally(() => fresh.end());
       console.log(`max_wal_size is now ${size} MB (new sessions see it; it is in postgresql.auto.conf)`);
       show(info, db, 'SELECT "timestamp", action, old_size_mb, new_size_mb, forced_checkpoints, reason FROM walrus_history()');
 

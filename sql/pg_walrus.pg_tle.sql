@@ -2691,7 +2691,9 @@ DECLARE
   margin double precision;
   rate double precision;
   previous double precision;
+  whole double precision;
   step integer;
+  further integer;
   lower integer;
   keep integer;
   f double precision;
@@ -2727,7 +2729,12 @@ BEGIN
       END IF;
       wanted := GREATEST(wanted, walrus.size_for_wal(walrus.js_max((rate * timeout), (plan).projected_mb), (input).completion_target, margin, segment, 2147483647));
     END IF;
-    step := (ceil(walrus.js_min(walrus.js_div(GREATEST((input).current_mb, 1), walrus.js_max((input).shrink_factor, 0.01::double precision)), cap)))::integer;
+    whole := (ceil(walrus.js_div(walrus.js_min(walrus.js_div(GREATEST((input).current_mb, 1), walrus.js_max((input).shrink_factor, 0.01::double precision)), cap), segment)) * segment);
+    step := (walrus.js_min(whole, cap))::integer;
+    further := ((walrus.checkpoint_segments((input).current_mb, segment, (input).completion_target)::bigint + 1))::integer;
+    WHILE ((step <= (cap::bigint - segment)) AND (walrus.checkpoint_segments(step, segment, (input).completion_target) < further)) LOOP
+      step := ((step::bigint + segment))::integer;
+    END LOOP;
     wanted := GREATEST(wanted, step);
     IF ((wanted > cap) AND (walrus.checkpoint_segments(cap, segment, (input).completion_target) <= walrus.checkpoint_segments((input).current_mb, segment, (input).completion_target))) THEN
       RETURN ROW('no_change', (input).current_mb, (why || '; needs ' || (wanted)::text || ' MB, and walrus.max = ' || (cap)::text || ' MB would not move the forced-checkpoint distance'), CASE WHEN fast THEN walrus.js_max(evidence, walrus.held_rate(input, (input).current_mb)) ELSE evidence END)::walrus.proposal;
@@ -2763,7 +2770,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes. - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the distance that forces one (walrus.proactive). - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that rate sustained, or, when the rate is still rising, to where the rise is going, so a step up is covered within about a minute and in one change instead of a whole interval. (At one cycle per timeout the projection is the last interval itself and adds nothing.) - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now. - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by the next shrink and the size moves in few, large steps.';
 
--- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:125 (heldRate)
+-- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:133 (heldRate)
 CREATE FUNCTION walrus.held_rate(input walrus.cycle_input, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2779,7 +2786,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) IS 'The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:132 (percent)
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:140 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2790,7 +2797,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:137 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:145 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2804,7 +2811,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:144 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:152 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2823,7 +2830,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:157 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:165 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2836,7 +2843,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:163 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:171 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2857,7 +2864,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:177 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:185 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp

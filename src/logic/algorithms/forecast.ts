@@ -75,8 +75,16 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
       }
       wanted = Math.max(wanted, sizeForWal(Math.max(rate * timeout, plan.projected_mb), input.completion_target, margin, segment, 2147483647));
     }
-    // At least the inverse of one shrink step: few, large steps, and the next shrink never undoes this growth.
-    const step: int = Math.ceil(Math.min(Math.max(input.current_mb, 1) / Math.max(input.shrink_factor, 0.01), cap));
+    // At least the inverse of one shrink step (few, large steps, and the next shrink never undoes this growth), in whole
+    // segments, and at least one segment more of forced-checkpoint distance: a growth that leaves CheckPointSegments
+    // where it was forces the same checkpoints (32 MB -> 43 MB with 16 MB segments).
+    // (Never past walrus.max, whose arithmetic stays within the int range.)
+    const whole: float8 = Math.ceil(Math.min(Math.max(input.current_mb, 1) / Math.max(input.shrink_factor, 0.01), cap) / segment) * segment;
+    let step: int = Math.min(whole, cap);
+    const further: int = checkpointSegments(input.current_mb, segment, input.completion_target) + 1;
+    while (step <= cap - segment && checkpointSegments(step, segment, input.completion_target) < further) {
+      step += segment;
+    }
     wanted = Math.max(wanted, step);
     if (wanted > cap && checkpointSegments(cap, segment, input.completion_target) <= checkpointSegments(input.current_mb, segment, input.completion_target)) {
       // walrus.max truncates to the same CheckPointSegments as the size: growing to it forces the same checkpoints
