@@ -171,7 +171,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'algorithm',
     kind: 'enum',
-    default: 'multiplicative',
+    default: 'forecast',
     values: ['multiplicative', 'additive', 'adaptive', 'percentile', 'forecast'],
     description:
       'Sizing rule: multiplicative (pg_walsizer: current x (forced + 1)), additive (current + forced x ' +

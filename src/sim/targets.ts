@@ -30,16 +30,16 @@ export const TARGETS = [
   'step: size <= 2x oracle',
 ] as const;
 
-/** The policies the targets compare: the candidate, pg_walsizer's rule, and pg_walrus with today's default. */
+/** The policies the targets compare: the candidate, pg_walsizer's rule, and pg_walrus with the previous default (multiplicative). */
 export interface TargetPolicies {
   readonly candidate: string;
   readonly walsizer: string;
-  readonly todaysDefault: string;
+  readonly previousDefault: string;
 }
 
 /** The policy names in the benchmark for the forecast algorithm, pg_walsizer and the multiplicative rule. */
 export function targetPolicies(candidate: string = 'forecast'): TargetPolicies {
-  return { candidate: algorithmPolicy(candidate), walsizer: 'walsizer', todaysDefault: algorithmPolicy('multiplicative') };
+  return { candidate: algorithmPolicy(candidate), walsizer: 'walsizer', previousDefault: algorithmPolicy('multiplicative') };
 }
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -56,13 +56,13 @@ export function scenarioTargets(result: ScenarioResult, policies: TargetPolicies
   const find = (name: string): RunMetrics | undefined => result.runs.find((r) => r.run.policy === name)?.metrics;
   const m = find(policies.candidate);
   const w = find(policies.walsizer);
-  const d = find(policies.todaysDefault);
+  const d = find(policies.previousDefault);
   if (m === undefined || w === undefined) return null;
   const s = result.scenario;
   const checks: TargetCheck[] = [];
 
   checks.push(
-    check(TARGETS[0], m.forcedTotal <= w.forcedTotal ? 'PASS' : 'MISS', `${m.forcedTotal} vs ${w.forcedTotal}${d ? ` (today's default ${d.forcedTotal})` : ''}`),
+    check(TARGETS[0], m.forcedTotal <= w.forcedTotal ? 'PASS' : 'MISS', `${m.forcedTotal} vs ${w.forcedTotal}${d ? ` (multiplicative ${d.forcedTotal})` : ''}`),
   );
 
   const ratio = w.meanAboveMinMb > 0 ? m.meanAboveMinMb / w.meanAboveMinMb : Number.NaN;
@@ -136,7 +136,7 @@ export function targetsText(results: readonly ScenarioResult[], policies: Target
   const passed = all.flatMap((t) => t.checks).filter((c) => c.verdict === 'PASS').length;
   const missed = all.flatMap((t) => t.checks).filter((c) => c.verdict === 'MISS').length;
   return [
-    `targets for ${policies.candidate} against ${policies.walsizer} (pg_walsizer's rule) and ${policies.todaysDefault} (today's default): ${passed} PASS, ${missed} MISS`,
+    `targets for ${policies.candidate} against ${policies.walsizer} (pg_walsizer's rule) and ${policies.previousDefault} (the default before 0.2): ${passed} PASS, ${missed} MISS`,
     '',
     line(header),
     widths.map((w) => '-'.repeat(w)).join('  '),
