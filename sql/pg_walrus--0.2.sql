@@ -3593,10 +3593,10 @@ AS $$
   FROM (VALUES
     (1, 'enable', 'bool', 'bool', 'on', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Run the analysis cycle. When off, walrus_analyze() only reports that it is disabled.'),
     (2, 'max', 'memory', 'integer', '4GB', '4096', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Upper bound for max_wal_size; growth is capped here with a WARNING.'),
-    (3, 'threshold', 'int', 'integer', '2', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth.'),
+    (3, 'threshold', 'int', 'integer', '2', '2', NULL, 1, 1000, false, false, false, NULL::text[], 'Forced checkpoints per checkpoint_timeout interval that trigger growth (forecast grows on any forced checkpoint the WAL caused).'),
     (4, 'shrink_enable', 'bool', 'bool', 'on', 'on', NULL, NULL, NULL, false, false, false, NULL::text[], 'Shrink max_wal_size after walrus.shrink_intervals consecutive quiet intervals.'),
     (5, 'shrink_factor', 'real', 'real', '0.75', '0.75', NULL, 0, 1, true, false, false, NULL::text[], 'multiplicative and additive: a shrink multiplies max_wal_size by this factor (never below what the quiet intervals needed); adaptive and percentile shrink only when that saves at least this step.'),
-    (6, 'shrink_intervals', 'int', 'integer', '5', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.'),
+    (6, 'shrink_intervals', 'int', 'integer', '5', '5', NULL, 1, 1000, false, false, false, NULL::text[], 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink (not forecast: see walrus.stabilization_sec).'),
     (7, 'min_size', 'memory', 'integer', '1GB', '1024', 'MB', 2, 2147483647, false, true, false, NULL::text[], 'Shrinking never goes below this size (nor below min_wal_size or two WAL segments).'),
     (8, 'dry_run', 'bool', 'bool', 'off', 'off', NULL, NULL, NULL, false, false, false, NULL::text[], 'Decide and record (action dry_run) but never run ALTER SYSTEM.'),
     (9, 'cooldown_sec', 'int', 'integer', '300', '300', 's', 0, 86400, false, false, false, NULL::text[], 'Minimum seconds between two changes (dry-run decisions count as changes), with 5% slack so that a cycle started a moment early by the scheduler is not held back.'),

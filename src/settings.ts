@@ -87,7 +87,7 @@ export const SETTINGS: readonly Setting[] = [
     default: 2,
     min: 1,
     max: 1000,
-    description: 'Forced checkpoints per checkpoint_timeout interval that trigger growth.',
+    description: 'Forced checkpoints per checkpoint_timeout interval that trigger growth (forecast grows on any forced checkpoint the WAL caused).',
   },
   {
     name: 'shrink_enable',
@@ -112,7 +112,7 @@ export const SETTINGS: readonly Setting[] = [
     default: 5,
     min: 1,
     max: 1000,
-    description: 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink.',
+    description: 'Consecutive quiet intervals (forced checkpoints below the threshold) before a shrink (not forecast: see walrus.stabilization_sec).',
   },
   {
     name: 'min_size',
