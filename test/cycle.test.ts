@@ -152,6 +152,13 @@ describe('the pg_cron job', () => {
       await client.query("SET walrus.algorithm = 'multiplicative'");
       await analyze(client);
       expect(await schedule()).toBe('*/5 * * * *');
+      // forecast is the default.
+      await client.query('RESET walrus.algorithm');
+      await analyze(client);
+      expect(await schedule()).toBe('* * * * *');
+      await client.query("SET walrus.algorithm = 'multiplicative'");
+      await analyze(client);
+      expect(await schedule()).toBe('*/5 * * * *');
       // A profile in force all week switches the algorithm, and the schedule with it.
       const always = [{ name: 'always', days: everyDay, start_hour: 0, end_hour: 24, algorithm: 'forecast' }];
       await client.query('SELECT set_config($1, $2, false)', ['walrus.profiles', JSON.stringify(always)]);
