@@ -1385,7 +1385,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.comparable(boolean, boolean, boolean, bigint, bigint) IS 'What two consecutive samples say about the interval between them. The glue reads the facts (counters, LSNs, timestamps, settings); these rules turn them into what the decisions use, here and in the simulator alike. Whether the counters of two samples can be subtracted: a previous sample exists, taken on this timeline, the statistics were not reset in between, and no counter went backwards. Otherwise the newer sample is only a baseline.';
 
--- walrus.wal_per_interval_mb: compiled from src/logic/interval.ts:28 (walPerIntervalMb)
+-- walrus.wal_per_interval_mb: compiled from src/logic/interval.ts:30 (walPerIntervalMb)
 CREATE FUNCTION walrus.wal_per_interval_mb(wal_mb double precision, elapsed_sec double precision, timeout_sec integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1394,12 +1394,12 @@ BEGIN
   IF (((NOT walrus.js_gt(elapsed_sec, 0)) OR (NOT walrus.js_ge(wal_mb, 0))) OR (timeout_sec <= 0)) THEN
     RETURN NULL::double precision;
   END IF;
-  RETURN walrus.js_div((wal_mb * timeout_sec), walrus.js_max(elapsed_sec, timeout_sec));
+  RETURN walrus.js_div((wal_mb * timeout_sec), walrus.js_max(elapsed_sec, LEAST(timeout_sec, 60)));
 END;
 $function$;
-COMMENT ON FUNCTION walrus.wal_per_interval_mb(double precision, double precision, integer) IS 'WAL written in an interval, normalised to one checkpoint_timeout: an interval shorter than the timeout counts as a whole one (as forced checkpoints do), a longer one is scaled down. Null when the interval cannot be measured: no time passed, or the WAL position went backwards.';
+COMMENT ON FUNCTION walrus.wal_per_interval_mb(double precision, double precision, integer) IS 'WAL written in an interval, normalised to one checkpoint_timeout: a longer interval is scaled down, a shorter one up from a minute on (pg_cron''s finest cadence: the forecast''s samples, which the per-interval algorithms read when a profile or the DBA switches to them; counted as whole intervals they showed a fifth of the load, and adaptive shrank into forced checkpoints), and anything shorter than a minute (a manual call just after the job) counts as a minute. Null when the interval cannot be measured: no time passed, or the WAL position went backwards.';
 
--- walrus.size_in_force_during: compiled from src/logic/interval.ts:36 (sizeInForceDuring)
+-- walrus.size_in_force_during: compiled from src/logic/interval.ts:38 (sizeInForceDuring)
 CREATE FUNCTION walrus.size_in_force_during(previous_mb integer, current_mb integer)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1410,7 +1410,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.size_in_force_during(integer, integer) IS 'The max_wal_size that was in force during an interval: a change applied in between took effect part way.';
 
--- walrus.size_in_force_now: compiled from src/logic/interval.ts:47 (sizeInForceNow)
+-- walrus.size_in_force_now: compiled from src/logic/interval.ts:49 (sizeInForceNow)
 CREATE FUNCTION walrus.size_in_force_now(setting_mb integer, applied_mb integer, applied_at timestamptz, applied_timeline integer, config_loaded_at timestamptz, timeline integer, in_recovery boolean)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1427,7 +1427,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.size_in_force_now(integer, integer, timestamptz, integer, timestamptz, integer, boolean) IS 'The max_wal_size in force now. A session sees a reloaded setting only between commands, so one that applied a size itself (two walrus_analyze() calls in one psql session) still reads the old value: a size pg_walrus applied after the configuration was last loaded is the one in force. Only a size this server applied, though: history rows are replicated, and ALTER SYSTEM is not. A standby never applies anything, and a row from another timeline was written before a promotion, by another server.';
 
--- walrus.window_intervals: compiled from src/logic/interval.ts:70 (windowIntervals)
+-- walrus.window_intervals: compiled from src/logic/interval.ts:72 (windowIntervals)
 CREATE FUNCTION walrus.window_intervals(algorithm text, sample_window integer, shrink_intervals integer)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp

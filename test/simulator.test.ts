@@ -5,7 +5,7 @@ import { runMetrics, windowOracleMb } from '../src/sim/metrics';
 import { exactOracleMb, oracleMb } from '../src/sim/oracle';
 import { decideCycle, type CycleInput } from '../src/logic/cycle';
 import { emptyForecast } from '../src/logic/forecast';
-import { staticPolicy, walrusPolicy, walsizerPolicy } from '../src/sim/policies/index';
+import { policyNamed, staticPolicy, walrusPolicy, walsizerPolicy } from '../src/sim/policies/index';
 import { seededRng } from '../src/sim/prng';
 import { buildScenario, type Scenario } from '../src/sim/scenarios';
 import { simulate, type SimRun } from '../src/sim/simulate';
@@ -251,6 +251,20 @@ describe('the cycle driver', () => {
     expect(a).toEqual(b);
     const c = runMetrics(simulate(buildScenario('bursty', { days: 1, seed: 99 }), walrusPolicy()));
     expect(c).not.toEqual(a);
+  });
+});
+
+describe('switching from forecast to a per-interval algorithm (a profile, or the DBA)', () => {
+  it("reads forecast's one-minute samples as the load per checkpoint_timeout, so adaptive does not shrink into forced checkpoints", () => {
+    // Office hours switch the default (forecast, a sample a minute) to adaptive, whose window then holds minute samples.
+    const scenario = buildScenario('steady', { days: 1 });
+    const run = simulate(scenario, policyNamed('walrus-business-hours'));
+    const steadyRun = simulate(scenario, policyNamed('walrus'));
+    // Counted as whole intervals they showed a fifth of the load: 818 forced checkpoints in 3 days before the fix.
+    expect(run.forcedTotal).toBeLessThanOrEqual(steadyRun.forcedTotal + 2);
+    const office = run.intervals.filter((i) => i.profile === 'business-hours');
+    expect(office.length).toBeGreaterThan(100);
+    for (const i of office) expect(i.newSizeMb).toBeGreaterThanOrEqual(i.oracleMb);
   });
 });
 

@@ -21,15 +21,17 @@ export function comparable(
 }
 
 /**
- * WAL written in an interval, normalised to one checkpoint_timeout: an interval shorter than the timeout counts as a
- * whole one (as forced checkpoints do), a longer one is scaled down. Null when the interval cannot be measured: no
- * time passed, or the WAL position went backwards.
+ * WAL written in an interval, normalised to one checkpoint_timeout: a longer interval is scaled down, a shorter one up
+ * from a minute on (pg_cron's finest cadence: the forecast's samples, which the per-interval algorithms read when a
+ * profile or the DBA switches to them; counted as whole intervals they showed a fifth of the load, and adaptive shrank
+ * into forced checkpoints), and anything shorter than a minute (a manual call just after the job) counts as a minute.
+ * Null when the interval cannot be measured: no time passed, or the WAL position went backwards.
  */
 export function walPerIntervalMb(wal_mb: float8, elapsed_sec: float8, timeout_sec: int): float8 | null {
   if (!(elapsed_sec > 0) || !(wal_mb >= 0) || timeout_sec <= 0) {
     return null;
   }
-  return (wal_mb * timeout_sec) / Math.max(elapsed_sec, timeout_sec);
+  return (wal_mb * timeout_sec) / Math.max(elapsed_sec, Math.min(timeout_sec, 60));
 }
 
 /** The max_wal_size that was in force during an interval: a change applied in between took effect part way. */
