@@ -36,9 +36,10 @@ export const BATCH_WINDOW_PROFILE = {
 
 /** One-setting departures from the defaults, for sensitivity runs (`npm run bench -- --policies ...`). */
 export const VARIANTS: readonly PolicyDefinition[] = [
-  walrusPolicy({ ...defaults, threshold: 1 }, 'walrus-threshold-1'),
-  walrusPolicy({ ...defaults, shrink_enable: false }, 'walrus-no-shrink'),
-  walrusPolicy({ ...defaults, shrink_intervals: 12 }, 'walrus-shrink-after-1h'),
+  // The per-interval settings of multiplicative, pg_walsizer's rule (they do not steer forecast).
+  walrusPolicy({ ...defaults, algorithm: 'multiplicative', threshold: 1 }, 'walrus-threshold-1'),
+  walrusPolicy({ ...defaults, algorithm: 'multiplicative', shrink_enable: false }, 'walrus-no-shrink'),
+  walrusPolicy({ ...defaults, algorithm: 'multiplicative', shrink_intervals: 12 }, 'walrus-shrink-after-1h'),
   // forecast with the job once per checkpoint_timeout: what the one-minute fast path adds.
   walrusPolicy({ ...defaults, algorithm: 'forecast' }, 'walrus-forecast-per-interval', 'interval'),
   walrusPolicy({ ...defaults, algorithm: 'forecast', lookahead_sec: 0 }, 'walrus-forecast-no-presize'),
@@ -46,8 +47,6 @@ export const VARIANTS: readonly PolicyDefinition[] = [
   walrusPolicy({ ...defaults, profiles: JSON.stringify([BUSINESS_HOURS_PROFILE]) }, 'walrus-business-hours'),
   walrusPolicy({ ...defaults, profiles: JSON.stringify([BATCH_WINDOW_PROFILE]) }, 'walrus-batch-window'),
   walrusPolicy({ ...defaults, profiles: JSON.stringify([BUSINESS_HOURS_PROFILE, BATCH_WINDOW_PROFILE]) }, 'walrus-profiles'),
-  // The forecast learns the batch's hour but cannot pass walrus.max; the window lifts the cap for it.
-  walrusPolicy({ ...defaults, algorithm: 'forecast', profiles: JSON.stringify([BATCH_WINDOW_PROFILE]) }, 'walrus-forecast-batch-window'),
 ];
 
 export function policyNamed(name: string): PolicyDefinition {
