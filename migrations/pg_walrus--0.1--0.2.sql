@@ -2417,7 +2417,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) IS 'Separate excursions above `threshold` in a series of hourly peaks (oldest first, in thousandths of MB/s; negative for an hour the history does not cover): maximal runs of consecutive hours above it. Each one is a growth and a shrink for a size below it. With `unpredicted_only`, only the runs with an hour the seasonal forecast did not expect (`expected[i]` false; see excursionHold): a size below those meets them with forced checkpoints, while an expected one is pre-sized and costs two changes, never a forced checkpoint. Integers, so the loop runs on PostgreSQL''s own comparisons (it runs once per candidate size).';
 
--- walrus.excursion_hold: compiled from src/logic/forecast.ts:476 (excursionHold)
+-- walrus.excursion_hold: compiled from src/logic/forecast.ts:477 (excursionHold)
 CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2426,9 +2426,9 @@ BEGIN
   RETURN walrus.hold_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), walrus.js_min(walrus.clean_seconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart); and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
+COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and further below the lowest of them than the highest stands above it (a bursty load''s quiet hour stands below its busy ones by as much, and the bursts come back), and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart); and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
 
--- walrus.hold_on: compiled from src/logic/forecast.ts:481 (holdOn)
+-- walrus.hold_on: compiled from src/logic/forecast.ts:482 (holdOn)
 CREATE FUNCTION walrus.hold_on(p double precision[], now integer, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2451,6 +2451,7 @@ DECLARE
   recent double precision;
   day double precision[];
   lowest double precision;
+  highest double precision;
   older integer;
   age_2 integer;
   peak_2 double precision;
@@ -2497,6 +2498,7 @@ BEGIN
   recent := walrus.js_max(walrus.js_max(walrus.clean_rate(base_rate), (hours)[168]), (hours)[167]);
   day := '{}'::double precision[];
   lowest := ((-1))::double precision;
+  highest := (0)::double precision;
   older := 0;
   age_2 := 0;
   WHILE (age_2 < 24) LOOP
@@ -2510,12 +2512,13 @@ BEGIN
           IF (walrus.js_lt(lowest, 0) OR walrus.js_lt(peak_2, lowest)) THEN
             lowest := peak_2;
           END IF;
+          highest := walrus.js_max(highest, peak_2);
         END IF;
       END IF;
     END;
     age_2 := age_2 + 1;
   END LOOP;
-  IF (((older >= 6) AND walrus.js_gt(lowest, 0)) AND walrus.js_le(recent, (walrus.js_max(shrink_factor, 0.01::double precision) * lowest))) THEN
+  IF (((older >= 6) AND walrus.js_gt(lowest, 0)) AND walrus.js_le((recent * walrus.js_div(highest, lowest)), (walrus.js_max(shrink_factor, 0.01::double precision) * lowest))) THEN
     RETURN recent;
   END IF;
   level := CASE WHEN (cardinality(known) > 0) THEN walrus.percentile_of(known, (25)::double precision) ELSE 0 END;
@@ -2565,7 +2568,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now` and clean seconds learned (at most a week).';
 
--- walrus.stands_apart: compiled from src/logic/forecast.ts:587 (standsApart)
+-- walrus.stands_apart: compiled from src/logic/forecast.ts:590 (standsApart)
 CREATE FUNCTION walrus.stands_apart(milli bigint[], threshold bigint, apart double precision, power double precision)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2603,7 +2606,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) IS 'Whether the hours above `threshold` (thousandths of MB/s, as in holdOn) stand apart from the hours kept: the lowest one let go at least `apart` times the highest one kept, and at least the spread of the hours kept (highest over lowest learned) to the power `power` (0: `apart` alone). A level''s own variation (noise, bursts of the load itself) spreads its hours, and its excursions stand out from it by little more than that spread; a job of its own stands out from a level by far more than the level varies.';
 
--- walrus.quiet_since: compiled from src/logic/forecast.ts:618 (quietSince)
+-- walrus.quiet_since: compiled from src/logic/forecast.ts:621 (quietSince)
 CREATE FUNCTION walrus.quiet_since(milli bigint[], threshold bigint, learned_hours integer)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2644,7 +2647,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) IS 'Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.';
 
--- walrus.profile_view: compiled from src/logic/forecast.ts:662 (profileView)
+-- walrus.profile_view: compiled from src/logic/forecast.ts:665 (profileView)
 CREATE FUNCTION walrus.profile_view(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, stabilization_sec integer, learned_sec double precision, headroom double precision, shrink_factor double precision, window_rate double precision, newer_rate double precision)
 RETURNS walrus.profile_view
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2893,6 +2896,9 @@ DECLARE
   usage_fast double precision;
   usage_forecast double precision;
   forced boolean;
+  first_window boolean;
+  seen double precision;
+  early boolean;
   reactive boolean;
   fast boolean;
   presize boolean;
@@ -2901,6 +2907,8 @@ DECLARE
   wanted integer;
   margin double precision;
   rate double precision;
+  low double precision;
+  spread double precision;
   previous double precision;
   whole double precision;
   step integer;
@@ -2921,19 +2929,30 @@ BEGIN
   usage_fast := walrus.js_div(walrus.js_max((plan).projected_mb, ((plan).steady_rate * timeout)), distance);
   usage_forecast := walrus.js_div((((plan).seasonal).rate * timeout), distance);
   forced := ((input).forced >= 1);
-  reactive := ((input).proactive AND walrus.js_ge(usage_now, 0.9::double precision));
-  fast := ((input).proactive AND walrus.js_ge(usage_fast, 1));
+  first_window := ((input).interval_wal_mb IS NULL);
+  seen := walrus.js_max(walrus.clean_rate((learned).window_peak), (plan).recent_rate);
+  early := (first_window AND walrus.js_lt((seen * (walrus.clean_seconds((learned).learned_sec) + walrus.clean_seconds((input).elapsed_sec))), distance));
+  reactive := (((input).proactive AND walrus.js_ge(usage_now, 0.9::double precision)) AND (NOT early));
+  fast := (((input).proactive AND walrus.js_ge(usage_fast, 1)) AND (NOT early));
   presize := (((input).lookahead_sec > 0) AND walrus.js_ge(usage_forecast, 0.9::double precision));
   IF (((forced OR reactive) OR fast) OR presize) THEN
     why := walrus.growth_reason(input, plan, forced, reactive, fast, usage_now, usage_fast);
     evidence := CASE WHEN forced THEN (plan).recent_rate ELSE 0 END;
     IF ((input).current_mb >= cap) THEN
-      RETURN ROW('no_change', (input).current_mb, (why || ', but max_wal_size is already at the walrus.max cap of ' || (cap)::text || ' MB'), CASE WHEN fast THEN walrus.js_max(evidence, walrus.held_rate(input, cap)) ELSE evidence END)::walrus.proposal;
+      RETURN ROW('no_change', (input).current_mb, (why || ', but max_wal_size is already at the walrus.max cap of ' || (cap)::text || ' MB'), CASE WHEN (fast OR first_window) THEN walrus.js_max(evidence, walrus.held_rate(input, cap)) ELSE evidence END)::walrus.proposal;
     END IF;
     wanted := walrus.size_for_wal((walrus.js_max((plan).window_rate, (plan).coming_rate) * timeout), (input).completion_target, (input).headroom, segment, 2147483647);
     IF ((forced OR fast) OR ((input).interval_wal_mb IS NULL)) THEN
       margin := CASE WHEN ((input).interval_wal_mb IS NULL) THEN ((input).headroom * (input).headroom) ELSE (input).headroom END;
       rate := CASE WHEN ((forced OR walrus.js_ge((plan).projected_mb, distance)) OR ((input).interval_wal_mb IS NULL)) THEN (plan).recent_rate ELSE (plan).steady_rate END;
+      IF first_window THEN
+        low := walrus.js_min((plan).recent_rate, walrus.clean_rate(((input).forecast).last_rate));
+        spread := CASE WHEN walrus.js_gt(low, 0) THEN walrus.js_min(walrus.js_div(seen, low), ((input).headroom * (input).headroom)) ELSE 1 END;
+        rate := walrus.js_max(rate, seen);
+        IF walrus.js_ge(spread, (input).headroom) THEN
+          margin := (margin * spread);
+        END IF;
+      END IF;
       previous := walrus.clean_rate(((input).forecast).last_rate);
       IF (((input).interval_wal_mb IS NOT NULL) AND walrus.js_gt((plan).recent_rate, previous)) THEN
         rate := walrus.js_max(rate, walrus.js_min(((2 * (plan).recent_rate) - previous), (((input).headroom * (input).headroom) * (plan).recent_rate)));
@@ -2948,12 +2967,12 @@ BEGIN
     END LOOP;
     wanted := GREATEST(wanted, step);
     IF ((wanted > cap) AND (walrus.checkpoint_segments(cap, segment, (input).completion_target) <= walrus.checkpoint_segments((input).current_mb, segment, (input).completion_target))) THEN
-      RETURN ROW('no_change', (input).current_mb, (why || '; needs ' || (wanted)::text || ' MB, and walrus.max = ' || (cap)::text || ' MB would not move the forced-checkpoint distance'), CASE WHEN fast THEN walrus.js_max(evidence, walrus.held_rate(input, (input).current_mb)) ELSE evidence END)::walrus.proposal;
+      RETURN ROW('no_change', (input).current_mb, (why || '; needs ' || (wanted)::text || ' MB, and walrus.max = ' || (cap)::text || ' MB would not move the forced-checkpoint distance'), CASE WHEN (fast OR first_window) THEN walrus.js_max(evidence, walrus.held_rate(input, (input).current_mb)) ELSE evidence END)::walrus.proposal;
     END IF;
     IF (wanted > cap) THEN
-      RETURN ROW('capped', cap, (why || '; needs ' || (wanted)::text || ' MB, capped at walrus.max = ' || (cap)::text || ' MB'), CASE WHEN fast THEN walrus.js_max(evidence, walrus.held_rate(input, cap)) ELSE evidence END)::walrus.proposal;
+      RETURN ROW('capped', cap, (why || '; needs ' || (wanted)::text || ' MB, capped at walrus.max = ' || (cap)::text || ' MB'), CASE WHEN (fast OR first_window) THEN walrus.js_max(evidence, walrus.held_rate(input, cap)) ELSE evidence END)::walrus.proposal;
     END IF;
-    RETURN ROW('increase', GREATEST(wanted, (input).floor_mb), (why || '; growing ' || ((input).current_mb)::text || ' MB to ' || (GREATEST(wanted, (input).floor_mb))::text || ' MB'), CASE WHEN fast THEN walrus.js_max(evidence, walrus.held_rate(input, GREATEST(wanted, (input).floor_mb))) ELSE evidence END)::walrus.proposal;
+    RETURN ROW('increase', GREATEST(wanted, (input).floor_mb), (why || '; growing ' || ((input).current_mb)::text || ' MB to ' || (GREATEST(wanted, (input).floor_mb))::text || ' MB'), CASE WHEN (fast OR first_window) THEN walrus.js_max(evidence, walrus.held_rate(input, GREATEST(wanted, (input).floor_mb))) ELSE evidence END)::walrus.proposal;
   END IF;
   lower := GREATEST((input).min_size_mb, (input).floor_mb);
   keep := GREATEST((plan).recommended_mb, lower);
@@ -2981,7 +3000,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes. - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the distance that forces one (walrus.proactive). - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that rate sustained, or, when the rate is still rising, to where the rise is going, so a step up is covered within about a minute and in one change instead of a whole interval. (At one cycle per timeout the projection is the last interval itself and adds nothing.) - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now. - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by the next shrink and the size moves in few, large steps.';
 
--- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:133 (heldRate)
+-- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:153 (heldRate)
 CREATE FUNCTION walrus.held_rate(input walrus.cycle_input, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2997,7 +3016,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) IS 'The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:140 (percent)
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:160 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3008,7 +3027,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:145 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:165 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3022,7 +3041,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:152 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:172 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3041,7 +3060,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:165 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:185 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3054,7 +3073,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:171 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:191 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3075,7 +3094,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:185 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:205 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp

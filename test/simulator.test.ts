@@ -254,6 +254,21 @@ describe('the cycle driver', () => {
   });
 });
 
+describe('the first growth after the install', () => {
+  it('on a noisy stationary load holds the day: one change, where sizing from the first minute took two or three', () => {
+    for (const seed of [20240605, 1, 7]) {
+      const perDay = runMetrics(simulate(buildScenario('noisy', { days: 1, seed }), policyNamed('walrus'))).changesPerDay;
+      expect(perDay[0], `seed ${seed}`).toBe(1);
+    }
+  });
+
+  it('on a steady load stays within twice the oracle: agreeing minutes keep walrus.headroom twice', () => {
+    const run = simulate(buildScenario('steady', { days: 0.25 }), policyNamed('walrus'));
+    const grown = run.intervals.find((i) => i.newSizeMb > run.initialMb)!;
+    expect(grown.newSizeMb / grown.oracleMb).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('switching from forecast to a per-interval algorithm (a profile, or the DBA)', () => {
   it("reads forecast's one-minute samples as the load per checkpoint_timeout, so adaptive does not shrink into forced checkpoints", () => {
     // Office hours switch the default (forecast, a sample a minute) to adaptive, whose window then holds minute samples.

@@ -452,10 +452,11 @@ export function runsAbove(hours: int8[], threshold: int8, expected: boolean[], u
  * The need a shrink keeps (MB/s):
  * - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour
  *   of the profile;
- * - when those are a walrus.shrink_factor step below every other hour of the last day, and at least 6 hours show it
- *   (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one
- *   spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that
- *   is all;
+ * - when those are a walrus.shrink_factor step below every other hour of the last day, and further below the lowest
+ *   of them than the highest stands above it (a bursty load's quiet hour stands below its busy ones by as much, and
+ *   the bursts come back), and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise:
+ *   the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen
+ *   and the hours before say nothing about it: that is all;
  * - otherwise also the lower quartile of the last day's hourly peaks (a noisy load's level is not an excursion: three
  *   hours in four needed at least that), and enough that
  *   the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive
@@ -510,6 +511,7 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
   const recent = Math.max(cleanRate(base_rate), hours[167]!, hours[166]!);
   const day: float8[] = [];
   let lowest: float8 = -1;
+  let highest: float8 = 0;
   let older: int = 0;
   for (let age: int = 0; age < 24; age++) {
     if (age <= learnedHours + 1) {
@@ -520,10 +522,11 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
         if (lowest < 0 || peak < lowest) {
           lowest = peak;
         }
+        highest = Math.max(highest, peak);
       }
     }
   }
-  if (older >= 6 && lowest > 0 && recent <= Math.max(shrink_factor, 0.01) * lowest) {
+  if (older >= 6 && lowest > 0 && recent * (highest / lowest) <= Math.max(shrink_factor, 0.01) * lowest) {
     return recent;
   }
   // What a peak stands out from: the lower quartile of the learned hours (a quiet hour; busy hours may be most of a day).

@@ -36,8 +36,14 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
   const usageFast = Math.max(plan.projected_mb, plan.steady_rate * timeout) / distance;
   const usageForecast = (plan.seasonal.rate * timeout) / distance;
   const forced = input.forced >= 1;
-  const reactive = input.proactive && usageNow >= 0.9;
-  const fast = input.proactive && usageFast >= 1;
+  // In the first checkpoint_timeout after the install the projections rest on a minute or two: while the WAL since the
+  // install, at the highest rate seen, cannot reach the distance by the next sample, wait for that sample, which tells
+  // how far the load's minutes stray from each other (see the first growth below).
+  const firstWindow = input.interval_wal_mb === null;
+  const seen = Math.max(cleanRate(learned.window_peak), plan.recent_rate);
+  const early = firstWindow && seen * (cleanSeconds(learned.learned_sec) + cleanSeconds(input.elapsed_sec)) < distance;
+  const reactive = input.proactive && usageNow >= 0.9 && !early;
+  const fast = input.proactive && usageFast >= 1 && !early;
   const presize = input.lookahead_sec > 0 && usageForecast >= 0.9;
   if (forced || reactive || fast || presize) {
     const why = growthReason(input, plan, forced, reactive, fast, usageNow, usageFast);
@@ -46,10 +52,11 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
     // the fast path, the need the new size holds: its evidence is a minute or two, not a checkpoint_timeout's need, and
     // remembered as a need, a noisy level's one-minute spike (3-4x its level) stood far above the level's hours, was let
     // go as an excursion hours later and the next spike grew the size back. Remembered as the size it caused, the hour
-    // keeps that size, and stands apart from the level only when that size does (see excursionHold).
+    // keeps that size, and stands apart from the level only when that size does (see excursionHold). So too any growth in
+    // the first checkpoint_timeout, whose evidence is the same few minutes.
     const evidence = forced ? plan.recent_rate : 0;
     if (input.current_mb >= cap) {
-      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}, but max_wal_size is already at the walrus.max cap of ${cap} MB`, evidence_rate: fast ? Math.max(evidence, heldRate(input, cap)) : evidence };
+      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}, but max_wal_size is already at the walrus.max cap of ${cap} MB`, evidence_rate: fast || firstWindow ? Math.max(evidence, heldRate(input, cap)) : evidence };
     }
     // Growth sizes for the need: the stabilisation window, and what the forecast expects until the size is next
     // reconsidered (look-ahead and stabilisation window), so one growth is not followed by a pre-size. The learned
@@ -61,8 +68,21 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
       // samples in a row above the distance from the lower of the two, so a one-minute spike in a noisy load does not
       // size for itself. In the first checkpoint_timeout after the install, with walrus.headroom twice: a minute of
       // evidence says less about the interval's peak than a whole interval does, and the first size should last.
-      const margin = input.interval_wal_mb === null ? input.headroom * input.headroom : input.headroom;
+      let margin = input.interval_wal_mb === null ? input.headroom * input.headroom : input.headroom;
       let rate = forced || plan.projected_mb >= distance || input.interval_wal_mb === null ? plan.recent_rate : plan.steady_rate;
+      // The first growth, a few minutes after the install, sizes from the busiest minute seen, and on a load whose
+      // minutes already disagree by more than walrus.headroom, by that much more: a noisy level's later minutes stray
+      // as far again, and a first size that held only the minutes seen grew again on the next spike (two or three
+      // changes on the first day of a stationary load); a steady load's minutes agree and keep walrus.headroom twice.
+      // By at most walrus.headroom^2 more: a server idle until a minute ago is not a noisy one.
+      if (firstWindow) {
+        const low = Math.min(plan.recent_rate, cleanRate(input.forecast.last_rate));
+        const spread = low > 0 ? Math.min(seen / low, input.headroom * input.headroom) : 1;
+        rate = Math.max(rate, seen);
+        if (spread >= input.headroom) {
+          margin = margin * spread;
+        }
+      }
       // A sample that ran faster than the one before may hold only part of the rise (a step that came inside it, a
       // ramp still climbing), and sized from it the growth falls short: the size grows again once the cooldown lets
       // it, a rise paid with two or three changes and forced checkpoints in between. Size for where the load is
@@ -90,16 +110,16 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
       // walrus.max truncates to the same CheckPointSegments as the size: growing to it forces the same checkpoints
       // (PostgreSQL reads max_wal_size only there and as the ceiling of the segments a checkpoint recycles), and is a
       // change a day spent for nothing, or a useless second step after a growth that stopped just below the cap.
-      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}; needs ${wanted} MB, and walrus.max = ${cap} MB would not move the forced-checkpoint distance`, evidence_rate: fast ? Math.max(evidence, heldRate(input, input.current_mb)) : evidence };
+      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}; needs ${wanted} MB, and walrus.max = ${cap} MB would not move the forced-checkpoint distance`, evidence_rate: fast || firstWindow ? Math.max(evidence, heldRate(input, input.current_mb)) : evidence };
     }
     if (wanted > cap) {
-      return { action: 'capped', new_size_mb: cap, reason: `${why}; needs ${wanted} MB, capped at walrus.max = ${cap} MB`, evidence_rate: fast ? Math.max(evidence, heldRate(input, cap)) : evidence };
+      return { action: 'capped', new_size_mb: cap, reason: `${why}; needs ${wanted} MB, capped at walrus.max = ${cap} MB`, evidence_rate: fast || firstWindow ? Math.max(evidence, heldRate(input, cap)) : evidence };
     }
     return {
       action: 'increase',
       new_size_mb: Math.max(wanted, input.floor_mb),
       reason: `${why}; growing ${input.current_mb} MB to ${Math.max(wanted, input.floor_mb)} MB`,
-      evidence_rate: fast ? Math.max(evidence, heldRate(input, Math.max(wanted, input.floor_mb))) : evidence,
+      evidence_rate: fast || firstWindow ? Math.max(evidence, heldRate(input, Math.max(wanted, input.floor_mb))) : evidence,
     };
   }
   const lower = Math.max(input.min_size_mb, input.floor_mb);
