@@ -23,7 +23,7 @@
  *   npm run bench:cost                   # 250 runs per case, 30 resizing runs; about two minutes
  *   npm run bench:cost -- --runs 400 --resize-runs 50
  *   npm run bench:cost -- --versions HEAD,535e2dd --repeat 3
- *   npm run bench:cost -- --algorithm forecast   # with a learned week in walrus.forecast_profile
+ *   npm run bench:cost -- --algorithm forecast   # forecast (the default) runs with a learned week in walrus.forecast_profile
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -210,7 +210,7 @@ async function useAlgorithm(client: pg.Client): Promise<void> {
 
 /** 30 days of history at one row per 5 minutes, and a full sample table, as a long-running install has. */
 async function age(client: pg.Client): Promise<void> {
-  if (ALGORITHM === 'forecast') await learnWeek(client);
+  if ((ALGORITHM ?? defaultAlgorithm()) === 'forecast') await learnWeek(client);
   await client.query(`
     INSERT INTO walrus.history ("timestamp", action, old_size_mb, new_size_mb, forced_checkpoints, checkpoint_timeout_sec, reason)
     SELECT now() - make_interval(mins => 5 * g), CASE WHEN g % 50 = 0 THEN 'increase' ELSE 'no_change' END, 1024, 1024, 0, 300,
