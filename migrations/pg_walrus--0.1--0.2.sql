@@ -2891,6 +2891,7 @@ DECLARE
   cap integer;
   segment integer;
   timeout integer;
+  segments integer;
   distance bigint;
   usage_now double precision;
   usage_fast double precision;
@@ -2904,6 +2905,7 @@ DECLARE
   presize boolean;
   why text;
   evidence double precision;
+  holds boolean;
   wanted integer;
   margin double precision;
   rate double precision;
@@ -2924,7 +2926,8 @@ BEGIN
   cap := GREATEST((input).max_mb, (input).floor_mb);
   segment := GREATEST((input).segment_mb, 1);
   timeout := GREATEST((input).timeout_sec, 1);
-  distance := (walrus.checkpoint_segments((input).current_mb, segment, (input).completion_target)::bigint * segment);
+  segments := walrus.checkpoint_segments((input).current_mb, segment, (input).completion_target);
+  distance := (segments::bigint * segment);
   usage_now := walrus.js_div(((plan).now_rate * timeout), distance);
   usage_fast := walrus.js_div(walrus.js_max((plan).projected_mb, ((plan).steady_rate * timeout)), distance);
   usage_forecast := walrus.js_div((((plan).seasonal).rate * timeout), distance);
@@ -2938,13 +2941,14 @@ BEGIN
   IF (((forced OR reactive) OR fast) OR presize) THEN
     why := walrus.growth_reason(input, plan, forced, reactive, fast, usage_now, usage_fast);
     evidence := CASE WHEN forced THEN (plan).recent_rate ELSE 0 END;
+    holds := (fast OR first_window);
     IF ((input).current_mb >= cap) THEN
-      RETURN ROW('no_change', (input).current_mb, (why || ', but max_wal_size is already at the walrus.max cap of ' || (cap)::text || ' MB'), CASE WHEN (fast OR first_window) THEN walrus.js_max(evidence, walrus.held_rate(input, cap)) ELSE evidence END)::walrus.proposal;
+      RETURN ROW('no_change', (input).current_mb, (why || ', but max_wal_size is already at the walrus.max cap of ' || (cap)::text || ' MB'), walrus.growth_evidence(input, evidence, holds, cap))::walrus.proposal;
     END IF;
     wanted := walrus.size_for_wal((walrus.js_max((plan).window_rate, (plan).coming_rate) * timeout), (input).completion_target, (input).headroom, segment, 2147483647);
-    IF ((forced OR fast) OR ((input).interval_wal_mb IS NULL)) THEN
-      margin := CASE WHEN ((input).interval_wal_mb IS NULL) THEN ((input).headroom * (input).headroom) ELSE (input).headroom END;
-      rate := CASE WHEN ((forced OR walrus.js_ge((plan).projected_mb, distance)) OR ((input).interval_wal_mb IS NULL)) THEN (plan).recent_rate ELSE (plan).steady_rate END;
+    IF ((forced OR fast) OR first_window) THEN
+      margin := CASE WHEN first_window THEN ((input).headroom * (input).headroom) ELSE (input).headroom END;
+      rate := CASE WHEN ((forced OR walrus.js_ge((plan).projected_mb, distance)) OR first_window) THEN (plan).recent_rate ELSE (plan).steady_rate END;
       IF first_window THEN
         low := walrus.js_min((plan).recent_rate, walrus.clean_rate(((input).forecast).last_rate));
         spread := CASE WHEN walrus.js_gt(low, 0) THEN walrus.js_min(walrus.js_div(seen, low), ((input).headroom * (input).headroom)) ELSE 1 END;
@@ -2954,25 +2958,25 @@ BEGIN
         END IF;
       END IF;
       previous := walrus.clean_rate(((input).forecast).last_rate);
-      IF (((input).interval_wal_mb IS NOT NULL) AND walrus.js_gt((plan).recent_rate, previous)) THEN
+      IF ((NOT first_window) AND walrus.js_gt((plan).recent_rate, previous)) THEN
         rate := walrus.js_max(rate, walrus.js_min(((2 * (plan).recent_rate) - previous), (((input).headroom * (input).headroom) * (plan).recent_rate)));
       END IF;
       wanted := GREATEST(wanted, walrus.size_for_wal(walrus.js_max((rate * timeout), (plan).projected_mb), (input).completion_target, margin, segment, 2147483647));
     END IF;
     whole := (ceil(walrus.js_div(walrus.js_min(walrus.js_div(GREATEST((input).current_mb, 1), walrus.js_max((input).shrink_factor, 0.01::double precision)), cap), segment)) * segment);
     step := (walrus.js_min(whole, cap))::integer;
-    further := ((walrus.checkpoint_segments((input).current_mb, segment, (input).completion_target)::bigint + 1))::integer;
+    further := ((segments::bigint + 1))::integer;
     WHILE ((step <= (cap::bigint - segment)) AND (walrus.checkpoint_segments(step, segment, (input).completion_target) < further)) LOOP
       step := ((step::bigint + segment))::integer;
     END LOOP;
     wanted := GREATEST(wanted, step);
-    IF ((wanted > cap) AND (walrus.checkpoint_segments(cap, segment, (input).completion_target) <= walrus.checkpoint_segments((input).current_mb, segment, (input).completion_target))) THEN
-      RETURN ROW('no_change', (input).current_mb, (why || '; needs ' || (wanted)::text || ' MB, and walrus.max = ' || (cap)::text || ' MB would not move the forced-checkpoint distance'), CASE WHEN (fast OR first_window) THEN walrus.js_max(evidence, walrus.held_rate(input, (input).current_mb)) ELSE evidence END)::walrus.proposal;
+    IF ((wanted > cap) AND (walrus.checkpoint_segments(cap, segment, (input).completion_target) <= segments)) THEN
+      RETURN ROW('no_change', (input).current_mb, (why || '; needs ' || (wanted)::text || ' MB, and walrus.max = ' || (cap)::text || ' MB would not move the forced-checkpoint distance'), walrus.growth_evidence(input, evidence, holds, (input).current_mb))::walrus.proposal;
     END IF;
     IF (wanted > cap) THEN
-      RETURN ROW('capped', cap, (why || '; needs ' || (wanted)::text || ' MB, capped at walrus.max = ' || (cap)::text || ' MB'), CASE WHEN (fast OR first_window) THEN walrus.js_max(evidence, walrus.held_rate(input, cap)) ELSE evidence END)::walrus.proposal;
+      RETURN ROW('capped', cap, (why || '; needs ' || (wanted)::text || ' MB, capped at walrus.max = ' || (cap)::text || ' MB'), walrus.growth_evidence(input, evidence, holds, cap))::walrus.proposal;
     END IF;
-    RETURN ROW('increase', GREATEST(wanted, (input).floor_mb), (why || '; growing ' || ((input).current_mb)::text || ' MB to ' || (GREATEST(wanted, (input).floor_mb))::text || ' MB'), CASE WHEN (fast OR first_window) THEN walrus.js_max(evidence, walrus.held_rate(input, GREATEST(wanted, (input).floor_mb))) ELSE evidence END)::walrus.proposal;
+    RETURN ROW('increase', GREATEST(wanted, (input).floor_mb), (why || '; growing ' || ((input).current_mb)::text || ' MB to ' || (GREATEST(wanted, (input).floor_mb))::text || ' MB'), walrus.growth_evidence(input, evidence, holds, GREATEST(wanted, (input).floor_mb)))::walrus.proposal;
   END IF;
   lower := GREATEST((input).min_size_mb, (input).floor_mb);
   keep := GREATEST((plan).recommended_mb, lower);
@@ -3000,7 +3004,18 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes. - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the distance that forces one (walrus.proactive). - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that rate sustained, or, when the rate is still rising, to where the rise is going, so a step up is covered within about a minute and in one change instead of a whole interval. (At one cycle per timeout the projection is the last interval itself and adds nothing.) - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now. - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by the next shrink and the size moves in few, large steps.';
 
--- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:153 (heldRate)
+-- walrus.growth_evidence: compiled from src/logic/algorithms/forecast.ts:158 (growthEvidence)
+CREATE FUNCTION walrus.growth_evidence(input walrus.cycle_input, forced_rate double precision, holds boolean, size_mb integer)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN CASE WHEN holds THEN walrus.js_max(forced_rate, walrus.held_rate(input, size_mb)) ELSE forced_rate END;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) IS 'What the window and the profile remember of a growth (see Proposal.evidence_rate): the rate a forced checkpoint came at, and, when `holds` (the fast path, or the first checkpoint_timeout), at least the need the new size holds.';
+
+-- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:163 (heldRate)
 CREATE FUNCTION walrus.held_rate(input walrus.cycle_input, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3016,7 +3031,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) IS 'The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:160 (percent)
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:170 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3027,7 +3042,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:165 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:175 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3041,7 +3056,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:172 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:182 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3060,7 +3075,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:185 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:195 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3073,7 +3088,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:191 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:201 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3094,7 +3109,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:205 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:215 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -5946,6 +5961,8 @@ REVOKE ALL ON FUNCTION walrus.percentile_proposal(walrus.cycle_input, walrus.qui
 GRANT EXECUTE ON FUNCTION walrus.percentile_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.percent(double precision) FROM PUBLIC;

@@ -29,7 +29,8 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
   const cap = Math.max(input.max_mb, input.floor_mb);
   const segment = Math.max(input.segment_mb, 1);
   const timeout = Math.max(input.timeout_sec, 1);
-  const distance = checkpointSegments(input.current_mb, segment, input.completion_target) * segment;
+  const segments = checkpointSegments(input.current_mb, segment, input.completion_target);
+  const distance = segments * segment;
   const usageNow = (plan.now_rate * timeout) / distance;
   // The fast path: the next sample would force a checkpoint at the rate since this one (a large step), or two samples
   // in a row ran at a rate that forces one within the timeout (a step a sample cannot show at once, not a spike).
@@ -55,21 +56,22 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
     // keeps that size, and stands apart from the level only when that size does (see excursionHold). So too any growth in
     // the first checkpoint_timeout, whose evidence is the same few minutes.
     const evidence = forced ? plan.recent_rate : 0;
+    const holds = fast || firstWindow;
     if (input.current_mb >= cap) {
-      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}, but max_wal_size is already at the walrus.max cap of ${cap} MB`, evidence_rate: fast || firstWindow ? Math.max(evidence, heldRate(input, cap)) : evidence };
+      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}, but max_wal_size is already at the walrus.max cap of ${cap} MB`, evidence_rate: growthEvidence(input, evidence, holds, cap) };
     }
     // Growth sizes for the need: the stabilisation window, and what the forecast expects until the size is next
     // reconsidered (look-ahead and stabilisation window), so one growth is not followed by a pre-size. The learned
     // peaks only hold a size up; they never make a growth bigger than what is needed.
     let wanted: int = sizeForWal(Math.max(plan.window_rate, plan.coming_rate) * timeout, input.completion_target, input.headroom, segment, 2147483647);
-    if (forced || fast || input.interval_wal_mb === null) {
+    if (forced || fast || firstWindow) {
       // The rate of the last samples, sustained: what a step up needs, not what the lagging window shows. A step that
       // forces a checkpoint before the next sample (or did) is sized from the rate since the previous sample; two
       // samples in a row above the distance from the lower of the two, so a one-minute spike in a noisy load does not
       // size for itself. In the first checkpoint_timeout after the install, with walrus.headroom twice: a minute of
       // evidence says less about the interval's peak than a whole interval does, and the first size should last.
-      let margin = input.interval_wal_mb === null ? input.headroom * input.headroom : input.headroom;
-      let rate = forced || plan.projected_mb >= distance || input.interval_wal_mb === null ? plan.recent_rate : plan.steady_rate;
+      let margin = firstWindow ? input.headroom * input.headroom : input.headroom;
+      let rate = forced || plan.projected_mb >= distance || firstWindow ? plan.recent_rate : plan.steady_rate;
       // The first growth, a few minutes after the install, sizes from the busiest minute seen, and on a load whose
       // minutes already disagree by more than walrus.headroom, by that much more: a noisy level's later minutes stray
       // as far again, and a first size that held only the minutes seen grew again on the next spike (two or three
@@ -90,7 +92,7 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
       // that already held the whole step grows to at most headroom^3 (about 2x with the default) the need of the new
       // load, the issue's limit.
       const previous = cleanRate(input.forecast.last_rate);
-      if (input.interval_wal_mb !== null && plan.recent_rate > previous) {
+      if (!firstWindow && plan.recent_rate > previous) {
         rate = Math.max(rate, Math.min(2 * plan.recent_rate - previous, input.headroom * input.headroom * plan.recent_rate));
       }
       wanted = Math.max(wanted, sizeForWal(Math.max(rate * timeout, plan.projected_mb), input.completion_target, margin, segment, 2147483647));
@@ -101,25 +103,25 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
     // (Never past walrus.max, whose arithmetic stays within the int range.)
     const whole: float8 = Math.ceil(Math.min(Math.max(input.current_mb, 1) / Math.max(input.shrink_factor, 0.01), cap) / segment) * segment;
     let step: int = Math.min(whole, cap);
-    const further: int = checkpointSegments(input.current_mb, segment, input.completion_target) + 1;
+    const further: int = segments + 1;
     while (step <= cap - segment && checkpointSegments(step, segment, input.completion_target) < further) {
       step += segment;
     }
     wanted = Math.max(wanted, step);
-    if (wanted > cap && checkpointSegments(cap, segment, input.completion_target) <= checkpointSegments(input.current_mb, segment, input.completion_target)) {
+    if (wanted > cap && checkpointSegments(cap, segment, input.completion_target) <= segments) {
       // walrus.max truncates to the same CheckPointSegments as the size: growing to it forces the same checkpoints
       // (PostgreSQL reads max_wal_size only there and as the ceiling of the segments a checkpoint recycles), and is a
       // change a day spent for nothing, or a useless second step after a growth that stopped just below the cap.
-      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}; needs ${wanted} MB, and walrus.max = ${cap} MB would not move the forced-checkpoint distance`, evidence_rate: fast || firstWindow ? Math.max(evidence, heldRate(input, input.current_mb)) : evidence };
+      return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}; needs ${wanted} MB, and walrus.max = ${cap} MB would not move the forced-checkpoint distance`, evidence_rate: growthEvidence(input, evidence, holds, input.current_mb) };
     }
     if (wanted > cap) {
-      return { action: 'capped', new_size_mb: cap, reason: `${why}; needs ${wanted} MB, capped at walrus.max = ${cap} MB`, evidence_rate: fast || firstWindow ? Math.max(evidence, heldRate(input, cap)) : evidence };
+      return { action: 'capped', new_size_mb: cap, reason: `${why}; needs ${wanted} MB, capped at walrus.max = ${cap} MB`, evidence_rate: growthEvidence(input, evidence, holds, cap) };
     }
     return {
       action: 'increase',
       new_size_mb: Math.max(wanted, input.floor_mb),
       reason: `${why}; growing ${input.current_mb} MB to ${Math.max(wanted, input.floor_mb)} MB`,
-      evidence_rate: fast || firstWindow ? Math.max(evidence, heldRate(input, Math.max(wanted, input.floor_mb))) : evidence,
+      evidence_rate: growthEvidence(input, evidence, holds, Math.max(wanted, input.floor_mb)),
     };
   }
   const lower = Math.max(input.min_size_mb, input.floor_mb);
@@ -147,6 +149,14 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
     return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure (${percent(usageNow)}% of the forced-checkpoint distance used); ${atFloorPhrase(input.current_mb, lower)}`, evidence_rate: 0 };
   }
   return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure (${percent(usageNow)}% of the forced-checkpoint distance used); ${keepReason}, not a walrus.shrink_factor step below ${input.current_mb} MB`, evidence_rate: 0 };
+}
+
+/**
+ * What the window and the profile remember of a growth (see Proposal.evidence_rate): the rate a forced checkpoint came
+ * at, and, when `holds` (the fast path, or the first checkpoint_timeout), at least the need the new size holds.
+ */
+function growthEvidence(input: CycleInput, forced_rate: float8, holds: boolean, size_mb: int): float8 {
+  return holds ? Math.max(forced_rate, heldRate(input, size_mb)) : forced_rate;
 }
 
 /** The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal. */
