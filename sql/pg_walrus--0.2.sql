@@ -2198,18 +2198,18 @@ $function$;
 COMMENT ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) IS 'Separate excursions above `threshold` in a series of hourly peaks (oldest first, in thousandths of MB/s; negative for an hour the history does not cover): maximal runs of consecutive hours above it. Each one is a growth and a shrink for a size below it. With `unpredicted_only`, only the runs with an hour the seasonal forecast did not expect (`expected[i]` false; see excursionHold): a size below those meets them with forced checkpoints, while an expected one is pre-sized and costs two changes, never a forced checkpoint. Integers, so the loop runs on PostgreSQL''s own comparisons (it runs once per candidate size).';
 
 -- walrus.excursion_hold: compiled from src/logic/forecast.ts:477 (excursionHold)
-CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
+CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, hour_fraction double precision, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  RETURN walrus.hold_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), walrus.js_min(walrus.clean_seconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
+  RETURN walrus.hold_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), hour_fraction, walrus.js_min(walrus.clean_seconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and further below the lowest of them than the highest stands above it (a bursty load''s quiet hour stands below its busy ones by as much, and the bursts come back), and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart); and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
+COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and further below the lowest of them than the highest stands above it (a bursty load''s quiet hour stands below its busy ones by as much, and the bursts come back), and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart); and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
 
--- walrus.hold_on: compiled from src/logic/forecast.ts:482 (holdOn)
-CREATE FUNCTION walrus.hold_on(p double precision[], now integer, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
+-- walrus.hold_on: compiled from src/logic/forecast.ts:485 (holdOn)
+CREATE FUNCTION walrus.hold_on(p double precision[], now integer, hour_fraction double precision, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -2221,7 +2221,8 @@ DECLARE
   learning integer;
   apart double precision;
   trigger double precision;
-  learned_hours integer;
+  fraction double precision;
+  span integer;
   hours double precision[];
   known double precision[];
   age integer;
@@ -2258,7 +2259,8 @@ BEGIN
   learning := CASE WHEN ((begun >= 18) AND walrus.js_lt(learned, 86400)) THEN 2 ELSE unexpected END;
   apart := (walrus.js_max(headroom, 1) * walrus.js_max(headroom, 1));
   trigger := (0.9::double precision * walrus.js_max(headroom, 1));
-  learned_hours := (floor((learned::double precision / 3600)))::integer;
+  fraction := CASE WHEN walrus.js_gt(hour_fraction, 0) THEN walrus.js_min(hour_fraction, 1) ELSE 0 END;
+  span := (walrus.js_min(walrus.js_max(ceil((((learned::double precision / 3600) + 1) - fraction)), 1), 168))::integer;
   hours := '{}'::double precision[];
   known := '{}'::double precision[];
   age := 167;
@@ -2267,9 +2269,9 @@ BEGIN
     BEGIN
       back := ((now::bigint - age) + 168);
       k := ((back - (168 * floor((back::double precision / 168)))))::integer;
-      peak := CASE WHEN (age <= (learned_hours::bigint + 1)) THEN (p)[k + 1] ELSE (-1) END;
+      peak := CASE WHEN (age < span) THEN (p)[k + 1] ELSE (-1) END;
       hours := array_append(hours, peak);
-      IF (age <= (learned_hours::bigint + 1)) THEN
+      IF (age < span) THEN
         known := array_append(known, peak);
       END IF;
     END;
@@ -2284,7 +2286,7 @@ BEGIN
   WHILE (age_2 < 24) LOOP
     <<body_2>>
     BEGIN
-      IF (age_2 <= (learned_hours::bigint + 1)) THEN
+      IF (age_2 < span) THEN
         peak_2 := (hours)[(167::bigint - age_2) + 1];
         day := array_append(day, peak_2);
         IF (age_2 >= 2) THEN
@@ -2335,7 +2337,7 @@ BEGIN
         IF walrus.stands_apart(milli, threshold, apart, (0)::double precision) THEN
           RETURN c;
         END IF;
-      ELSIF ((((runs <= allowed) AND (unpredicted = 1)) AND walrus.js_lt(learned, 43200)) AND walrus.quiet_since(milli, threshold, learned_hours)) THEN
+      ELSIF ((((runs <= allowed) AND (unpredicted = 1)) AND walrus.js_lt(learned, 43200)) AND walrus.quiet_since(milli, threshold, span)) THEN
         IF walrus.stands_apart(milli, threshold, apart, (8)::double precision) THEN
           RETURN c;
         END IF;
@@ -2346,9 +2348,9 @@ BEGIN
   RETURN (sorted)[(cardinality(sorted)::bigint - 1) + 1];
 END;
 $function$;
-COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now` and clean seconds learned (at most a week).';
+COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now`, the share of it gone by, and clean seconds learned (at most a week).';
 
--- walrus.stands_apart: compiled from src/logic/forecast.ts:590 (standsApart)
+-- walrus.stands_apart: compiled from src/logic/forecast.ts:597 (standsApart)
 CREATE FUNCTION walrus.stands_apart(milli bigint[], threshold bigint, apart double precision, power double precision)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2386,8 +2388,8 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) IS 'Whether the hours above `threshold` (thousandths of MB/s, as in holdOn) stand apart from the hours kept: the lowest one let go at least `apart` times the highest one kept, and at least the spread of the hours kept (highest over lowest learned) to the power `power` (0: `apart` alone). A level''s own variation (noise, bursts of the load itself) spreads its hours, and its excursions stand out from it by little more than that spread; a job of its own stands out from a level by far more than the level varies.';
 
--- walrus.quiet_since: compiled from src/logic/forecast.ts:621 (quietSince)
-CREATE FUNCTION walrus.quiet_since(milli bigint[], threshold bigint, learned_hours integer)
+-- walrus.quiet_since: compiled from src/logic/forecast.ts:628 (quietSince)
+CREATE FUNCTION walrus.quiet_since(milli bigint[], threshold bigint, span integer)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -2420,14 +2422,14 @@ BEGIN
     RETURN true;
   END IF;
   since := (((n::bigint - 1) - last))::integer;
-  until := (((learned_hours::bigint - since) + 1))::integer;
+  until := ((span::bigint - since))::integer;
   during := (((last::bigint - first) + 1))::integer;
   RETURN (((4::bigint * since) >= until) AND (until >= (3::bigint * during)));
 END;
 $function$;
-COMMENT ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) IS 'Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.';
+COMMENT ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) IS 'Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the `span` hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.';
 
--- walrus.profile_view: compiled from src/logic/forecast.ts:665 (profileView)
+-- walrus.profile_view: compiled from src/logic/forecast.ts:672 (profileView)
 CREATE FUNCTION walrus.profile_view(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, stabilization_sec integer, learned_sec double precision, headroom double precision, shrink_factor double precision, window_rate double precision, newer_rate double precision)
 RETURNS walrus.profile_view
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2455,8 +2457,8 @@ BEGIN
   kept := walrus.js_max(coming, (walrus.seasonal_on(p, now, hour_fraction, ahead, learned, headroom, recurring, false)).rate);
   window_rate_2 := walrus.clean_rate(window_rate);
   newer := walrus.clean_rate(newer_rate);
-  hold := walrus.hold_on(p, now, learned, walrus.js_max(window_rate_2, kept), headroom, shrink_factor);
-  RETURN ROW(seasonal, coming, walrus.yesterday_on(p, now, hour_fraction, ahead, learned), hold, CASE WHEN walrus.js_lt(newer, window_rate_2) THEN walrus.hold_on(p, now, learned, walrus.js_max(newer, kept), headroom, shrink_factor) ELSE hold END)::walrus.profile_view;
+  hold := walrus.hold_on(p, now, hour_fraction, learned, walrus.js_max(window_rate_2, kept), headroom, shrink_factor);
+  RETURN ROW(seasonal, coming, walrus.yesterday_on(p, now, hour_fraction, ahead, learned), hold, CASE WHEN walrus.js_lt(newer, window_rate_2) THEN walrus.hold_on(p, now, hour_fraction, learned, walrus.js_max(newer, kept), headroom, shrink_factor) ELSE hold END)::walrus.profile_view;
 END;
 $function$;
 COMMENT ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) IS 'Everything the forecast algorithm reads off the hour-of-week profile in one cycle, the profile cleaned once: the seasonal forecast over the look-ahead and over the look-ahead plus the stabilisation window (a shrink that a pre-size would undo before the size is next reconsidered saves nothing), yesterday''s need over the latter, and the hold with the whole stabilisation window (`window_rate`) and with only its newer half (`newer_rate`).';
@@ -5707,10 +5709,10 @@ REVOKE ALL ON FUNCTION walrus.yesterday_on(double precision[], integer, double p
 GRANT EXECUTE ON FUNCTION walrus.yesterday_on(double precision[], integer, double precision, integer, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) FROM PUBLIC;

@@ -369,7 +369,7 @@ const OPTIONS: Readonly<Record<string, DifferentialOptions>> = {
     },
     edges: { hours: [[], [-1, 500, 500, -1, 500]], threshold: [-1, 0, 499], expected: [[], [false, true]], unpredicted_only: [false, true] },
   },
-  excursionHold: { arbitraries: { profile, slot: hourOfWeek, learned_sec: stateSec, base_rate: walRate, headroom, shrink_factor: factor } },
+  excursionHold: { arbitraries: { profile, slot: hourOfWeek, hour_fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), learned_sec: stateSec, base_rate: walRate, headroom, shrink_factor: factor } },
   forecastReason: { arbitraries: { timeout_sec: timeoutSec } },
   profileView: {
     arbitraries: {

@@ -474,12 +474,15 @@ export function runsAbove(hours: int8[], threshold: int8, expected: boolean[], u
  *   noisy level's maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink
  *   and a regrowth every day (a stationary load should change at most once a day).
  */
-export function excursionHold(profile: float8[], slot: int, learned_sec: float8, base_rate: float8, headroom: float8, shrink_factor: float8): float8 {
-  return holdOn(cleanProfile(profile), wrapHour(slot), Math.min(cleanSeconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
+export function excursionHold(profile: float8[], slot: int, hour_fraction: float8, learned_sec: float8, base_rate: float8, headroom: float8, shrink_factor: float8): float8 {
+  return holdOn(cleanProfile(profile), wrapHour(slot), hour_fraction, Math.min(cleanSeconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
 }
 
-/** excursionHold on a clean profile, the hour of the week `now` and clean seconds learned (at most a week). */
-function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headroom: float8, shrink_factor: float8): float8 {
+/**
+ * excursionHold on a clean profile, the hour of the week `now`, the share of it gone by, and clean seconds learned (at
+ * most a week).
+ */
+function holdOn(p: float8[], now: int, hour_fraction: float8, learned: float8, base_rate: float8, headroom: float8, shrink_factor: float8): float8 {
   // Days learned, the current one counted (the history already holds its excursions); in the first 12 hours, when one
   // cannot tell a daily batch from bursts that come back soon, an unexpected excursion goes only on the evidence below.
   const days: int = Math.ceil(learned / 86400);
@@ -495,16 +498,20 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
   // How far above every hour kept the hours let go must stand for that: two separate levels, not a noisy spread.
   const apart = Math.max(headroom, 1) * Math.max(headroom, 1);
   const trigger = 0.9 * Math.max(headroom, 1);
-  const learnedHours: int = Math.floor(learned / 3600);
+  // The hours that hold learned needs, the current one included: an hour ended before the first sample holds nothing.
+  // (Counted from whole hours learned, the hour before an install at 00:00:07 looked learned, with a need of 0: a
+  // level that fell on the first day looked like a load whose quiet hours were as low as now, and was held.)
+  const fraction = hour_fraction > 0 ? Math.min(hour_fraction, 1) : 0;
+  const span: int = Math.min(Math.max(Math.ceil(learned / 3600 + 1 - fraction), 1), 168);
   // The learned hours, oldest first (index 167 is the current hour); -1 for hours the history does not cover.
   const hours: float8[] = [];
   const known: float8[] = [];
   for (let age: int = 167; age >= 0; age--) {
     const back = now - age + 168;
     const k: int = back - 168 * Math.floor(back / 168);
-    const peak = age <= learnedHours + 1 ? p[k]! : -1;
+    const peak = age < span ? p[k]! : -1;
     hours.push(peak);
-    if (age <= learnedHours + 1) {
+    if (age < span) {
       known.push(peak);
     }
   }
@@ -514,7 +521,7 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
   let highest: float8 = 0;
   let older: int = 0;
   for (let age: int = 0; age < 24; age++) {
-    if (age <= learnedHours + 1) {
+    if (age < span) {
       const peak = hours[167 - age]!;
       day.push(peak);
       if (age >= 2) {
@@ -565,7 +572,7 @@ function holdOn(p: float8[], now: int, learned: float8, base_rate: float8, headr
         if (standsApart(milli, threshold, apart, 0)) {
           return c;
         }
-      } else if (runs <= allowed && unpredicted === 1 && learned < 43200 && quietSince(milli, threshold, learnedHours)) {
+      } else if (runs <= allowed && unpredicted === 1 && learned < 43200 && quietSince(milli, threshold, span)) {
         // The first 12 hours: the one excursion let go early, when the quiet after it says it was a job of its own
         // (see quietSince) and it stands out from the level by far more than the level varies (the spread of the hours
         // kept to the 8th power: a flat level, a factor of ten; bursts of the load itself, a few times). A wrong one
@@ -614,11 +621,11 @@ function standsApart(milli: int8[], threshold: int8, apart: float8, power: float
 
 /**
  * Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the
- * hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate
+ * `span` hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate
  * of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of
  * them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.
  */
-function quietSince(milli: int8[], threshold: int8, learned_hours: int): boolean {
+function quietSince(milli: int8[], threshold: int8, span: int): boolean {
   let first: int = -1;
   let last: int = -1;
   const n = milli.length;
@@ -634,7 +641,7 @@ function quietSince(milli: int8[], threshold: int8, learned_hours: int): boolean
     return true;
   }
   const since: int = n - 1 - last;
-  const until: int = learned_hours - since + 1;
+  const until: int = span - since;
   const during: int = last - first + 1;
   return 4 * since >= until && until >= 3 * during;
 }
@@ -686,12 +693,12 @@ export function profileView(
   const kept = Math.max(coming, seasonalOn(p, now, hour_fraction, ahead, learned, headroom, recurring, false).rate);
   const windowRate = cleanRate(window_rate);
   const newer = cleanRate(newer_rate);
-  const hold = holdOn(p, now, learned, Math.max(windowRate, kept), headroom, shrink_factor);
+  const hold = holdOn(p, now, hour_fraction, learned, Math.max(windowRate, kept), headroom, shrink_factor);
   return {
     seasonal: seasonal,
     coming_rate: coming,
     yesterday_rate: yesterdayOn(p, now, hour_fraction, ahead, learned),
     hold_rate: hold,
-    settled_rate: newer < windowRate ? holdOn(p, now, learned, Math.max(newer, kept), headroom, shrink_factor) : hold,
+    settled_rate: newer < windowRate ? holdOn(p, now, hour_fraction, learned, Math.max(newer, kept), headroom, shrink_factor) : hold,
   };
 }
