@@ -2206,7 +2206,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) IS 'Separate excursions above `threshold` in a series of hourly peaks (oldest first, in thousandths of MB/s; negative for an hour the history does not cover): maximal runs of consecutive hours above it. Each one is a growth and a shrink for a size below it. With `unpredicted_only`, only the runs with an hour the seasonal forecast did not expect (`expected[i]` false; see excursionHold): a size below those meets them with forced checkpoints, while an expected one is pre-sized and costs two changes, never a forced checkpoint. Integers, so the loop runs on PostgreSQL''s own comparisons (it runs once per candidate size).';
 
--- walrus.excursion_hold: compiled from src/logic/forecast.ts:477 (excursionHold)
+-- walrus.excursion_hold: compiled from src/logic/forecast.ts:478 (excursionHold)
 CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, hour_fraction double precision, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2215,9 +2215,9 @@ BEGIN
   RETURN walrus.hold_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), hour_fraction, walrus.js_min(walrus.clean_seconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and further below the lowest of them than the highest stands above it (a bursty load''s quiet hour stands below its busy ones by as much, and the bursts come back), and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart); and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
+COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and further below the lowest of them than the highest stands above it (a bursty load''s quiet hour stands below its busy ones by as much, and the bursts come back), and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart), or, however few hours came before it, when an hour has been quiet since and it stood ten times above every hour kept; and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
 
--- walrus.hold_on: compiled from src/logic/forecast.ts:485 (holdOn)
+-- walrus.hold_on: compiled from src/logic/forecast.ts:486 (holdOn)
 CREATE FUNCTION walrus.hold_on(p double precision[], now integer, hour_fraction double precision, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2314,6 +2314,9 @@ BEGIN
   END IF;
   level := CASE WHEN (cardinality(known) > 0) THEN walrus.percentile_of(known, (25)::double precision) ELSE 0 END;
   floor := walrus.js_max(recent, CASE WHEN (cardinality(day) > 0) THEN walrus.percentile_of(day, (25)::double precision) ELSE 0 END);
+  IF walrus.js_lt(learned, 86400) THEN
+    floor := walrus.js_max(floor, (hours)[(168::bigint - span) + 1]);
+  END IF;
   milli := '{}'::bigint[];
   expected := '{}'::boolean[];
   candidates := ARRAY[floor]::double precision[];
@@ -2346,8 +2349,11 @@ BEGIN
         IF walrus.stands_apart(milli, threshold, apart, (0)::double precision) THEN
           RETURN c;
         END IF;
-      ELSIF ((((runs <= allowed) AND (unpredicted = 1)) AND walrus.js_lt(learned, 43200)) AND walrus.quiet_since(milli, threshold, span)) THEN
-        IF walrus.stands_apart(milli, threshold, apart, (8)::double precision) THEN
+      ELSIF (((runs <= allowed) AND (unpredicted = 1)) AND walrus.js_lt(learned, 43200)) THEN
+        IF (walrus.quiet_since(milli, threshold, span) AND walrus.stands_apart(milli, threshold, apart, (8)::double precision)) THEN
+          RETURN c;
+        END IF;
+        IF ((walrus.quiet_hours(milli, threshold) >= 1) AND walrus.stands_apart(milli, threshold, (10)::double precision, (0)::double precision)) THEN
           RETURN c;
         END IF;
       END IF;
@@ -2359,7 +2365,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now`, the share of it gone by, and clean seconds learned (at most a week).';
 
--- walrus.stands_apart: compiled from src/logic/forecast.ts:597 (standsApart)
+-- walrus.stands_apart: compiled from src/logic/forecast.ts:612 (standsApart)
 CREATE FUNCTION walrus.stands_apart(milli bigint[], threshold bigint, apart double precision, power double precision)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2397,48 +2403,54 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) IS 'Whether the hours above `threshold` (thousandths of MB/s, as in holdOn) stand apart from the hours kept: the lowest one let go at least `apart` times the highest one kept, and at least the spread of the hours kept (highest over lowest learned) to the power `power` (0: `apart` alone). A level''s own variation (noise, bursts of the load itself) spreads its hours, and its excursions stand out from it by little more than that spread; a job of its own stands out from a level by far more than the level varies.';
 
--- walrus.quiet_since: compiled from src/logic/forecast.ts:628 (quietSince)
+-- walrus.quiet_since: compiled from src/logic/forecast.ts:643 (quietSince)
 CREATE FUNCTION walrus.quiet_since(milli bigint[], threshold bigint, span integer)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  first integer;
-  last integer;
   n integer;
-  h integer;
+  first integer;
   since integer;
   until integer;
   during integer;
 BEGIN
-  first := (-1);
-  last := (-1);
   n := cardinality(milli);
-  h := 0;
-  WHILE (h < n) LOOP
-    <<body_1>>
-    BEGIN
-      IF ((milli)[h + 1] > threshold) THEN
-        IF (first < 0) THEN
-          first := h;
-        END IF;
-        last := h;
-      END IF;
-    END;
-    h := h + 1;
+  first := 0;
+  WHILE ((first < n) AND ((milli)[first + 1] <= threshold)) LOOP
+    first := first + 1;
   END LOOP;
-  IF (first < 0) THEN
+  IF (first >= n) THEN
     RETURN true;
   END IF;
-  since := (((n::bigint - 1) - last))::integer;
+  since := walrus.quiet_hours(milli, threshold);
   until := ((span::bigint - since))::integer;
-  during := (((last::bigint - first) + 1))::integer;
+  during := (((n::bigint - since) - first))::integer;
   RETURN (((4::bigint * since) >= until) AND (until >= (3::bigint * during)));
 END;
 $function$;
 COMMENT ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) IS 'Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the `span` hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.';
 
--- walrus.profile_view: compiled from src/logic/forecast.ts:672 (profileView)
+-- walrus.quiet_hours: compiled from src/logic/forecast.ts:659 (quietHours)
+CREATE FUNCTION walrus.quiet_hours(milli bigint[], threshold bigint)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  n integer;
+  since integer;
+BEGIN
+  n := cardinality(milli);
+  since := 0;
+  WHILE ((since < n) AND ((milli)[((n::bigint - 1) - since) + 1] <= threshold)) LOOP
+    since := since + 1;
+  END LOOP;
+  RETURN since;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.quiet_hours(bigint[], bigint) IS 'The hours (oldest first, as in holdOn) after the last one above `threshold`: all of them when none is.';
+
+-- walrus.profile_view: compiled from src/logic/forecast.ts:691 (profileView)
 CREATE FUNCTION walrus.profile_view(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, stabilization_sec integer, learned_sec double precision, headroom double precision, shrink_factor double precision, window_rate double precision, newer_rate double precision)
 RETURNS walrus.profile_view
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2738,7 +2750,7 @@ BEGIN
     END IF;
     wanted := walrus.size_for_wal((walrus.js_max((plan).window_rate, (plan).coming_rate) * timeout), (input).completion_target, (input).headroom, segment, 2147483647);
     IF ((forced OR fast) OR first_window) THEN
-      margin := CASE WHEN first_window THEN ((input).headroom * (input).headroom) ELSE (input).headroom END;
+      margin := CASE WHEN first_window THEN (((input).headroom * (input).headroom) * (input).headroom) ELSE (input).headroom END;
       rate := CASE WHEN ((forced OR walrus.js_ge((plan).projected_mb, distance)) OR first_window) THEN (plan).recent_rate ELSE (plan).steady_rate END;
       IF first_window THEN
         low := walrus.js_min((plan).recent_rate, walrus.clean_rate(((input).forecast).last_rate));
@@ -2748,7 +2760,7 @@ BEGIN
           margin := (margin * spread);
         END IF;
       END IF;
-      previous := walrus.clean_rate(((input).forecast).last_rate);
+      previous := walrus.js_min(walrus.clean_rate(((input).forecast).last_rate), (plan).now_rate);
       IF ((NOT first_window) AND walrus.js_gt((plan).recent_rate, previous)) THEN
         rate := walrus.js_max(rate, walrus.js_min(((2 * (plan).recent_rate) - previous), (((input).headroom * (input).headroom) * (plan).recent_rate)));
       END IF;
@@ -2795,7 +2807,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes. - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the distance that forces one (walrus.proactive). - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that rate sustained, or, when the rate is still rising, to where the rise is going, so a step up is covered within about a minute and in one change instead of a whole interval. (At one cycle per timeout the projection is the last interval itself and adds nothing.) - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now. - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by the next shrink and the size moves in few, large steps.';
 
--- walrus.growth_evidence: compiled from src/logic/algorithms/forecast.ts:158 (growthEvidence)
+-- walrus.growth_evidence: compiled from src/logic/algorithms/forecast.ts:164 (growthEvidence)
 CREATE FUNCTION walrus.growth_evidence(input walrus.cycle_input, forced_rate double precision, holds boolean, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2806,7 +2818,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) IS 'What the window and the profile remember of a growth (see Proposal.evidence_rate): the rate a forced checkpoint came at, and, when `holds` (the fast path, or the first checkpoint_timeout), at least the need the new size holds.';
 
--- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:163 (heldRate)
+-- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:169 (heldRate)
 CREATE FUNCTION walrus.held_rate(input walrus.cycle_input, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2822,7 +2834,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) IS 'The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:170 (percent)
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:176 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2833,7 +2845,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:175 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:181 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2847,7 +2859,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:182 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:188 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2866,7 +2878,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:195 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:201 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2879,7 +2891,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:201 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:207 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2900,7 +2912,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:215 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:221 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -5726,6 +5738,8 @@ REVOKE ALL ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, d
 GRANT EXECUTE ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.quiet_hours(bigint[], bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.quiet_hours(bigint[], bigint) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.unchanged(integer, text) FROM PUBLIC;

@@ -468,7 +468,8 @@ export function runsAbove(hours: int8[], threshold: int8, expected: boolean[], u
  *   first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet
  *   after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of
  *   how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary
- *   (see standsApart); and from 18 hours on the first day allows a second one (the budget grows with the hours learned
+ *   (see standsApart), or, however few hours came before it, when an hour has been quiet since and it stood ten times
+ *   above every hour kept; and from 18 hours on the first day allows a second one (the budget grows with the hours learned
  *   instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand
  *   walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a
  *   noisy level's maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink
@@ -538,7 +539,14 @@ function holdOn(p: float8[], now: int, hour_fraction: float8, learned: float8, b
   }
   // What a peak stands out from: the lower quartile of the learned hours (a quiet hour; busy hours may be most of a day).
   const level = known.length > 0 ? percentileOf(known, 25) : 0;
-  const floor = Math.max(recent, day.length > 0 ? percentileOf(day, 25) : 0);
+  let floor = Math.max(recent, day.length > 0 ? percentileOf(day, 25) : 0);
+  if (learned < 86400) {
+    // On the first day the install hour (the oldest one learned) is a floor unless the level has fallen (above): it
+    // holds the first growth's size, a guess from a minute or two sized to last the day (see forecastProposal). Let go
+    // at 12 hours as an excursion, a stationary load shrank to its level and grew back on its next busy
+    // checkpoint_timeout, and the next night the forecast pre-sized for the guess as if it had been a peak.
+    floor = Math.max(floor, hours[168 - span]!);
+  }
   // The hours in thousandths of MB/s, and which ones the seasonal forecast expected: the same hour the day before stood
   // out from the level by walrus.headroom and, with headroom, held this one.
   const milli: int8[] = [];
@@ -572,12 +580,19 @@ function holdOn(p: float8[], now: int, hour_fraction: float8, learned: float8, b
         if (standsApart(milli, threshold, apart, 0)) {
           return c;
         }
-      } else if (runs <= allowed && unpredicted === 1 && learned < 43200 && quietSince(milli, threshold, span)) {
+      } else if (runs <= allowed && unpredicted === 1 && learned < 43200) {
         // The first 12 hours: the one excursion let go early, when the quiet after it says it was a job of its own
         // (see quietSince) and it stands out from the level by far more than the level varies (the spread of the hours
         // kept to the 8th power: a flat level, a factor of ten; bursts of the load itself, a few times). A wrong one
         // costs a shrink and a regrowth once: with two excursions the budget holds the size until 12 hours.
-        if (standsApart(milli, threshold, apart, 8)) {
+        if (quietSince(milli, threshold, span) && standsApart(milli, threshold, apart, 8)) {
+          return c;
+        }
+        // Or, however few hours came before it, when a whole hour has been quiet since and it stood ten times above
+        // every hour kept (the load fell to a tenth, the issue's fall): the nightly batch an hour after the install
+        // was held 16 hours, for lack of hours before it to say how often the load makes one. Bursts of a load itself
+        // stand a few times above it, not ten.
+        if (quietHours(milli, threshold) >= 1 && standsApart(milli, threshold, 10, 0)) {
           return c;
         }
       }
@@ -626,24 +641,28 @@ function standsApart(milli: int8[], threshold: int8, apart: float8, power: float
  * them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.
  */
 function quietSince(milli: int8[], threshold: int8, span: int): boolean {
-  let first: int = -1;
-  let last: int = -1;
   const n = milli.length;
-  for (let h: int = 0; h < n; h++) {
-    if (milli[h]! > threshold) {
-      if (first < 0) {
-        first = h;
-      }
-      last = h;
-    }
+  let first: int = 0;
+  while (first < n && milli[first]! <= threshold) {
+    first++;
   }
-  if (first < 0) {
+  if (first >= n) {
     return true;
   }
-  const since: int = n - 1 - last;
+  const since = quietHours(milli, threshold);
   const until: int = span - since;
-  const during: int = last - first + 1;
+  const during: int = n - since - first;
   return 4 * since >= until && until >= 3 * during;
+}
+
+/** The hours (oldest first, as in holdOn) after the last one above `threshold`: all of them when none is. */
+function quietHours(milli: int8[], threshold: int8): int {
+  const n = milli.length;
+  let since: int = 0;
+  while (since < n && milli[n - 1 - since]! <= threshold) {
+    since++;
+  }
+  return since;
 }
 
 /** What the forecast algorithm reads off the profile in one cycle (see profileView). */

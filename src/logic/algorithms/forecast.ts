@@ -68,15 +68,18 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
       // The rate of the last samples, sustained: what a step up needs, not what the lagging window shows. A step that
       // forces a checkpoint before the next sample (or did) is sized from the rate since the previous sample; two
       // samples in a row above the distance from the lower of the two, so a one-minute spike in a noisy load does not
-      // size for itself. In the first checkpoint_timeout after the install, with walrus.headroom twice: a minute of
-      // evidence says less about the interval's peak than a whole interval does, and the first size should last.
-      let margin = firstWindow ? input.headroom * input.headroom : input.headroom;
+      // size for itself. In the first checkpoint_timeout after the install, with walrus.headroom three times (about 2x,
+      // the limit for a growth): a minute or two cannot tell how far the load's checkpoint_timeouts stray over
+      // a day, and the first size should last it. With headroom twice, a load whose minutes vary by 30% (its busiest
+      // checkpoint_timeout of a day about 40% above its mean) grew again on the first day, one change too many for a
+      // stationary load.
+      let margin = firstWindow ? input.headroom * input.headroom * input.headroom : input.headroom;
       let rate = forced || plan.projected_mb >= distance || firstWindow ? plan.recent_rate : plan.steady_rate;
       // The first growth, a few minutes after the install, sizes from the busiest minute seen, and on a load whose
       // minutes already disagree by more than walrus.headroom, by that much more: a noisy level's later minutes stray
       // as far again, and a first size that held only the minutes seen grew again on the next spike (two or three
-      // changes on the first day of a stationary load); a steady load's minutes agree and keep walrus.headroom twice.
-      // By at most walrus.headroom^2 more: a server idle until a minute ago is not a noisy one.
+      // changes on the first day of a stationary load); a steady load's minutes agree and keep walrus.headroom three
+      // times. By at most walrus.headroom^2 more: a server idle until a minute ago is not a noisy one.
       if (firstWindow) {
         const low = Math.min(plan.recent_rate, cleanRate(input.forecast.last_rate));
         const spread = low > 0 ? Math.min(seen / low, input.headroom * input.headroom) : 1;
@@ -85,13 +88,16 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
           margin = margin * spread;
         }
       }
-      // A sample that ran faster than the one before may hold only part of the rise (a step that came inside it, a
+      // A sample that ran faster than the load before it may hold only part of the rise (a step that came inside it, a
       // ramp still climbing), and sized from it the growth falls short: the size grows again once the cooldown lets
       // it, a rise paid with two or three changes and forced checkpoints in between. Size for where the load is
-      // going: the rise this sample showed, once more. At most walrus.headroom twice this sample's rate, so a sample
-      // that already held the whole step grows to at most headroom^3 (about 2x with the default) the need of the new
-      // load, the limit.
-      const previous = cleanRate(input.forecast.last_rate);
+      // going: the rise this sample showed, once more. The rise is measured from the lower of the previous sample and
+      // the checkpoint_timeout window: two minutes at a new level show no rise between them, and the growth sized from
+      // one lower-than-level minute (a step from 0.3 to 3 MB/s grown to hold 3.4) grew two or three times more as the
+      // level's minutes strayed above it. At most walrus.headroom twice this sample's rate, so a sample that already
+      // held the whole step grows to at most headroom^3 (about 2x with the default) the need of the new load, the
+      // issue's limit.
+      const previous = Math.min(cleanRate(input.forecast.last_rate), plan.now_rate);
       if (!firstWindow && plan.recent_rate > previous) {
         rate = Math.max(rate, Math.min(2 * plan.recent_rate - previous, input.headroom * input.headroom * plan.recent_rate));
       }
