@@ -114,7 +114,7 @@ CREATE TYPE walrus.forecast_plan AS (
   window_rate double precision,
   seasonal walrus.seasonal_forecast,
   coming_rate double precision,
-  yesterday_rate double precision,
+  yesterday_low double precision,
   hold_rate double precision,
   recommended_mb integer,
   settled_mb integer
@@ -125,7 +125,7 @@ COMMENT ON TYPE walrus.forecast_plan IS 'What the forecast algorithm sizes from 
 CREATE TYPE walrus.profile_view AS (
   seasonal walrus.seasonal_forecast,
   coming_rate double precision,
-  yesterday_rate double precision,
+  yesterday_low double precision,
   hold_rate double precision,
   settled_rate double precision
 );
@@ -2121,48 +2121,50 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, double precision, double precision) IS 'Whether a peak seen at `evidence` (`age` hours ago, `days` days before the hour it predicts) recurs: a flash crowd or a burst at a random time stands out from its day as much as a nightly batch does, and pre-sizing for it the next day costs a growth and a shrink for nothing. Once the history covers the day before the evidence, a daily peak counts only if the same hour came close to it then too (above `least`: what it stood out from, and within walrus.headroom of it): from the third day on a peak is pre-sized once it has come twice; on the second day one occurrence is all the history can show.';
 
--- walrus.yesterday_rate: compiled from src/logic/forecast.ts:398 (yesterdayRate)
-CREATE FUNCTION walrus.yesterday_rate(profile double precision[], slot integer, hour_fraction double precision, horizon_sec integer, learned_sec double precision)
+-- walrus.yesterday_low: compiled from src/logic/forecast.ts:398 (yesterdayLow)
+CREATE FUNCTION walrus.yesterday_low(profile double precision[], slot integer, hour_fraction double precision, horizon_sec integer, learned_sec double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  RETURN walrus.yesterday_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), hour_fraction, horizon_sec, walrus.clean_seconds(learned_sec));
+  RETURN walrus.yesterday_low_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), hour_fraction, horizon_sec, walrus.clean_seconds(learned_sec));
 END;
 $function$;
-COMMENT ON FUNCTION walrus.yesterday_rate(double precision[], integer, double precision, integer, double precision) IS 'What the hours from now to `horizon_sec` ahead needed the day before (MB/s, their largest peak), whether or not it stood out; 0 for hours the history does not cover.';
+COMMENT ON FUNCTION walrus.yesterday_low(double precision[], integer, double precision, integer, double precision) IS 'The lowest need (MB/s, an hour''s peak) of the hours from now to `horizon_sec` ahead the day before; -1 when the history covers none of them. A shrink waits for it when it is a step lower than what a shrink now would keep.';
 
--- walrus.yesterday_on: compiled from src/logic/forecast.ts:403 (yesterdayOn)
-CREATE FUNCTION walrus.yesterday_on(p double precision[], now integer, hour_fraction double precision, horizon_sec integer, learned double precision)
+-- walrus.yesterday_low_on: compiled from src/logic/forecast.ts:403 (yesterdayLowOn)
+CREATE FUNCTION walrus.yesterday_low_on(p double precision[], now integer, hour_fraction double precision, horizon_sec integer, learned double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   fraction double precision;
   horizon integer;
-  best double precision;
+  low double precision;
   o integer;
   back bigint;
   k integer;
 BEGIN
   fraction := CASE WHEN walrus.js_gt(hour_fraction, 0) THEN walrus.js_min(hour_fraction, 1) ELSE 0 END;
   horizon := CASE WHEN (horizon_sec > 0) THEN LEAST(horizon_sec, 86400) ELSE 0 END;
-  best := (0)::double precision;
+  low := ((-1))::double precision;
   o := 0;
   WHILE ((o < 24) AND walrus.js_le(((o - fraction) * 3600), horizon)) LOOP
     IF walrus.js_le(((24::bigint - o) * 3600), (learned + 3600)) THEN
       back := (((now::bigint + o) - 24) + 168);
       k := ((back - (168 * floor((back::double precision / 168)))))::integer;
-      best := walrus.js_max(best, (p)[k + 1]);
+      IF (walrus.js_lt(low, 0) OR walrus.js_lt((p)[k + 1], low)) THEN
+        low := (p)[k + 1];
+      END IF;
     END IF;
     o := o + 1;
   END LOOP;
-  RETURN best;
+  RETURN low;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.yesterday_on(double precision[], integer, double precision, integer, double precision) IS 'yesterdayRate on a clean profile, the hour of the week `now` and clean seconds learned.';
+COMMENT ON FUNCTION walrus.yesterday_low_on(double precision[], integer, double precision, integer, double precision) IS 'yesterdayLow on a clean profile, the hour of the week `now` and clean seconds learned.';
 
--- walrus.runs_above: compiled from src/logic/forecast.ts:427 (runsAbove)
+-- walrus.runs_above: compiled from src/logic/forecast.ts:429 (runsAbove)
 CREATE FUNCTION walrus.runs_above(hours bigint[], threshold bigint, expected boolean[], unpredicted_only boolean)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2206,7 +2208,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) IS 'Separate excursions above `threshold` in a series of hourly peaks (oldest first, in thousandths of MB/s; negative for an hour the history does not cover): maximal runs of consecutive hours above it. Each one is a growth and a shrink for a size below it. With `unpredicted_only`, only the runs with an hour the seasonal forecast did not expect (`expected[i]` false; see excursionHold): a size below those meets them with forced checkpoints, while an expected one is pre-sized and costs two changes, never a forced checkpoint. Integers, so the loop runs on PostgreSQL''s own comparisons (it runs once per candidate size).';
 
--- walrus.excursion_hold: compiled from src/logic/forecast.ts:478 (excursionHold)
+-- walrus.excursion_hold: compiled from src/logic/forecast.ts:480 (excursionHold)
 CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, hour_fraction double precision, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2217,7 +2219,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and further below the lowest of them than the highest stands above it (a bursty load''s quiet hour stands below its busy ones by as much, and the bursts come back), and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart), or, however few hours came before it, when an hour has been quiet since and it stood ten times above every hour kept; and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
 
--- walrus.hold_on: compiled from src/logic/forecast.ts:486 (holdOn)
+-- walrus.hold_on: compiled from src/logic/forecast.ts:488 (holdOn)
 CREATE FUNCTION walrus.hold_on(p double precision[], now integer, hour_fraction double precision, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2365,7 +2367,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now`, the share of it gone by, and clean seconds learned (at most a week).';
 
--- walrus.stands_apart: compiled from src/logic/forecast.ts:612 (standsApart)
+-- walrus.stands_apart: compiled from src/logic/forecast.ts:614 (standsApart)
 CREATE FUNCTION walrus.stands_apart(milli bigint[], threshold bigint, apart double precision, power double precision)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2403,7 +2405,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) IS 'Whether the hours above `threshold` (thousandths of MB/s, as in holdOn) stand apart from the hours kept: the lowest one let go at least `apart` times the highest one kept, and at least the spread of the hours kept (highest over lowest learned) to the power `power` (0: `apart` alone). A level''s own variation (noise, bursts of the load itself) spreads its hours, and its excursions stand out from it by little more than that spread; a job of its own stands out from a level by far more than the level varies.';
 
--- walrus.quiet_since: compiled from src/logic/forecast.ts:643 (quietSince)
+-- walrus.quiet_since: compiled from src/logic/forecast.ts:645 (quietSince)
 CREATE FUNCTION walrus.quiet_since(milli bigint[], threshold bigint, span integer)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2431,7 +2433,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) IS 'Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the `span` hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.';
 
--- walrus.quiet_hours: compiled from src/logic/forecast.ts:659 (quietHours)
+-- walrus.quiet_hours: compiled from src/logic/forecast.ts:661 (quietHours)
 CREATE FUNCTION walrus.quiet_hours(milli bigint[], threshold bigint)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2450,7 +2452,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.quiet_hours(bigint[], bigint) IS 'The hours (oldest first, as in holdOn) after the last one above `threshold`: all of them when none is.';
 
--- walrus.profile_view: compiled from src/logic/forecast.ts:691 (profileView)
+-- walrus.profile_view: compiled from src/logic/forecast.ts:693 (profileView)
 CREATE FUNCTION walrus.profile_view(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, stabilization_sec integer, learned_sec double precision, headroom double precision, shrink_factor double precision, window_rate double precision, newer_rate double precision)
 RETURNS walrus.profile_view
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2479,7 +2481,7 @@ BEGIN
   window_rate_2 := walrus.clean_rate(window_rate);
   newer := walrus.clean_rate(newer_rate);
   hold := walrus.hold_on(p, now, hour_fraction, learned, walrus.js_max(window_rate_2, kept), headroom, shrink_factor);
-  RETURN ROW(seasonal, coming, walrus.yesterday_on(p, now, hour_fraction, ahead, learned), hold, CASE WHEN walrus.js_lt(newer, window_rate_2) THEN walrus.hold_on(p, now, hour_fraction, learned, walrus.js_max(newer, kept), headroom, shrink_factor) ELSE hold END)::walrus.profile_view;
+  RETURN ROW(seasonal, coming, walrus.yesterday_low_on(p, now, hour_fraction, ahead, learned), hold, CASE WHEN walrus.js_lt(newer, window_rate_2) THEN walrus.hold_on(p, now, hour_fraction, learned, walrus.js_max(newer, kept), headroom, shrink_factor) ELSE hold END)::walrus.profile_view;
 END;
 $function$;
 COMMENT ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) IS 'Everything the forecast algorithm reads off the hour-of-week profile in one cycle, the profile cleaned once: the seasonal forecast over the look-ahead and over the look-ahead plus the stabilisation window (a shrink that a pre-size would undo before the size is next reconsidered saves nothing), yesterday''s need over the latter, and the hold with the whole stabilisation window (`window_rate`) and with only its newer half (`newer_rate`).';
@@ -2793,8 +2795,8 @@ BEGIN
     IF walrus.js_le(settled, (keep * f)) THEN
       RETURN ROW('no_change', (input).current_mb, ('no pressure; the load is settling: waiting for the stabilisation window to pass, then ' || (settled)::text || ' MB'), (0)::double precision)::walrus.proposal;
     END IF;
-    expected := GREATEST(walrus.size_for_wal(((plan).yesterday_rate * timeout), (input).completion_target, (input).headroom, segment, 2147483647), lower);
-    IF (walrus.js_ge(walrus.clean_seconds((learned).learned_sec), 86400) AND walrus.js_le(expected, (keep * f))) THEN
+    expected := GREATEST(walrus.size_for_wal(((plan).yesterday_low * timeout), (input).completion_target, (input).headroom, segment, 2147483647), lower);
+    IF ((walrus.js_ge(walrus.clean_seconds((learned).learned_sec), 86400) AND walrus.js_ge((plan).yesterday_low, 0)) AND walrus.js_le(expected, (keep * f))) THEN
       RETURN ROW('no_change', (input).current_mb, ('no pressure; the load is falling as it did yesterday (' || (expected)::text || ' MB then): shrinking once it has'), (0)::double precision)::walrus.proposal;
     END IF;
     RETURN ROW('decrease', keep, (keep_reason || ': shrinking ' || ((input).current_mb)::text || ' MB to ' || (keep)::text || ' MB'), (0)::double precision)::walrus.proposal;
@@ -2807,7 +2809,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes. - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the distance that forces one (walrus.proactive). - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that rate sustained, or, when the rate is still rising, to where the rise is going, so a step up is covered within about a minute and in one change instead of a whole interval. (At one cycle per timeout the projection is the last interval itself and adds nothing.) - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now. - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by the next shrink and the size moves in few, large steps.';
 
--- walrus.growth_evidence: compiled from src/logic/algorithms/forecast.ts:164 (growthEvidence)
+-- walrus.growth_evidence: compiled from src/logic/algorithms/forecast.ts:166 (growthEvidence)
 CREATE FUNCTION walrus.growth_evidence(input walrus.cycle_input, forced_rate double precision, holds boolean, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2818,7 +2820,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) IS 'What the window and the profile remember of a growth (see Proposal.evidence_rate): the rate a forced checkpoint came at, and, when `holds` (the fast path, or the first checkpoint_timeout), at least the need the new size holds.';
 
--- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:169 (heldRate)
+-- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:171 (heldRate)
 CREATE FUNCTION walrus.held_rate(input walrus.cycle_input, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2834,7 +2836,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) IS 'The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:176 (percent)
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:178 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2845,7 +2847,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:181 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:183 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2859,7 +2861,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:188 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:190 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2878,7 +2880,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:201 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:203 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2891,7 +2893,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:207 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:209 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2912,7 +2914,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:221 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:223 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2935,7 +2937,7 @@ BEGIN
   window_rate := walrus.js_max(walrus.js_max(walrus.clean_rate((learned).window_peak), walrus.clean_rate((learned).window_previous)), now_rate);
   view := walrus.profile_view((learned).profile, (learned).slot, (input).hour_fraction, (input).lookahead_sec, (input).stabilization_sec, (learned).learned_sec, (input).headroom, (input).shrink_factor, window_rate, walrus.js_max(walrus.clean_rate((learned).window_peak), now_rate));
   segment := GREATEST((input).segment_mb, 1);
-  RETURN ROW(now_rate, recent, walrus.js_min(recent, walrus.clean_rate(((input).forecast).last_rate)), projected, window_rate, (view).seasonal, (view).coming_rate, (view).yesterday_rate, (view).hold_rate, walrus.size_for_wal(((view).hold_rate * timeout), (input).completion_target, (input).headroom, segment, 2147483647), walrus.size_for_wal(((view).settled_rate * timeout), (input).completion_target, (input).headroom, segment, 2147483647))::walrus.forecast_plan;
+  RETURN ROW(now_rate, recent, walrus.js_min(recent, walrus.clean_rate(((input).forecast).last_rate)), projected, window_rate, (view).seasonal, (view).coming_rate, (view).yesterday_low, (view).hold_rate, walrus.size_for_wal(((view).hold_rate * timeout), (input).completion_target, (input).headroom, segment, 2147483647), walrus.size_for_wal(((view).settled_rate * timeout), (input).completion_target, (input).headroom, segment, 2147483647))::walrus.forecast_plan;
 END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_plan(walrus.cycle_input, walrus.forecast_state) IS 'What the forecast algorithm sizes from: the need now and the fast path''s projection, the stabilisation window, the seasonal forecast, and the hold level that a shrink keeps, sized with the real trigger arithmetic.';
@@ -5724,10 +5726,10 @@ REVOKE ALL ON FUNCTION walrus.recurring_on(double precision[], integer, double p
 GRANT EXECUTE ON FUNCTION walrus.recurring_on(double precision[], integer, double precision, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, double precision, double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.yesterday_rate(double precision[], integer, double precision, integer, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.yesterday_rate(double precision[], integer, double precision, integer, double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.yesterday_on(double precision[], integer, double precision, integer, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.yesterday_on(double precision[], integer, double precision, integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.yesterday_low(double precision[], integer, double precision, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.yesterday_low(double precision[], integer, double precision, integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.yesterday_low_on(double precision[], integer, double precision, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.yesterday_low_on(double precision[], integer, double precision, integer, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision, double precision) FROM PUBLIC;

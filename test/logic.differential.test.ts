@@ -385,7 +385,7 @@ const OPTIONS: Readonly<Record<string, DifferentialOptions>> = {
       newer_rate: walRate,
     },
   },
-  yesterdayRate: {
+  yesterdayLow: {
     arbitraries: {
       profile,
       slot: hourOfWeek,

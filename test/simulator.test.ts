@@ -307,6 +307,23 @@ describe('the first day after the install', () => {
   });
 });
 
+describe('a shrink after a pre-sized peak', () => {
+  it('waits for the fall it saw yesterday instead of shrinking twice, once to the shoulder and once to the level', () => {
+    // 06-07 at 4 MB/s, a shoulder at 2.2 until 09:00, then 0.4: from the second day the 06:00 peak is pre-sized; the
+    // shoulder is a step below it and the level a step below the shoulder. Once the stabilisation window has let the
+    // peak go (08:00), the shoulder ends within the look-ahead: yesterday says one shrink at 10:00 will do.
+    const rate = (t: number): number => {
+      const hour = (t % DAY) / HOUR_SEC;
+      return hour >= 6 && hour < 7 ? 4 : hour >= 7 && hour < 9 ? 2.2 : 0.4;
+    };
+    const run = simulate(shapedScenario(3, 0.1, 5, rate), policyNamed('walrus'));
+    const shrinks = run.intervals.filter((i) => i.start >= DAY && i.start < 2 * DAY && i.newSizeMb < i.sizeMb && i.start % DAY >= 7 * HOUR_SEC);
+    expect(shrinks.length).toBeGreaterThan(0);
+    expect(shrinks.length).toBeLessThanOrEqual(1);
+    expect(shrinks[0]!.start % DAY).toBeGreaterThanOrEqual(9 * HOUR_SEC);
+  });
+});
+
 describe('the first growth after the install', () => {
   it('on a noisy stationary load holds the day: one change, where sizing from the first minute took two or three', () => {
     for (const seed of [20240605, 1, 7]) {

@@ -58,8 +58,8 @@ export interface ForecastPlan {
   seasonal: SeasonalForecast;
   /** What the seasonal forecast expects within walrus.lookahead_sec + walrus.stabilization_sec (MB/s): a shrink keeps it. */
   coming_rate: float8;
-  /** What the same hours needed yesterday (MB/s), whether or not that stood out (see yesterdayRate). */
-  yesterday_rate: float8;
+  /** The lowest need of the same hours yesterday (MB/s; -1: not learned; see yesterdayLow). */
+  yesterday_low: float8;
   /** The need a shrink keeps (MB/s): see excursionHold. */
   hold_rate: float8;
   /** The size for hold_rate, with walrus.headroom. */
@@ -392,28 +392,30 @@ function confirmedOn(p: float8[], evidence: int, age: int, days: int, learned: f
 }
 
 /**
- * What the hours from now to `horizon_sec` ahead needed the day before (MB/s, their largest peak), whether or not it
- * stood out; 0 for hours the history does not cover.
+ * The lowest need (MB/s, an hour's peak) of the hours from now to `horizon_sec` ahead the day before; -1 when the
+ * history covers none of them. A shrink waits for it when it is a step lower than what a shrink now would keep.
  */
-export function yesterdayRate(profile: float8[], slot: int, hour_fraction: float8, horizon_sec: int, learned_sec: float8): float8 {
-  return yesterdayOn(cleanProfile(profile), wrapHour(slot), hour_fraction, horizon_sec, cleanSeconds(learned_sec));
+export function yesterdayLow(profile: float8[], slot: int, hour_fraction: float8, horizon_sec: int, learned_sec: float8): float8 {
+  return yesterdayLowOn(cleanProfile(profile), wrapHour(slot), hour_fraction, horizon_sec, cleanSeconds(learned_sec));
 }
 
-/** yesterdayRate on a clean profile, the hour of the week `now` and clean seconds learned. */
-function yesterdayOn(p: float8[], now: int, hour_fraction: float8, horizon_sec: int, learned: float8): float8 {
+/** yesterdayLow on a clean profile, the hour of the week `now` and clean seconds learned. */
+function yesterdayLowOn(p: float8[], now: int, hour_fraction: float8, horizon_sec: int, learned: float8): float8 {
   const fraction = hour_fraction > 0 ? Math.min(hour_fraction, 1) : 0;
   const horizon = horizon_sec > 0 ? Math.min(horizon_sec, 86400) : 0;
-  let best: float8 = 0;
+  let low: float8 = -1;
   let o: int = 0;
   while (o < 24 && (o - fraction) * 3600 <= horizon) {
     if ((24 - o) * 3600 <= learned + 3600) {
       const back = now + o - 24 + 168;
       const k: int = back - 168 * Math.floor(back / 168);
-      best = Math.max(best, p[k]!);
+      if (low < 0 || p[k]! < low) {
+        low = p[k]!;
+      }
     }
     o++;
   }
-  return best;
+  return low;
 }
 
 /**
@@ -671,8 +673,8 @@ export interface ProfileView {
   seasonal: SeasonalForecast;
   /** What the seasonal forecast expects within the look-ahead and the stabilisation window (MB/s): a growth sizes for it. */
   coming_rate: float8;
-  /** What the same hours needed yesterday (MB/s), whether or not that stood out (yesterdayRate). */
-  yesterday_rate: float8;
+  /** The lowest need of the same hours yesterday (MB/s; -1: not learned; yesterdayLow). */
+  yesterday_low: float8;
   /**
    * The need a shrink keeps (MB/s, excursionHold) over max(window_rate, the expected peaks): coming_rate, and the peaks
    * seen once that it leaves out (see confirmedOn).
@@ -716,7 +718,7 @@ export function profileView(
   return {
     seasonal: seasonal,
     coming_rate: coming,
-    yesterday_rate: yesterdayOn(p, now, hour_fraction, ahead, learned),
+    yesterday_low: yesterdayLowOn(p, now, hour_fraction, ahead, learned),
     hold_rate: hold,
     settled_rate: newer < windowRate ? holdOn(p, now, hour_fraction, learned, Math.max(newer, kept), headroom, shrink_factor) : hold,
   };

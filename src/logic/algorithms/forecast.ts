@@ -144,9 +144,11 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
       // The older half of the window alone holds the size up, and it is about to pass: shrink once, then, not twice.
       return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure; the load is settling: waiting for the stabilisation window to pass, then ${settled} MB`, evidence_rate: 0 };
     }
-    const expected = Math.max(sizeForWal(plan.yesterday_rate * timeout, input.completion_target, input.headroom, segment, 2147483647), lower);
-    if (cleanSeconds(learned.learned_sec) >= 86400 && expected <= keep * f) {
-      // The same hours needed a step less yesterday: the load is still falling; shrink once it has, not on the way.
+    const expected = Math.max(sizeForWal(plan.yesterday_low * timeout, input.completion_target, input.headroom, segment, 2147483647), lower);
+    if (cleanSeconds(learned.learned_sec) >= 86400 && plan.yesterday_low >= 0 && expected <= keep * f) {
+      // Within the look-ahead and the stabilisation window the same hours needed a step less yesterday: the load is
+      // still falling; shrink once it has, not on the way. (A pre-size from yesterday's peak hour was shrunk in the
+      // hour after it, to that hour's need, and again when the load fell: two shrinks for one fall.)
       return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure; the load is falling as it did yesterday (${expected} MB then): shrinking once it has`, evidence_rate: 0 };
     }
     return { action: 'decrease', new_size_mb: keep, reason: `${keepReason}: shrinking ${input.current_mb} MB to ${keep} MB`, evidence_rate: 0 };
@@ -247,7 +249,7 @@ export function forecastPlan(input: CycleInput, learned: ForecastState): Forecas
     window_rate: windowRate,
     seasonal: view.seasonal,
     coming_rate: view.coming_rate,
-    yesterday_rate: view.yesterday_rate,
+    yesterday_low: view.yesterday_low,
     hold_rate: view.hold_rate,
     recommended_mb: sizeForWal(view.hold_rate * timeout, input.completion_target, input.headroom, segment, 2147483647),
     settled_mb: sizeForWal(view.settled_rate * timeout, input.completion_target, input.headroom, segment, 2147483647),
