@@ -53,6 +53,8 @@ export interface ForecastPlan {
   steady_rate: float8;
   /** WAL (MB) the checkpoint_timeout ending one sample from now would hold if the recent rate goes on. */
   projected_mb: float8;
+  /** WAL (MB) the checkpoint_timeout ending two samples from now would hold if the steady rate goes on. */
+  steady_mb: float8;
   /** The largest need over the stabilisation window (MB/s). */
   window_rate: float8;
   seasonal: SeasonalForecast;
