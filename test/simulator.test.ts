@@ -29,19 +29,19 @@ function runConstant(server: ServerConfig, maxWalMb: number, bytesPerSec: number
 }
 
 function constantScenario(mbPerSec: number, seconds: number): Scenario {
-  const steps = Math.ceil(seconds / 60);
-  return {
-    name: 'constant',
-    description: '',
-    durationSec: seconds,
-    stepSec: 60,
-    rates: new Float64Array(steps).fill(mbPerSec * MB),
-    loadChanges: [],
-    kind: 'stationary',
-    peaks: [],
-    falls: [],
-    rises: [],
-  };
+  return shapedScenario(seconds / DAY, 0, 0, () => mbPerSec, { name: 'constant', kind: 'stationary' });
+}
+
+/**
+ * A load of the given shape (MB/s at t seconds) with per-minute lognormal noise of `sigma`, seeded: loads the
+ * benchmark does not have, so the rules are not only tested on the scenarios they were tuned on.
+ */
+function shapedScenario(days: number, sigma: number, seed: number, rate: (t: number) => number, extra: Partial<Scenario> = {}): Scenario {
+  const rng = seededRng(seed);
+  const steps = Math.ceil((days * DAY) / 60);
+  const rates = new Float64Array(steps);
+  for (let i = 0; i < steps; i++) rates[i] = rate(i * 60) * Math.exp(sigma * rng.normal() - (sigma * sigma) / 2) * MB;
+  return { name: 'shaped', description: '', durationSec: days * DAY, stepSec: 60, rates, loadChanges: [], kind: 'other', peaks: [], falls: [], rises: [], ...extra };
 }
 
 describe('CheckPointSegments', () => {
@@ -253,18 +253,6 @@ describe('the cycle driver', () => {
     expect(c).not.toEqual(a);
   });
 });
-
-/**
- * A load of the given shape (MB/s at t seconds) with per-minute lognormal noise of `sigma`, seeded: loads the
- * benchmark does not have, so the rules are not only tested on the scenarios they were tuned on.
- */
-function shapedScenario(days: number, sigma: number, seed: number, rate: (t: number) => number, extra: Partial<Scenario> = {}): Scenario {
-  const rng = seededRng(seed);
-  const steps = Math.ceil((days * DAY) / 60);
-  const rates = new Float64Array(steps);
-  for (let i = 0; i < steps; i++) rates[i] = rate(i * 60) * Math.exp(sigma * rng.normal() - (sigma * sigma) / 2) * MB;
-  return { name: 'shaped', description: '', durationSec: days * DAY, stepSec: 60, rates, loadChanges: [], kind: 'other', peaks: [], falls: [], rises: [], ...extra };
-}
 
 const HOUR_SEC = 3600;
 
