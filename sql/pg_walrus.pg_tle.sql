@@ -1710,7 +1710,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.clean_seconds(double precision) IS 'Seconds as the forecast counts them: NaN, negative and sub-millisecond values are 0 (a millisecond of history or of elapsed time is nothing), and nothing exceeds a year.';
 
--- walrus.clean_profile: compiled from src/logic/forecast.ts:117 (cleanProfile)
+-- walrus.clean_profile: compiled from src/logic/forecast.ts:119 (cleanProfile)
 CREATE FUNCTION walrus.clean_profile(profile double precision[])
 RETURNS double precision[]
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1735,9 +1735,9 @@ BEGIN
   RETURN "out"::double precision[];
 END;
 $function$;
-COMMENT ON FUNCTION walrus.clean_profile(double precision[]) IS 'The profile as the rules read it: exactly a week of hours (0 for hours a shorter array lacks), each a clean rate (see cleanRate). The loops below index this copy with inline arithmetic (the hour of the week wrapped as wrapHour does; an hour `age` hours back is known when age x 3600 <= seconds learned + 3600) instead of calling a helper per hour: in PL/pgSQL a call costs more than the work.';
+COMMENT ON FUNCTION walrus.clean_profile(double precision[]) IS 'The profile as the rules read it: exactly a week of hours (0 for hours a shorter array lacks), each a clean rate (see cleanRate). The loops below index this copy with inline arithmetic (the hour of the week wrapped as wrapHour does; an hour `age` hours back is known when age x 3600 <= seconds learned + 3600) instead of calling a helper per hour: in PL/pgSQL a call costs more than the work. That rule also counts the hour before the install when the install was early in its hour; holdOn, where it kept a fallen level''s size, counts exactly (with the share of the current hour gone by); the seasonal rules, which look a day or a week back, still use the rule above.';
 
--- walrus.need_rate: compiled from src/logic/forecast.ts:133 (needRate)
+-- walrus.need_rate: compiled from src/logic/forecast.ts:135 (needRate)
 CREATE FUNCTION walrus.need_rate(interval_wal_mb double precision, recent_wal_mb double precision, elapsed_sec double precision, timeout_sec integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1754,7 +1754,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.need_rate(double precision, double precision, double precision, integer) IS 'Need over the last checkpoint_timeout, in MB/s: the WAL of the sliding window ending now when the glue could measure it, else (in the first checkpoint_timeout after the install or a reset) the rate since the previous sample. Spreading a short sample over a whole timeout, as walPerIntervalMb does for forced checkpoints, would understate the need and shrink a size the load still needs.';
 
--- walrus.recent_rate: compiled from src/logic/forecast.ts:145 (recentRate)
+-- walrus.recent_rate: compiled from src/logic/forecast.ts:147 (recentRate)
 CREATE FUNCTION walrus.recent_rate(recent_wal_mb double precision, elapsed_sec double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1768,7 +1768,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.recent_rate(double precision, double precision) IS 'The rate since the previous sample (MB/s). Less than 30 seconds (a manual call just after the job) is spread over 30 seconds, so a few bytes over a few milliseconds never look like a step up.';
 
--- walrus.weekly_retention: compiled from src/logic/forecast.ts:153 (weeklyRetention)
+-- walrus.weekly_retention: compiled from src/logic/forecast.ts:155 (weeklyRetention)
 CREATE FUNCTION walrus.weekly_retention(half_life_sec integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1779,7 +1779,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.weekly_retention(integer) IS 'What an hour''s old peak keeps when the hour comes round again a week later: 0.5 ^ (one week / half-life).';
 
--- walrus.learn_forecast: compiled from src/logic/forecast.ts:163 (learnForecast)
+-- walrus.learn_forecast: compiled from src/logic/forecast.ts:165 (learnForecast)
 CREATE FUNCTION walrus.learn_forecast(input walrus.cycle_input)
 RETURNS walrus.forecast_state
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1855,7 +1855,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.learn_forecast(walrus.cycle_input) IS 'The next state: this cycle''s need goes into the current hour of the profile (only when its checkpoint_timeout window lies inside the hour, so an hour is not credited with the next one''s load; with a timeout above 30 minutes, always), the stabilisation window moves on by the elapsed time, and the learned history grows by at most an hour a cycle. Nothing depends on how often cycles run.';
 
--- walrus.remember_evidence: compiled from src/logic/forecast.ts:222 (rememberEvidence)
+-- walrus.remember_evidence: compiled from src/logic/forecast.ts:224 (rememberEvidence)
 CREATE FUNCTION walrus.remember_evidence(state walrus.forecast_state, evidence_rate double precision, inside_hour boolean)
 RETURNS walrus.forecast_state
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1894,7 +1894,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.remember_evidence(walrus.forecast_state, double precision, boolean) IS 'The state after a decision: the stabilisation window and the current hour of the profile also remember what a growth on a minute of evidence stands for (see Proposal.evidence_rate), whether or not the rate limits let the growth through, so what a shrink keeps agrees with what the growth sized for. The profile only when the sample lies inside the current hour.';
 
--- walrus.day_median: compiled from src/logic/forecast.ts:245 (dayMedian)
+-- walrus.day_median: compiled from src/logic/forecast.ts:247 (dayMedian)
 CREATE FUNCTION walrus.day_median(profile double precision[], slot integer, hour integer, learned_sec double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1905,7 +1905,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.day_median(double precision[], integer, integer, double precision) IS 'The median need of the 24 hours centred on `hour` that the history covers (their age counted from `slot`), or -1 when fewer than 6 of them are known: too little to tell a peak from the level around it.';
 
--- walrus.median_around: compiled from src/logic/forecast.ts:250 (medianAround)
+-- walrus.median_around: compiled from src/logic/forecast.ts:252 (medianAround)
 CREATE FUNCTION walrus.median_around(p double precision[], now integer, centre integer, learned double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1951,7 +1951,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.median_around(double precision[], integer, integer, double precision) IS 'dayMedian on a clean profile (cleanProfile), with `now` and `centre` hours of the week and clean seconds learned.';
 
--- walrus.seasonal_forecast: compiled from src/logic/forecast.ts:287 (seasonalForecast)
+-- walrus.seasonal_forecast: compiled from src/logic/forecast.ts:289 (seasonalForecast)
 CREATE FUNCTION walrus.seasonal_forecast(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, learned_sec double precision, headroom double precision)
 RETURNS walrus.seasonal_forecast
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1969,7 +1969,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.seasonal_forecast(double precision[], integer, double precision, integer, double precision, double precision) IS 'The seasonal forecast (daily and weekly seasonality): for each hour that starts within walrus.lookahead_sec (and the current one), the need seen at that hour yesterday and, for hours still ahead, a week ago, when it stands out from its day: above walrus.headroom x the median of the 24 hours around it. A flat day, like a load that has just fallen from a steady high, predicts nothing; a nightly batch or a weekly one predicts its peak. An expected peak is expected whole: the hours after it that also stood out, up to headroom x its first hour, count too, so one pre-size covers the busiest hour of a plateau instead of growing again as each of its hours comes into the look-ahead. The largest expectation wins. A peak must have recurred to be expected: yesterday''s once the history shows the day before (confirmedOn), last week''s only on a load whose peaks recur (recurringOn); `confirm` false drops the former check, for what a shrink keeps.';
 
--- walrus.seasonal_on: compiled from src/logic/forecast.ts:295 (seasonalOn)
+-- walrus.seasonal_on: compiled from src/logic/forecast.ts:297 (seasonalOn)
 CREATE FUNCTION walrus.seasonal_on(p double precision[], now integer, hour_fraction double precision, lookahead_sec integer, learned double precision, headroom double precision, recurring boolean, confirm boolean)
 RETURNS walrus.seasonal_forecast
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2034,7 +2034,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision, boolean, boolean) IS 'seasonalForecast on a clean profile (cleanProfile), the hour of the week `now` and clean seconds learned.';
 
--- walrus.recurring_on: compiled from src/logic/forecast.ts:343 (recurringOn)
+-- walrus.recurring_on: compiled from src/logic/forecast.ts:345 (recurringOn)
 CREATE FUNCTION walrus.recurring_on(p double precision[], now integer, learned double precision, headroom double precision)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2103,7 +2103,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.recurring_on(double precision[], integer, double precision, double precision) IS 'Whether the load''s peaks recur: of the excursions in the learned hours (runs of hours above walrus.headroom x the lower quartile of the learned hours) whose day before is learned too, at most as many started at an hour that did not stand out the day before as at one that did (or at most one). A week-ago peak has no earlier occurrence to check (the profile keeps one decayed peak per hour of the week), so it is only expected on a load whose peaks have been recurring: a daily or weekday pattern, a lone weekly batch; not flash crowds at random times, each of which would otherwise be pre-sized for, in vain, a week later.';
 
--- walrus.confirmed_on: compiled from src/logic/forecast.ts:387 (confirmedOn)
+-- walrus.confirmed_on: compiled from src/logic/forecast.ts:389 (confirmedOn)
 CREATE FUNCTION walrus.confirmed_on(p double precision[], evidence integer, age integer, days integer, learned double precision, "least" double precision)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2122,7 +2122,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, double precision, double precision) IS 'Whether a peak seen at `evidence` (`age` hours ago, `days` days before the hour it predicts) recurs: a flash crowd or a burst at a random time stands out from its day as much as a nightly batch does, and pre-sizing for it the next day costs a growth and a shrink for nothing. Once the history covers the day before the evidence, a daily peak counts only if the same hour came close to it then too (above `least`: what it stood out from, and within walrus.headroom of it): from the third day on a peak is pre-sized once it has come twice; on the second day one occurrence is all the history can show.';
 
--- walrus.yesterday_low: compiled from src/logic/forecast.ts:400 (yesterdayLow)
+-- walrus.yesterday_low: compiled from src/logic/forecast.ts:402 (yesterdayLow)
 CREATE FUNCTION walrus.yesterday_low(profile double precision[], slot integer, hour_fraction double precision, horizon_sec integer, learned_sec double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2133,7 +2133,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.yesterday_low(double precision[], integer, double precision, integer, double precision) IS 'The lowest need (MB/s, an hour''s peak) of the hours from now to `horizon_sec` ahead the day before; -1 when the history covers none of them. A shrink waits for it when it is a step lower than what a shrink now would keep.';
 
--- walrus.yesterday_low_on: compiled from src/logic/forecast.ts:405 (yesterdayLowOn)
+-- walrus.yesterday_low_on: compiled from src/logic/forecast.ts:407 (yesterdayLowOn)
 CREATE FUNCTION walrus.yesterday_low_on(p double precision[], now integer, hour_fraction double precision, horizon_sec integer, learned double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2165,7 +2165,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.yesterday_low_on(double precision[], integer, double precision, integer, double precision) IS 'yesterdayLow on a clean profile, the hour of the week `now` and clean seconds learned.';
 
--- walrus.runs_above: compiled from src/logic/forecast.ts:431 (runsAbove)
+-- walrus.runs_above: compiled from src/logic/forecast.ts:433 (runsAbove)
 CREATE FUNCTION walrus.runs_above(hours bigint[], threshold bigint, expected boolean[], unpredicted_only boolean)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2209,7 +2209,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) IS 'Separate excursions above `threshold` in a series of hourly peaks (oldest first, in thousandths of MB/s; negative for an hour the history does not cover): maximal runs of consecutive hours above it. Each one is a growth and a shrink for a size below it. With `unpredicted_only`, only the runs with an hour the seasonal forecast did not expect (`expected[i]` false; see excursionHold): a size below those meets them with forced checkpoints, while an expected one is pre-sized and costs two changes, never a forced checkpoint. Integers, so the loop runs on PostgreSQL''s own comparisons (it runs once per candidate size).';
 
--- walrus.excursion_hold: compiled from src/logic/forecast.ts:482 (excursionHold)
+-- walrus.excursion_hold: compiled from src/logic/forecast.ts:485 (excursionHold)
 CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, hour_fraction double precision, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2218,9 +2218,9 @@ BEGIN
   RETURN walrus.hold_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), hour_fraction, walrus.js_min(walrus.clean_seconds(learned_sec), 604800), base_rate, headroom, shrink_factor);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and further below the lowest of them than the highest stands above it (a bursty load''s quiet hour stands below its busy ones by as much, and the bursts come back), and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart), or, however few hours came before it, when an hour has been quiet since and it stood ten times above every hour kept; and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
+COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and further below the lowest of them than the highest stands above it (a bursty load''s quiet hour stands below its busy ones by as much, and the bursts come back), and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart), or, however few hours came before it, when an hour has been quiet since and it stood ten times above every hour kept; and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). On the first day the install hour, which holds the first growth''s size, is part of the floor unless the level has fallen. An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
 
--- walrus.hold_on: compiled from src/logic/forecast.ts:490 (holdOn)
+-- walrus.hold_on: compiled from src/logic/forecast.ts:493 (holdOn)
 CREATE FUNCTION walrus.hold_on(p double precision[], now integer, hour_fraction double precision, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2368,7 +2368,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now`, the share of it gone by, and clean seconds learned (at most a week).';
 
--- walrus.stands_apart: compiled from src/logic/forecast.ts:616 (standsApart)
+-- walrus.stands_apart: compiled from src/logic/forecast.ts:619 (standsApart)
 CREATE FUNCTION walrus.stands_apart(milli bigint[], threshold bigint, apart double precision, power double precision)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2406,7 +2406,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) IS 'Whether the hours above `threshold` (thousandths of MB/s, as in holdOn) stand apart from the hours kept: the lowest one let go at least `apart` times the highest one kept, and at least the spread of the hours kept (highest over lowest learned) to the power `power` (0: `apart` alone). A level''s own variation (noise, bursts of the load itself) spreads its hours, and its excursions stand out from it by little more than that spread; a job of its own stands out from a level by far more than the level varies.';
 
--- walrus.quiet_since: compiled from src/logic/forecast.ts:647 (quietSince)
+-- walrus.quiet_since: compiled from src/logic/forecast.ts:650 (quietSince)
 CREATE FUNCTION walrus.quiet_since(milli bigint[], threshold bigint, span integer)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2434,7 +2434,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) IS 'Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the `span` hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.';
 
--- walrus.quiet_hours: compiled from src/logic/forecast.ts:663 (quietHours)
+-- walrus.quiet_hours: compiled from src/logic/forecast.ts:666 (quietHours)
 CREATE FUNCTION walrus.quiet_hours(milli bigint[], threshold bigint)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2453,7 +2453,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.quiet_hours(bigint[], bigint) IS 'The hours (oldest first, as in holdOn) after the last one above `threshold`: all of them when none is.';
 
--- walrus.profile_view: compiled from src/logic/forecast.ts:695 (profileView)
+-- walrus.profile_view: compiled from src/logic/forecast.ts:698 (profileView)
 CREATE FUNCTION walrus.profile_view(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, stabilization_sec integer, learned_sec double precision, headroom double precision, shrink_factor double precision, window_rate double precision, newer_rate double precision)
 RETURNS walrus.profile_view
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2821,7 +2821,18 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) IS 'What the window and the profile remember of a growth (see Proposal.evidence_rate): the rate a forced checkpoint came at, and, when `holds` (the fast path, or the first checkpoint_timeout), at least the need the new size holds.';
 
--- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:171 (heldRate)
+-- walrus.window_ahead: compiled from src/logic/algorithms/forecast.ts:174 (windowAhead)
+CREATE FUNCTION walrus.window_ahead(now_rate double precision, rate double precision, ahead_sec double precision, timeout integer)
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN walrus.js_max(((now_rate * timeout) + ((rate - now_rate) * walrus.js_min(ahead_sec, timeout))), 0);
+END;
+$function$;
+COMMENT ON FUNCTION walrus.window_ahead(double precision, double precision, double precision, integer) IS 'WAL (MB) of the checkpoint_timeout window `ahead_sec` from now if the load runs at `rate`: the window''s oldest `ahead_sec` (at its average, `now_rate`) replaced by that rate.';
+
+-- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:179 (heldRate)
 CREATE FUNCTION walrus.held_rate(input walrus.cycle_input, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2837,7 +2848,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) IS 'The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:178 (percent)
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:186 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2848,7 +2859,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:183 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:191 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2862,7 +2873,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:190 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:198 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2881,7 +2892,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:203 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:211 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2894,7 +2905,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:209 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:217 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2915,7 +2926,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:223 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:231 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2936,9 +2947,9 @@ BEGIN
   elapsed := walrus.clean_seconds((input).elapsed_sec);
   now_rate := walrus.need_rate((input).interval_wal_mb, (input).recent_wal_mb, elapsed, timeout);
   recent := walrus.recent_rate((input).recent_wal_mb, elapsed);
-  projected := walrus.js_max(((now_rate * timeout) + ((recent - now_rate) * walrus.js_min(elapsed, timeout))), 0);
+  projected := walrus.window_ahead(now_rate, recent, elapsed, timeout);
   steady_rate := walrus.js_min(recent, walrus.clean_rate(((input).forecast).last_rate));
-  steady := walrus.js_max(((now_rate * timeout) + ((steady_rate - now_rate) * walrus.js_min((2 * elapsed), timeout))), 0);
+  steady := walrus.window_ahead(now_rate, steady_rate, (2 * elapsed), timeout);
   window_rate := walrus.js_max(walrus.js_max(walrus.clean_rate((learned).window_peak), walrus.clean_rate((learned).window_previous)), now_rate);
   view := walrus.profile_view((learned).profile, (learned).slot, (input).hour_fraction, (input).lookahead_sec, (input).stabilization_sec, (learned).learned_sec, (input).headroom, (input).shrink_factor, window_rate, walrus.js_max(walrus.clean_rate((learned).window_peak), now_rate));
   segment := GREATEST((input).segment_mb, 1);
@@ -5775,6 +5786,8 @@ REVOKE ALL ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet
 GRANT EXECUTE ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.window_ahead(double precision, double precision, double precision, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.window_ahead(double precision, double precision, double precision, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.percent(double precision) FROM PUBLIC;

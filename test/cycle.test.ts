@@ -142,28 +142,24 @@ describe('the pg_cron job', () => {
   it('runs every minute while walrus.algorithm = forecast is in force, set plainly or by a profile', async () => {
     const schedule = (): Promise<unknown> => scalar(client, "SELECT schedule FROM cron.job WHERE jobname = 'pg_walrus'");
     const everyDay = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+    // The schedule a cycle leaves after `statement` (in the session the cycle runs in).
+    const scheduleAfter = async (statement: string, ...params: string[]): Promise<unknown> => {
+      await client.query(statement, params);
+      await analyze(client);
+      return schedule();
+    };
     await alterSystem({ checkpoint_timeout: '5min' });
     try {
       await analyze(client);
       expect(await schedule()).toBe('*/5 * * * *');
-      await client.query("SET walrus.algorithm = 'forecast'");
-      await analyze(client);
-      expect(await schedule()).toBe('* * * * *');
-      await client.query("SET walrus.algorithm = 'multiplicative'");
-      await analyze(client);
-      expect(await schedule()).toBe('*/5 * * * *');
+      expect(await scheduleAfter("SET walrus.algorithm = 'forecast'")).toBe('* * * * *');
+      expect(await scheduleAfter("SET walrus.algorithm = 'multiplicative'")).toBe('*/5 * * * *');
       // forecast is the default.
-      await client.query('RESET walrus.algorithm');
-      await analyze(client);
-      expect(await schedule()).toBe('* * * * *');
-      await client.query("SET walrus.algorithm = 'multiplicative'");
-      await analyze(client);
-      expect(await schedule()).toBe('*/5 * * * *');
+      expect(await scheduleAfter('RESET walrus.algorithm')).toBe('* * * * *');
+      expect(await scheduleAfter("SET walrus.algorithm = 'multiplicative'")).toBe('*/5 * * * *');
       // A profile in force all week switches the algorithm, and the schedule with it.
       const always = [{ name: 'always', days: everyDay, start_hour: 0, end_hour: 24, algorithm: 'forecast' }];
-      await client.query('SELECT set_config($1, $2, false)', ['walrus.profiles', JSON.stringify(always)]);
-      await analyze(client);
-      expect(await schedule()).toBe('* * * * *');
+      expect(await scheduleAfter('SELECT set_config($1, $2, false)', 'walrus.profiles', JSON.stringify(always))).toBe('* * * * *');
     } finally {
       await client.query('RESET walrus.profiles');
       await alterSystem({ checkpoint_timeout: null });

@@ -56,7 +56,7 @@ describe('walrus_metrics()', () => {
     const status = await scalar<Record<string, number>>(client, 'SELECT walrus_status()');
     const value = (name: string, labels = ''): number | undefined => families.get(name)?.samples.get(labels);
     expect(value('walrus_max_wal_size_bytes')).toBe(status['current_max_wal_size_mb']! * 1048576);
-    expect(value('walrus_max_wal_size_bytes')).toBeGreaterThan(32 * 1048576);
+    expect(value('walrus_max_wal_size_bytes')).toBe(128 * 1048576);
     expect(value('walrus_increases_total')).toBe(1);
     expect(value('walrus_cycles_total')).toBe(1);
     expect(value('walrus_last_forced_checkpoints')).toBe(2);

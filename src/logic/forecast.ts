@@ -112,7 +112,9 @@ export function cleanSeconds(value: float8): float8 {
  * The profile as the rules read it: exactly a week of hours (0 for hours a shorter array lacks), each a clean rate (see
  * cleanRate). The loops below index this copy with inline arithmetic (the hour of the week wrapped as wrapHour does;
  * an hour `age` hours back is known when age x 3600 <= seconds learned + 3600) instead of calling a helper per hour:
- * in PL/pgSQL a call costs more than the work.
+ * in PL/pgSQL a call costs more than the work. That rule also counts the hour before the install when the install was
+ * early in its hour; holdOn, where it kept a fallen level's size, counts exactly (with the share of the current hour
+ * gone by); the seasonal rules, which look a day or a week back, still use the rule above.
  */
 export function cleanProfile(profile: float8[]): float8[] {
   const out: float8[] = [];
@@ -473,9 +475,10 @@ export function runsAbove(hours: int8[], threshold: int8, expected: boolean[], u
  *   after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of
  *   how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary
  *   (see standsApart), or, however few hours came before it, when an hour has been quiet since and it stood ten times
- *   above every hour kept; and from 18 hours on the first day allows a second one (the budget grows with the hours learned
- *   instead of jumping at 24 hours). An unexpected excursion is only let go when the hours let go stand
- *   walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a
+ *   above every hour kept; and from 18 hours on the first day allows a second one (the budget grows with the hours
+ *   learned instead of jumping at 24 hours). On the first day the install hour, which holds the first growth's size,
+ *   is part of the floor unless the level has fallen. An unexpected excursion is only let go when the hours let go
+ *   stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a
  *   noisy level's maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink
  *   and a regrowth every day (a stationary load should change at most once a day).
  */
@@ -640,9 +643,9 @@ function standsApart(milli: int8[], threshold: int8, apart: float8, power: float
 
 /**
  * Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the
- * `span` hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate
- * of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of
- * them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.
+ * `span` hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only
+ * estimate of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most
+ * of them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.
  */
 function quietSince(milli: int8[], threshold: int8, span: int): boolean {
   const n = milli.length;

@@ -167,6 +167,14 @@ function growthEvidence(input: CycleInput, forced_rate: float8, holds: boolean, 
   return holds ? Math.max(forced_rate, heldRate(input, size_mb)) : forced_rate;
 }
 
+/**
+ * WAL (MB) of the checkpoint_timeout window `ahead_sec` from now if the load runs at `rate`: the window's oldest
+ * `ahead_sec` (at its average, `now_rate`) replaced by that rate.
+ */
+function windowAhead(now_rate: float8, rate: float8, ahead_sec: float8, timeout: int): float8 {
+  return Math.max(now_rate * timeout + (rate - now_rate) * Math.min(ahead_sec, timeout), 0);
+}
+
 /** The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal. */
 function heldRate(input: CycleInput, size_mb: int): float8 {
   const segment = Math.max(input.segment_mb, 1);
@@ -225,15 +233,15 @@ export function forecastPlan(input: CycleInput, learned: ForecastState): Forecas
   const elapsed = cleanSeconds(input.elapsed_sec);
   const nowRate = needRate(input.interval_wal_mb, input.recent_wal_mb, elapsed, timeout);
   const recent = recentRate(input.recent_wal_mb, elapsed);
-  // The window one sample ahead: its oldest `elapsed` seconds (at the window's average) replaced by the recent rate.
-  const projected = Math.max(nowRate * timeout + (recent - nowRate) * Math.min(elapsed, timeout), 0);
+  // The window one sample ahead at the recent rate.
+  const projected = windowAhead(nowRate, recent, elapsed, timeout);
   // Two samples ahead at the rate the last two agree on, not a whole checkpoint_timeout of it: a step that forces
   // checkpoints shows itself within two more samples, while two minutes taken as the whole timeout grew the size on
   // the first minutes of a rise, before the window showed its level (a second growth followed: 5 changes on a day of
   // daily-cycle, seed 2), or on two high minutes of noise (a step to 2.5 MB/s grown to 2.1x its oracle, seed 5).
   // (At one cycle per timeout this is the steady rate's whole timeout, as before.)
   const steadyRate = Math.min(recent, cleanRate(input.forecast.last_rate));
-  const steady = Math.max(nowRate * timeout + (steadyRate - nowRate) * Math.min(2 * elapsed, timeout), 0);
+  const steady = windowAhead(nowRate, steadyRate, 2 * elapsed, timeout);
   const windowRate = Math.max(cleanRate(learned.window_peak), cleanRate(learned.window_previous), nowRate);
   const view = profileView(
     learned.profile,
