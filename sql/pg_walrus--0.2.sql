@@ -4397,10 +4397,10 @@ AS $$
     ((extract(isodow FROM zoned.t)::integer - 1) * 24 + extract(hour FROM zoned.t)::integer) /* hour_of_week */,
     (extract(epoch FROM zoned.t - date_trunc('hour', zoned.t)) / 3600)::double precision /* hour_fraction */,
     coalesce((SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576)::double precision
-      FROM walrus.sample s WHERE s.id < cur.id ORDER BY s.id DESC LIMIT 1), 0) /* recent_wal_mb */,
+      FROM walrus.sample s WHERE cur.id IS NULL OR s.id < cur.id ORDER BY s.id DESC LIMIT 1), 0) /* recent_wal_mb */,
     (SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576 * cur.checkpoint_timeout_sec
       / extract(epoch FROM cur.taken_at - s.taken_at))::double precision
-      FROM walrus.sample s WHERE s.id < cur.id
+      FROM walrus.sample s WHERE (cur.id IS NULL OR s.id < cur.id)
        AND s.taken_at <= cur.taken_at - make_interval(secs => 0.95 * cur.checkpoint_timeout_sec)
       ORDER BY s.id DESC LIMIT 1) /* interval_wal_mb */,
     cfg.half_life_sec /* half_life_sec */,

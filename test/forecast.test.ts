@@ -155,6 +155,20 @@ describe('walrus.algorithm = forecast', () => {
     expect(result.recommendation).toMatchObject({ forecast_mb: 0, forecast_reason: expect.stringContaining('no recurring peak') });
   });
 
+  it('walrus_recommendation() advises the size the next cycle grows to', async () => {
+    await analyze(client);
+    await forceCheckpoints(client, 3);
+    // A checkpoint_timeout since the baseline, so the milliseconds between the two calls barely move the measured rate.
+    await passIntervals(client);
+    const advice = await scalar<{ action: string; recommended_size_mb: number }>(client, 'SELECT walrus_recommendation()');
+    const result = await analyze(client);
+    expect(result.recommendation).toMatchObject({ action: 'increase', old_size_mb: 32 });
+    const grown = result.recommendation!.new_size_mb;
+    expect(advice.action).toBe('increase');
+    // Within one 16 MB segment: the two read the WAL position and the clock a moment apart.
+    expect(Math.abs(advice.recommended_size_mb - grown), `advised ${advice.recommended_size_mb} MB, grew to ${grown} MB`).toBeLessThanOrEqual(16);
+  });
+
   it('pre-sizes from a learned profile before a recurring peak, and says so in the status and recommendation', async () => {
     await setSession(client, { 'walrus.lookahead_sec': '3600' });
     await passIntervals(client);

@@ -250,11 +250,14 @@ END;`,
     // time zone the session that runs the cycle has.
     hour_of_week: '((extract(isodow FROM zoned.t)::integer - 1) * 24 + extract(hour FROM zoned.t)::integer)',
     hour_fraction: "(extract(epoch FROM zoned.t - date_trunc('hour', zoned.t)) / 3600)::double precision",
+    // cur is the cycle's stored sample, or, for walrus_recommendation() and walrus_status(), one read now and never
+    // stored (its id is NULL, and every stored sample came before it). Compared with a NULL id, the recommendation saw
+    // no WAL since the last sample and advised 64 MB where the cycle grew to 224 MB.
     recent_wal_mb: `coalesce((SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576)::double precision
-      FROM walrus.sample s WHERE s.id < cur.id ORDER BY s.id DESC LIMIT 1), 0)`,
+      FROM walrus.sample s WHERE cur.id IS NULL OR s.id < cur.id ORDER BY s.id DESC LIMIT 1), 0)`,
     interval_wal_mb: `(SELECT (pg_catalog.pg_wal_lsn_diff(cur.wal_lsn, s.wal_lsn) / 1048576 * cur.checkpoint_timeout_sec
       / extract(epoch FROM cur.taken_at - s.taken_at))::double precision
-      FROM walrus.sample s WHERE s.id < cur.id
+      FROM walrus.sample s WHERE (cur.id IS NULL OR s.id < cur.id)
        AND s.taken_at <= cur.taken_at - make_interval(secs => 0.95 * cur.checkpoint_timeout_sec)
       ORDER BY s.id DESC LIMIT 1)`,
     half_life_sec: 'cfg.half_life_sec',
