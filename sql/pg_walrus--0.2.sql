@@ -2700,6 +2700,7 @@ DECLARE
   reactive boolean;
   fast boolean;
   presize boolean;
+  first_growth boolean;
   why text;
   evidence double precision;
   holds boolean;
@@ -2735,18 +2736,19 @@ BEGIN
   reactive := (((input).proactive AND walrus.js_ge(usage_now, 0.9::double precision)) AND (NOT early));
   fast := (((input).proactive AND walrus.js_ge(usage_fast, 1)) AND (NOT early));
   presize := (((input).lookahead_sec > 0) AND walrus.js_ge(usage_forecast, 0.9::double precision));
+  first_growth := (first_window OR ((((reactive AND (NOT fast)) AND (NOT forced)) AND ((input).seconds_since_change IS NULL)) AND walrus.js_lt(walrus.clean_seconds((learned).learned_sec), 86400)));
   IF (((forced OR reactive) OR fast) OR presize) THEN
     why := walrus.growth_reason(input, plan, forced, reactive, fast, usage_now, usage_fast);
     evidence := CASE WHEN forced THEN (plan).recent_rate ELSE 0 END;
-    holds := (fast OR first_window);
+    holds := (fast OR first_growth);
     IF ((input).current_mb >= cap) THEN
       RETURN ROW('no_change', (input).current_mb, (why || ', but max_wal_size is already at the walrus.max cap of ' || (cap)::text || ' MB'), walrus.growth_evidence(input, evidence, holds, cap))::walrus.proposal;
     END IF;
     wanted := walrus.size_for_wal((walrus.js_max((plan).window_rate, (plan).coming_rate) * timeout), (input).completion_target, (input).headroom, segment, 2147483647);
-    IF ((forced OR fast) OR first_window) THEN
-      margin := CASE WHEN first_window THEN (((input).headroom * (input).headroom) * (input).headroom) ELSE (input).headroom END;
-      rate := CASE WHEN ((forced OR walrus.js_ge((plan).projected_mb, distance)) OR first_window) THEN (plan).recent_rate ELSE (plan).steady_rate END;
-      IF first_window THEN
+    IF ((forced OR fast) OR first_growth) THEN
+      margin := CASE WHEN first_growth THEN (((input).headroom * (input).headroom) * (input).headroom) ELSE (input).headroom END;
+      rate := CASE WHEN ((forced OR walrus.js_ge((plan).projected_mb, distance)) OR first_growth) THEN (plan).recent_rate ELSE (plan).steady_rate END;
+      IF first_growth THEN
         low := walrus.js_min((plan).recent_rate, walrus.clean_rate(((input).forecast).last_rate));
         spread := CASE WHEN walrus.js_gt(low, 0) THEN walrus.js_min(walrus.js_div(seen, low), ((input).headroom * (input).headroom)) ELSE 1 END;
         rate := walrus.js_max(rate, seen);
@@ -2755,7 +2757,7 @@ BEGIN
         END IF;
       END IF;
       previous := walrus.js_min(walrus.clean_rate(((input).forecast).last_rate), (plan).now_rate);
-      IF ((NOT first_window) AND walrus.js_gt((plan).recent_rate, previous)) THEN
+      IF ((NOT first_growth) AND walrus.js_gt((plan).recent_rate, previous)) THEN
         rate := walrus.js_max(rate, walrus.js_min(((2 * (plan).recent_rate) - previous), (((input).headroom * (input).headroom) * (plan).recent_rate)));
       END IF;
       wanted := GREATEST(wanted, walrus.size_for_wal(walrus.js_max((rate * timeout), (plan).projected_mb), (input).completion_target, margin, segment, 2147483647));
@@ -2801,7 +2803,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes. - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the distance that forces one (walrus.proactive). - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that rate sustained, or, when the rate is still rising, to where the rise is going, so a step up is covered within about a minute and in one change instead of a whole interval. (At one cycle per timeout the projection is the last interval itself and adds nothing.) - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now. - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by the next shrink and the size moves in few, large steps.';
 
--- walrus.growth_evidence: compiled from src/logic/algorithms/forecast.ts:166 (growthEvidence)
+-- walrus.growth_evidence: compiled from src/logic/algorithms/forecast.ts:171 (growthEvidence)
 CREATE FUNCTION walrus.growth_evidence(input walrus.cycle_input, forced_rate double precision, holds boolean, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2812,7 +2814,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) IS 'What the window and the profile remember of a growth (see Proposal.evidence_rate): the rate a forced checkpoint came at, and, when `holds` (the fast path, or the first checkpoint_timeout), at least the need the new size holds.';
 
--- walrus.window_ahead: compiled from src/logic/algorithms/forecast.ts:174 (windowAhead)
+-- walrus.window_ahead: compiled from src/logic/algorithms/forecast.ts:179 (windowAhead)
 CREATE FUNCTION walrus.window_ahead(now_rate double precision, rate double precision, ahead_sec double precision, timeout integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2823,7 +2825,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.window_ahead(double precision, double precision, double precision, integer) IS 'WAL (MB) of the checkpoint_timeout window `ahead_sec` from now if the load runs at `rate`: the window''s oldest `ahead_sec` (at its average, `now_rate`) replaced by that rate.';
 
--- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:179 (heldRate)
+-- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:184 (heldRate)
 CREATE FUNCTION walrus.held_rate(input walrus.cycle_input, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2839,7 +2841,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) IS 'The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:186 (percent)
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:191 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2850,7 +2852,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:191 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:196 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2864,7 +2866,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:198 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:203 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2883,7 +2885,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:211 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:216 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2896,7 +2898,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:217 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:222 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2917,7 +2919,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:231 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:236 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp

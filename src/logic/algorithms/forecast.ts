@@ -46,6 +46,11 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
   const reactive = input.proactive && usageNow >= 0.9 && !early;
   const fast = input.proactive && usageFast >= 1 && !early;
   const presize = input.lookahead_sec > 0 && usageForecast >= 0.9;
+  // The first growth pg_walrus makes on the first day, when the level crept up to the distance (not a step, not a
+  // forced checkpoint: those have rules of their own), rests on minutes of evidence too, as in the first window: a
+  // steady load grown to walrus.headroom over its first five minutes grew again ten minutes later.
+  const firstGrowth =
+    firstWindow || (reactive && !fast && !forced && input.seconds_since_change === null && cleanSeconds(learned.learned_sec) < 86400);
   if (forced || reactive || fast || presize) {
     const why = growthReason(input, plan, forced, reactive, fast, usageNow, usageFast);
     // What the window and the profile remember of this growth (the need over the last checkpoint_timeout they have
@@ -56,7 +61,7 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
     // keeps that size, and stands apart from the level only when that size does (see excursionHold). So too any growth in
     // the first checkpoint_timeout, whose evidence is the same few minutes.
     const evidence = forced ? plan.recent_rate : 0;
-    const holds = fast || firstWindow;
+    const holds = fast || firstGrowth;
     if (input.current_mb >= cap) {
       return { action: 'no_change', new_size_mb: input.current_mb, reason: `${why}, but max_wal_size is already at the walrus.max cap of ${cap} MB`, evidence_rate: growthEvidence(input, evidence, holds, cap) };
     }
@@ -64,7 +69,7 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
     // reconsidered (look-ahead and stabilisation window), so one growth is not followed by a pre-size. The learned
     // peaks only hold a size up; they never make a growth bigger than what is needed.
     let wanted: int = sizeForWal(Math.max(plan.window_rate, plan.coming_rate) * timeout, input.completion_target, input.headroom, segment, 2147483647);
-    if (forced || fast || firstWindow) {
+    if (forced || fast || firstGrowth) {
       // The rate of the last samples, sustained: what a step up needs, not what the lagging window shows. A step that
       // forces a checkpoint before the next sample (or did) is sized from the rate since the previous sample; two
       // samples in a row above the distance from the lower of the two, so a one-minute spike in a noisy load does not
@@ -73,14 +78,14 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
       // a day, and the first size should last it. With headroom twice, a load whose minutes vary by 30% (its busiest
       // checkpoint_timeout of a day about 40% above its mean) grew again on the first day, one change too many for a
       // stationary load.
-      let margin = firstWindow ? input.headroom * input.headroom * input.headroom : input.headroom;
-      let rate = forced || plan.projected_mb >= distance || firstWindow ? plan.recent_rate : plan.steady_rate;
+      let margin = firstGrowth ? input.headroom * input.headroom * input.headroom : input.headroom;
+      let rate = forced || plan.projected_mb >= distance || firstGrowth ? plan.recent_rate : plan.steady_rate;
       // The first growth, a few minutes after the install, sizes from the busiest minute seen, and on a load whose
       // minutes already disagree by more than walrus.headroom, by that much more: a noisy level's later minutes stray
       // as far again, and a first size that held only the minutes seen grew again on the next spike (two or three
       // changes on the first day of a stationary load); a steady load's minutes agree and keep walrus.headroom three
       // times. By at most walrus.headroom^2 more: a server idle until a minute ago is not a noisy one.
-      if (firstWindow) {
+      if (firstGrowth) {
         const low = Math.min(plan.recent_rate, cleanRate(input.forecast.last_rate));
         const spread = low > 0 ? Math.min(seen / low, input.headroom * input.headroom) : 1;
         rate = Math.max(rate, seen);
@@ -98,7 +103,7 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
       // held the whole step grows to at most headroom^3 (about 2x with the default) the need of the new load, the
       // issue's limit.
       const previous = Math.min(cleanRate(input.forecast.last_rate), plan.now_rate);
-      if (!firstWindow && plan.recent_rate > previous) {
+      if (!firstGrowth && plan.recent_rate > previous) {
         rate = Math.max(rate, Math.min(2 * plan.recent_rate - previous, input.headroom * input.headroom * plan.recent_rate));
       }
       wanted = Math.max(wanted, sizeForWal(Math.max(rate * timeout, plan.projected_mb), input.completion_target, margin, segment, 2147483647));

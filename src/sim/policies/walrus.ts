@@ -52,6 +52,8 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
       const windows = profiles.map((p) => p.window);
       let quiet: QuietCount = { intervals: 0, carry_sec: 0 };
       let changes: number[] = [];
+      // The newest change ever, as max("timestamp") over walrus.history is: older than the rate window too.
+      let lastChange: number | undefined;
       // walrus.wal_window(): WAL per checkpoint_timeout of recent intervals; walrus.state.ema_wal_mb.
       let window: number[] = [];
       let ema: number | null = null;
@@ -76,7 +78,6 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
           previousSampleMb = o.currentMb;
           // walrus.history keeps a change's now(); the window test is `timestamp > now() - interval '60 minutes'`.
           changes = changes.filter((t) => t > o.now - rateWindowSec());
-          const last = changes.at(-1);
           const timeout = server.checkpointTimeoutSec;
           const measured = walPerIntervalMb(o.walBytes / 1048576, o.elapsedSec, timeout);
           if (measured !== null) window = [...window, measured].slice(-settings.sample_window);
@@ -107,7 +108,7 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
             elapsed_sec: o.elapsedSec,
             timeout_sec: timeout,
             changes_last_hour: changes.length,
-            seconds_since_change: last === undefined ? null : o.now - last,
+            seconds_since_change: lastChange === undefined ? null : o.now - lastChange,
             algorithm: cfg.algorithm,
             additive_increment_mb: settings.additive_increment_mb,
             completion_target: server.completionTarget,
@@ -128,7 +129,10 @@ export function walrusPolicy(settings: WalrusSettings = walrusDefaults(), name =
           quiet = decision.quiet;
           forecast = decision.forecast;
           ema = wal.ema_mb;
-          if (countsAsChange(decision.action)) changes.push(o.now);
+          if (countsAsChange(decision.action)) {
+            changes.push(o.now);
+            lastChange = o.now;
+          }
           return {
             sizeMb: decision.apply ? decision.new_size_mb : o.currentMb,
             action: decision.action,
