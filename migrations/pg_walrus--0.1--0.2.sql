@@ -2970,7 +2970,7 @@ BEGIN
       rate := CASE WHEN ((forced OR walrus.js_ge((plan).projected_mb, distance)) OR first_growth) THEN (plan).recent_rate ELSE (plan).steady_rate END;
       IF first_growth THEN
         low := walrus.js_min((plan).recent_rate, walrus.clean_rate(((input).forecast).last_rate));
-        spread := CASE WHEN walrus.js_gt(low, 0) THEN walrus.js_min(walrus.js_div(seen, low), ((input).headroom * (input).headroom)) ELSE 1 END;
+        spread := CASE WHEN walrus.js_gt(low, 0) THEN walrus.js_min(walrus.js_div(seen, low), (((input).headroom * (input).headroom) * (input).headroom)) ELSE 1 END;
         rate := walrus.js_max(rate, seen);
         IF walrus.js_ge(spread, (input).headroom) THEN
           margin := (margin * spread);
@@ -3023,7 +3023,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) IS 'forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes. - Reactive (Kubernetes VPA): grow at once on any forced checkpoint the WAL caused, whatever walrus.threshold says (an out-of-memory event is never tolerated), and before one, when the last checkpoint_timeout used 90% of the distance that forces one (walrus.proactive). - Fast path: when cycles run more often than checkpoint_timeout (every minute), grow as soon as the checkpoint_timeout window ending at the next sample, at the rate since the previous sample, would force a checkpoint; it grows to that rate sustained, or, when the rate is still rising, to where the rise is going, so a step up is covered within about a minute and in one change instead of a whole interval. (At one cycle per timeout the projection is the last interval itself and adds nothing.) - Predictive (AWS / Azure predictive scaling): pre-size walrus.lookahead_sec before an hour whose need, yesterday or a week ago, stood out from its day (see seasonalForecast); never below what the reactive part needs now. - Stabilised shrink (Kubernetes HPA): shrink only to the largest need over walrus.stabilization_sec and the last hour, the forecast, and what keeps the learned peaks to at most two excursions a day (excursionHold), and only when that saves a walrus.shrink_factor step. Growth steps are at least the inverse of that step, so a growth is never undone by the next shrink and the size moves in few, large steps.';
 
--- walrus.growth_evidence: compiled from src/logic/algorithms/forecast.ts:171 (growthEvidence)
+-- walrus.growth_evidence: compiled from src/logic/algorithms/forecast.ts:173 (growthEvidence)
 CREATE FUNCTION walrus.growth_evidence(input walrus.cycle_input, forced_rate double precision, holds boolean, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3034,7 +3034,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) IS 'What the window and the profile remember of a growth (see Proposal.evidence_rate): the rate a forced checkpoint came at, and, when `holds` (the fast path, or the first checkpoint_timeout), at least the need the new size holds.';
 
--- walrus.window_ahead: compiled from src/logic/algorithms/forecast.ts:179 (windowAhead)
+-- walrus.window_ahead: compiled from src/logic/algorithms/forecast.ts:181 (windowAhead)
 CREATE FUNCTION walrus.window_ahead(now_rate double precision, rate double precision, ahead_sec double precision, timeout integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3045,7 +3045,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.window_ahead(double precision, double precision, double precision, integer) IS 'WAL (MB) of the checkpoint_timeout window `ahead_sec` from now if the load runs at `rate`: the window''s oldest `ahead_sec` (at its average, `now_rate`) replaced by that rate.';
 
--- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:184 (heldRate)
+-- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:186 (heldRate)
 CREATE FUNCTION walrus.held_rate(input walrus.cycle_input, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3061,7 +3061,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) IS 'The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:191 (percent)
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:193 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3072,7 +3072,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:196 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:198 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3086,7 +3086,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:203 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:205 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3105,7 +3105,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:216 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:218 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3118,7 +3118,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:222 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:224 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3139,7 +3139,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:236 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:238 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp

@@ -320,7 +320,9 @@ describe('a shrink after a pre-sized peak', () => {
 
 describe('the first growth after the install', () => {
   it('on a noisy stationary load holds the day: one change, where sizing from the first minute took two or three', () => {
-    for (const seed of [20240605, 1, 7]) {
+    // Seed 99's first minutes ran from 0.9 to 2.5 MB/s: with that spread counted only up to walrus.headroom^2 in the
+    // margin, the size grew again at 7 h.
+    for (const seed of [20240605, 1, 7, 99]) {
       const perDay = runMetrics(simulate(buildScenario('noisy', { days: 1, seed }), policyNamed('walrus'))).changesPerDay;
       expect(perDay[0], `seed ${seed}`).toBe(1);
     }

@@ -84,10 +84,12 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
       // minutes already disagree by more than walrus.headroom, by that much more: a noisy level's later minutes stray
       // as far again, and a first size that held only the minutes seen grew again on the next spike (two or three
       // changes on the first day of a stationary load); a steady load's minutes agree and keep walrus.headroom three
-      // times. By at most walrus.headroom^2 more: a server idle until a minute ago is not a noisy one.
+      // times. By at most walrus.headroom^3 more (about 4x in all, and walrus.max above it): a server idle until a
+      // minute ago is not a noisy one. At most headroom^2, a level whose first minutes ran from 0.9 to 2.5 MB/s grew
+      // again at 7 h.
       if (firstGrowth) {
         const low = Math.min(plan.recent_rate, cleanRate(input.forecast.last_rate));
-        const spread = low > 0 ? Math.min(seen / low, input.headroom * input.headroom) : 1;
+        const spread = low > 0 ? Math.min(seen / low, input.headroom * input.headroom * input.headroom) : 1;
         rate = Math.max(rate, seen);
         if (spread >= input.headroom) {
           margin = margin * spread;
