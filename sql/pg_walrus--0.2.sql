@@ -1701,7 +1701,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.clean_seconds(double precision) IS 'Seconds as the forecast counts them: NaN, negative and sub-millisecond values are 0 (a millisecond of history or of elapsed time is nothing), and nothing exceeds a year.';
 
--- walrus.clean_profile: compiled from src/logic/forecast.ts:119 (cleanProfile)
+-- walrus.clean_profile: compiled from src/logic/forecast.ts:117 (cleanProfile)
 CREATE FUNCTION walrus.clean_profile(profile double precision[])
 RETURNS double precision[]
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1726,9 +1726,9 @@ BEGIN
   RETURN "out"::double precision[];
 END;
 $function$;
-COMMENT ON FUNCTION walrus.clean_profile(double precision[]) IS 'The profile as the rules read it: exactly a week of hours (0 for hours a shorter array lacks), each a clean rate (see cleanRate). The loops below index this copy with inline arithmetic (the hour of the week wrapped as wrapHour does; an hour `age` hours back is known when age x 3600 <= seconds learned + 3600) instead of calling a helper per hour: in PL/pgSQL a call costs more than the work. That rule also counts the hour before the install when the install was early in its hour; holdOn, where it kept a fallen level''s size, counts exactly (with the share of the current hour gone by); the seasonal rules, which look a day or a week back, still use the rule above.';
+COMMENT ON FUNCTION walrus.clean_profile(double precision[]) IS 'The profile as the rules read it: exactly a week of hours (0 for hours a shorter array lacks), each a clean rate (see cleanRate). The loops below index this copy with inline arithmetic (the hour of the week wrapped as wrapHour does; an hour `age` hours back is known when age < learnedSpan(...), computed once per rule) instead of calling a helper per hour: in PL/pgSQL a call costs more than the work.';
 
--- walrus.need_rate: compiled from src/logic/forecast.ts:135 (needRate)
+-- walrus.need_rate: compiled from src/logic/forecast.ts:133 (needRate)
 CREATE FUNCTION walrus.need_rate(interval_wal_mb double precision, recent_wal_mb double precision, elapsed_sec double precision, timeout_sec integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1745,7 +1745,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.need_rate(double precision, double precision, double precision, integer) IS 'Need over the last checkpoint_timeout, in MB/s: the WAL of the sliding window ending now when the glue could measure it, else (in the first checkpoint_timeout after the install or a reset) the rate since the previous sample. Spreading a short sample over a whole timeout, as walPerIntervalMb does for forced checkpoints, would understate the need and shrink a size the load still needs.';
 
--- walrus.recent_rate: compiled from src/logic/forecast.ts:147 (recentRate)
+-- walrus.recent_rate: compiled from src/logic/forecast.ts:145 (recentRate)
 CREATE FUNCTION walrus.recent_rate(recent_wal_mb double precision, elapsed_sec double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1759,7 +1759,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.recent_rate(double precision, double precision) IS 'The rate since the previous sample (MB/s). Less than 30 seconds (a manual call just after the job) is spread over 30 seconds, so a few bytes over a few milliseconds never look like a step up.';
 
--- walrus.weekly_retention: compiled from src/logic/forecast.ts:155 (weeklyRetention)
+-- walrus.weekly_retention: compiled from src/logic/forecast.ts:153 (weeklyRetention)
 CREATE FUNCTION walrus.weekly_retention(half_life_sec integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1770,7 +1770,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.weekly_retention(integer) IS 'What an hour''s old peak keeps when the hour comes round again a week later: 0.5 ^ (one week / half-life).';
 
--- walrus.learn_forecast: compiled from src/logic/forecast.ts:165 (learnForecast)
+-- walrus.learn_forecast: compiled from src/logic/forecast.ts:163 (learnForecast)
 CREATE FUNCTION walrus.learn_forecast(input walrus.cycle_input)
 RETURNS walrus.forecast_state
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1846,7 +1846,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.learn_forecast(walrus.cycle_input) IS 'The next state: this cycle''s need goes into the current hour of the profile (only when its checkpoint_timeout window lies inside the hour, so an hour is not credited with the next one''s load; with a timeout above 30 minutes, always), the stabilisation window moves on by the elapsed time, and the learned history grows by at most an hour a cycle. Nothing depends on how often cycles run.';
 
--- walrus.remember_evidence: compiled from src/logic/forecast.ts:224 (rememberEvidence)
+-- walrus.remember_evidence: compiled from src/logic/forecast.ts:222 (rememberEvidence)
 CREATE FUNCTION walrus.remember_evidence(state walrus.forecast_state, evidence_rate double precision, inside_hour boolean)
 RETURNS walrus.forecast_state
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1885,19 +1885,33 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.remember_evidence(walrus.forecast_state, double precision, boolean) IS 'The state after a decision: the stabilisation window and the current hour of the profile also remember what a growth on a minute of evidence stands for (see Proposal.evidence_rate), whether or not the rate limits let the growth through, so what a shrink keeps agrees with what the growth sized for. The profile only when the sample lies inside the current hour.';
 
--- walrus.day_median: compiled from src/logic/forecast.ts:247 (dayMedian)
-CREATE FUNCTION walrus.day_median(profile double precision[], slot integer, hour integer, learned_sec double precision)
+-- walrus.learned_span: compiled from src/logic/forecast.ts:247 (learnedSpan)
+CREATE FUNCTION walrus.learned_span(learned_sec double precision, hour_fraction double precision)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  fraction double precision;
+BEGIN
+  fraction := CASE WHEN walrus.js_gt(hour_fraction, 0) THEN walrus.js_min(hour_fraction, 1) ELSE 0 END;
+  RETURN (walrus.js_min(walrus.js_max(ceil((((walrus.js_min(walrus.clean_seconds(learned_sec), 604800)::double precision / 3600) + 1) - fraction)), 1), 168))::integer;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.learned_span(double precision, double precision) IS 'How many hours of the profile hold learned needs, the current one included: hours `age` < span back (0 is the current hour) ended after the first sample. An hour that ended before it holds nothing; counted from whole hours learned, the hour before an install at 00:00:07 looked learned with a need of 0 (a level that fell on the first day looked like a load whose quiet hours were as low as now, and was held; a peak stood out from a day of zeros).';
+
+-- walrus.day_median: compiled from src/logic/forecast.ts:256 (dayMedian)
+CREATE FUNCTION walrus.day_median(profile double precision[], slot integer, hour_fraction double precision, hour integer, learned_sec double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  RETURN walrus.median_around(walrus.clean_profile(profile), walrus.wrap_hour(slot), walrus.wrap_hour(hour), walrus.clean_seconds(learned_sec));
+  RETURN walrus.median_around(walrus.clean_profile(profile), walrus.wrap_hour(slot), walrus.wrap_hour(hour), walrus.learned_span(learned_sec, hour_fraction));
 END;
 $function$;
-COMMENT ON FUNCTION walrus.day_median(double precision[], integer, integer, double precision) IS 'The median need of the 24 hours centred on `hour` that the history covers (their age counted from `slot`), or -1 when fewer than 6 of them are known: too little to tell a peak from the level around it.';
+COMMENT ON FUNCTION walrus.day_median(double precision[], integer, double precision, integer, double precision) IS 'The median need of the 24 hours centred on `hour` that the history covers (their age counted from `slot`), or -1 when fewer than 6 of them are known: too little to tell a peak from the level around it.';
 
--- walrus.median_around: compiled from src/logic/forecast.ts:252 (medianAround)
-CREATE FUNCTION walrus.median_around(p double precision[], now integer, centre integer, learned double precision)
+-- walrus.median_around: compiled from src/logic/forecast.ts:261 (medianAround)
+CREATE FUNCTION walrus.median_around(p double precision[], now integer, centre integer, span integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -1915,7 +1929,7 @@ DECLARE
 BEGIN
   c := ((now::bigint - centre) + 168);
   centre_age := ((c - (168 * floor((c::double precision / 168)))))::integer;
-  oldest := (floor(((learned + 3600)::double precision / 3600)))::integer;
+  oldest := ((span::bigint - 1))::integer;
   shift := (CASE WHEN ((centre_age::bigint + 12) > oldest) THEN GREATEST(LEAST(((centre_age::bigint + 12) - oldest), (centre_age::bigint - 11)), 0) ELSE 0 END)::integer;
   "values" := '{}'::double precision[];
   d := ((shift::bigint - 12))::integer;
@@ -1927,7 +1941,7 @@ BEGIN
         k := ((h - (168 * floor((h::double precision / 168)))))::integer;
         back := ((now::bigint - k) + 168);
         age := ((back - (168 * floor((back::double precision / 168)))))::integer;
-        IF ((age = 0) OR walrus.js_le((age::bigint * 3600), (learned + 3600))) THEN
+        IF (age < span) THEN
           "values" := array_append("values", (p)[k + 1]);
         END IF;
       END IF;
@@ -1940,9 +1954,9 @@ BEGIN
   RETURN walrus.percentile_of("values", (50)::double precision);
 END;
 $function$;
-COMMENT ON FUNCTION walrus.median_around(double precision[], integer, integer, double precision) IS 'dayMedian on a clean profile (cleanProfile), with `now` and `centre` hours of the week and clean seconds learned.';
+COMMENT ON FUNCTION walrus.median_around(double precision[], integer, integer, integer) IS 'dayMedian on a clean profile (cleanProfile), with `now` and `centre` hours of the week and the learned span.';
 
--- walrus.seasonal_forecast: compiled from src/logic/forecast.ts:289 (seasonalForecast)
+-- walrus.seasonal_forecast: compiled from src/logic/forecast.ts:298 (seasonalForecast)
 CREATE FUNCTION walrus.seasonal_forecast(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, learned_sec double precision, headroom double precision)
 RETURNS walrus.seasonal_forecast
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -1950,18 +1964,18 @@ AS $function$
 DECLARE
   p double precision[];
   now integer;
-  learned double precision;
+  span integer;
 BEGIN
   p := walrus.clean_profile(profile);
   now := walrus.wrap_hour(slot);
-  learned := walrus.clean_seconds(learned_sec);
-  RETURN walrus.seasonal_on(p, now, hour_fraction, lookahead_sec, learned, headroom, walrus.recurring_on(p, now, learned, headroom), true);
+  span := walrus.learned_span(learned_sec, hour_fraction);
+  RETURN walrus.seasonal_on(p, now, hour_fraction, lookahead_sec, span, headroom, walrus.recurring_on(p, now, span, headroom), true);
 END;
 $function$;
 COMMENT ON FUNCTION walrus.seasonal_forecast(double precision[], integer, double precision, integer, double precision, double precision) IS 'The seasonal forecast (daily and weekly seasonality): for each hour that starts within walrus.lookahead_sec (and the current one), the need seen at that hour yesterday and, for hours still ahead, a week ago, when it stands out from its day: above walrus.headroom x the median of the 24 hours around it. A flat day, like a load that has just fallen from a steady high, predicts nothing; a nightly batch or a weekly one predicts its peak. An expected peak is expected whole: the hours after it that also stood out, up to headroom x its first hour, count too, so one pre-size covers the busiest hour of a plateau instead of growing again as each of its hours comes into the look-ahead. The largest expectation wins. A peak must have recurred to be expected: yesterday''s once the history shows the day before (confirmedOn), last week''s only on a load whose peaks recur (recurringOn); `confirm` false drops the former check, for what a shrink keeps.';
 
--- walrus.seasonal_on: compiled from src/logic/forecast.ts:297 (seasonalOn)
-CREATE FUNCTION walrus.seasonal_on(p double precision[], now integer, hour_fraction double precision, lookahead_sec integer, learned double precision, headroom double precision, recurring boolean, confirm boolean)
+-- walrus.seasonal_on: compiled from src/logic/forecast.ts:306 (seasonalOn)
+CREATE FUNCTION walrus.seasonal_on(p double precision[], now integer, hour_fraction double precision, lookahead_sec integer, span integer, headroom double precision, recurring boolean, confirm boolean)
 RETURNS walrus.seasonal_forecast
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -1995,10 +2009,10 @@ BEGIN
         evidence := ((back - (168 * floor((back::double precision / 168)))))::integer;
         ago := ((now::bigint - evidence) + 168);
         age := ((ago - (168 * floor((ago::double precision / 168)))))::integer;
-        IF (((days = 1) OR ((o > 0) AND recurring)) AND ((age = 0) OR walrus.js_le((age::bigint * 3600), (learned + 3600)))) THEN
+        IF (((days = 1) OR ((o > 0) AND recurring)) AND (age < span)) THEN
           value := (p)[evidence + 1];
-          reference := walrus.median_around(p, now, evidence, learned);
-          IF ((walrus.js_ge(reference, 0) AND walrus.js_gt(value, (headroom * reference))) AND ((NOT confirm) OR walrus.confirmed_on(p, evidence, age, days, learned, walrus.js_max((headroom * reference), walrus.js_div(value, walrus.js_max(headroom, 1)))))) THEN
+          reference := walrus.median_around(p, now, evidence, span);
+          IF ((walrus.js_ge(reference, 0) AND walrus.js_gt(value, (headroom * reference))) AND ((NOT confirm) OR walrus.confirmed_on(p, evidence, age, days, span, walrus.js_max((headroom * reference), walrus.js_div(value, walrus.js_max(headroom, 1)))))) THEN
             whole := value;
             n := 1;
             WHILE ((n < 24) AND (n < age)) LOOP
@@ -2023,15 +2037,14 @@ BEGIN
   RETURN best;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision, boolean, boolean) IS 'seasonalForecast on a clean profile (cleanProfile), the hour of the week `now` and clean seconds learned.';
+COMMENT ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, integer, double precision, boolean, boolean) IS 'seasonalForecast on a clean profile (cleanProfile), the hour of the week `now` and the learned span.';
 
--- walrus.recurring_on: compiled from src/logic/forecast.ts:345 (recurringOn)
-CREATE FUNCTION walrus.recurring_on(p double precision[], now integer, learned double precision, headroom double precision)
+-- walrus.recurring_on: compiled from src/logic/forecast.ts:354 (recurringOn)
+CREATE FUNCTION walrus.recurring_on(p double precision[], now integer, span integer, headroom double precision)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  learned_hours integer;
   known double precision[];
   age integer;
   back bigint;
@@ -2047,13 +2060,12 @@ DECLARE
   value double precision;
   before integer;
 BEGIN
-  learned_hours := (floor((walrus.js_min(learned, 604800)::double precision / 3600)))::integer;
   known := '{}'::double precision[];
   age := 0;
   WHILE (age < 168) LOOP
     <<body_1>>
     BEGIN
-      IF (age <= (learned_hours::bigint + 1)) THEN
+      IF (age < span) THEN
         back := ((now::bigint - age) + 168);
         k := ((back - (168 * floor((back::double precision / 168)))))::integer;
         known := array_append(known, (p)[k + 1]);
@@ -2062,7 +2074,7 @@ BEGIN
     age := age + 1;
   END LOOP;
   above := (walrus.js_max(headroom, 1) * walrus.percentile_of(known, (25)::double precision));
-  oldest := (LEAST(143, (learned_hours::bigint - 23)))::integer;
+  oldest := (LEAST(143, (span::bigint - 25)))::integer;
   repeated := 0;
   single := 0;
   in_run := false;
@@ -2092,10 +2104,10 @@ BEGIN
   RETURN (single <= GREATEST(repeated, 1));
 END;
 $function$;
-COMMENT ON FUNCTION walrus.recurring_on(double precision[], integer, double precision, double precision) IS 'Whether the load''s peaks recur: of the excursions in the learned hours (runs of hours above walrus.headroom x the lower quartile of the learned hours) whose day before is learned too, at most as many started at an hour that did not stand out the day before as at one that did (or at most one). A week-ago peak has no earlier occurrence to check (the profile keeps one decayed peak per hour of the week), so it is only expected on a load whose peaks have been recurring: a daily or weekday pattern, a lone weekly batch; not flash crowds at random times, each of which would otherwise be pre-sized for, in vain, a week later.';
+COMMENT ON FUNCTION walrus.recurring_on(double precision[], integer, integer, double precision) IS 'Whether the load''s peaks recur: of the excursions in the learned hours (runs of hours above walrus.headroom x the lower quartile of the learned hours) whose day before is learned too, at most as many started at an hour that did not stand out the day before as at one that did (or at most one). A week-ago peak has no earlier occurrence to check (the profile keeps one decayed peak per hour of the week), so it is only expected on a load whose peaks have been recurring: a daily or weekday pattern, a lone weekly batch; not flash crowds at random times, each of which would otherwise be pre-sized for, in vain, a week later.';
 
--- walrus.confirmed_on: compiled from src/logic/forecast.ts:389 (confirmedOn)
-CREATE FUNCTION walrus.confirmed_on(p double precision[], evidence integer, age integer, days integer, learned double precision, "least" double precision)
+-- walrus.confirmed_on: compiled from src/logic/forecast.ts:398 (confirmedOn)
+CREATE FUNCTION walrus.confirmed_on(p double precision[], evidence integer, age integer, days integer, span integer, "least" double precision)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -2103,7 +2115,7 @@ DECLARE
   back bigint;
   k integer;
 BEGIN
-  IF (((days <> 1) OR ((age::bigint + 24) >= 168)) OR (NOT walrus.js_le(((age::bigint + 24) * 3600), (learned + 3600)))) THEN
+  IF ((days <> 1) OR ((age::bigint + 24) >= span)) THEN
     RETURN true;
   END IF;
   back := ((evidence::bigint - 24) + 168);
@@ -2111,21 +2123,21 @@ BEGIN
   RETURN walrus.js_gt((p)[k + 1], "least");
 END;
 $function$;
-COMMENT ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, double precision, double precision) IS 'Whether a peak seen at `evidence` (`age` hours ago, `days` days before the hour it predicts) recurs: a flash crowd or a burst at a random time stands out from its day as much as a nightly batch does, and pre-sizing for it the next day costs a growth and a shrink for nothing. Once the history covers the day before the evidence, a daily peak counts only if the same hour came close to it then too (above `least`: what it stood out from, and within walrus.headroom of it): from the third day on a peak is pre-sized once it has come twice; on the second day one occurrence is all the history can show.';
+COMMENT ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, integer, double precision) IS 'Whether a peak seen at `evidence` (`age` hours ago, `days` days before the hour it predicts) recurs: a flash crowd or a burst at a random time stands out from its day as much as a nightly batch does, and pre-sizing for it the next day costs a growth and a shrink for nothing. Once the history covers the day before the evidence, a daily peak counts only if the same hour came close to it then too (above `least`: what it stood out from, and within walrus.headroom of it): from the third day on a peak is pre-sized once it has come twice; on the second day one occurrence is all the history can show.';
 
--- walrus.yesterday_low: compiled from src/logic/forecast.ts:402 (yesterdayLow)
+-- walrus.yesterday_low: compiled from src/logic/forecast.ts:411 (yesterdayLow)
 CREATE FUNCTION walrus.yesterday_low(profile double precision[], slot integer, hour_fraction double precision, horizon_sec integer, learned_sec double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  RETURN walrus.yesterday_low_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), hour_fraction, horizon_sec, walrus.clean_seconds(learned_sec));
+  RETURN walrus.yesterday_low_on(walrus.clean_profile(profile), walrus.wrap_hour(slot), hour_fraction, horizon_sec, walrus.learned_span(learned_sec, hour_fraction));
 END;
 $function$;
 COMMENT ON FUNCTION walrus.yesterday_low(double precision[], integer, double precision, integer, double precision) IS 'The lowest need (MB/s, an hour''s peak) of the hours from now to `horizon_sec` ahead the day before; -1 when the history covers none of them. A shrink waits for it when it is a step lower than what a shrink now would keep.';
 
--- walrus.yesterday_low_on: compiled from src/logic/forecast.ts:407 (yesterdayLowOn)
-CREATE FUNCTION walrus.yesterday_low_on(p double precision[], now integer, hour_fraction double precision, horizon_sec integer, learned double precision)
+-- walrus.yesterday_low_on: compiled from src/logic/forecast.ts:416 (yesterdayLowOn)
+CREATE FUNCTION walrus.yesterday_low_on(p double precision[], now integer, hour_fraction double precision, horizon_sec integer, span integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -2142,7 +2154,7 @@ BEGIN
   low := ((-1))::double precision;
   o := 0;
   WHILE ((o < 24) AND walrus.js_le(((o - fraction) * 3600), horizon)) LOOP
-    IF walrus.js_le(((24::bigint - o) * 3600), (learned + 3600)) THEN
+    IF ((24::bigint - o) < span) THEN
       back := (((now::bigint + o) - 24) + 168);
       k := ((back - (168 * floor((back::double precision / 168)))))::integer;
       IF (walrus.js_lt(low, 0) OR walrus.js_lt((p)[k + 1], low)) THEN
@@ -2154,9 +2166,9 @@ BEGIN
   RETURN low;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.yesterday_low_on(double precision[], integer, double precision, integer, double precision) IS 'yesterdayLow on a clean profile, the hour of the week `now` and clean seconds learned.';
+COMMENT ON FUNCTION walrus.yesterday_low_on(double precision[], integer, double precision, integer, integer) IS 'yesterdayLow on a clean profile, the hour of the week `now` and the learned span.';
 
--- walrus.runs_above: compiled from src/logic/forecast.ts:433 (runsAbove)
+-- walrus.runs_above: compiled from src/logic/forecast.ts:442 (runsAbove)
 CREATE FUNCTION walrus.runs_above(hours bigint[], threshold bigint, expected boolean[], unpredicted_only boolean)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2200,7 +2212,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) IS 'Separate excursions above `threshold` in a series of hourly peaks (oldest first, in thousandths of MB/s; negative for an hour the history does not cover): maximal runs of consecutive hours above it. Each one is a growth and a shrink for a size below it. With `unpredicted_only`, only the runs with an hour the seasonal forecast did not expect (`expected[i]` false; see excursionHold): a size below those meets them with forced checkpoints, while an expected one is pre-sized and costs two changes, never a forced checkpoint. Integers, so the loop runs on PostgreSQL''s own comparisons (it runs once per candidate size).';
 
--- walrus.excursion_hold: compiled from src/logic/forecast.ts:485 (excursionHold)
+-- walrus.excursion_hold: compiled from src/logic/forecast.ts:494 (excursionHold)
 CREATE FUNCTION walrus.excursion_hold(profile double precision[], slot integer, hour_fraction double precision, learned_sec double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2211,7 +2223,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'The need a shrink keeps (MB/s): - at least `base_rate` (the stabilisation window and the forecast) and the peaks of the current and the previous hour of the profile; - when those are a walrus.shrink_factor step below every other hour of the last day, and further below the lowest of them than the highest stands above it (a bursty load''s quiet hour stands below its busy ones by as much, and the bursts come back), and at least 6 hours show it (as for dayMedian, fewer cannot tell a level from its noise: the first hour after the install, sized from one spike, is not a level the load fell from), the level has fallen and the hours before say nothing about it: that is all; - otherwise also the lower quartile of the last day''s hourly peaks (a noisy load''s level is not an excursion: three hours in four needed at least that), and enough that the learned hours (up to a week) whose peak would have made the size grow again (90% of its distance, the proactive trigger) form at most two separate excursions per day learned, and at most one a day that the seasonal forecast did not expect. A change costs, and every excursion is two (a growth, a shrink): two a day keeps a load within four changes a day; an unexpected one also costs forced checkpoints, so bursts, flash crowds and noise that come back more than once a day keep the size that holds them instead of shrinking in between, while a recurring peak, which the forecast pre-sizes, lets the size shrink after it. The day being learned counts as a whole one, but in the first 12 hours, while a single excursion cannot tell a daily batch from bursts, one goes only when the quiet after it is at least a quarter of the hours learned up to its end, it took at most a third of them (an estimate of how often the load makes one: see quietSince), and it stands out from the hours kept by far more than they vary (see standsApart), or, however few hours came before it, when an hour has been quiet since and it stood ten times above every hour kept; and from 18 hours on the first day allows a second one (the budget grows with the hours learned instead of jumping at 24 hours). On the first day the install hour, which holds the first growth''s size, is part of the floor unless the level has fallen. An unexpected excursion is only let go when the hours let go stand walrus.headroom^2 above every hour kept: a burst or a batch stands apart from the level it returns to, while a noisy level''s maxima spread continuously above its quartiles and come back, so letting the highest go is a shrink and a regrowth every day (a stationary load should change at most once a day).';
 
--- walrus.hold_on: compiled from src/logic/forecast.ts:493 (holdOn)
+-- walrus.hold_on: compiled from src/logic/forecast.ts:502 (holdOn)
 CREATE FUNCTION walrus.hold_on(p double precision[], now integer, hour_fraction double precision, learned double precision, base_rate double precision, headroom double precision, shrink_factor double precision)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2224,7 +2236,6 @@ DECLARE
   learning integer;
   apart double precision;
   trigger double precision;
-  fraction double precision;
   span integer;
   hours double precision[];
   known double precision[];
@@ -2262,8 +2273,7 @@ BEGIN
   learning := CASE WHEN ((begun >= 18) AND walrus.js_lt(learned, 86400)) THEN 2 ELSE unexpected END;
   apart := (walrus.js_max(headroom, 1) * walrus.js_max(headroom, 1));
   trigger := (0.9::double precision * walrus.js_max(headroom, 1));
-  fraction := CASE WHEN walrus.js_gt(hour_fraction, 0) THEN walrus.js_min(hour_fraction, 1) ELSE 0 END;
-  span := (walrus.js_min(walrus.js_max(ceil((((learned::double precision / 3600) + 1) - fraction)), 1), 168))::integer;
+  span := walrus.learned_span(learned, hour_fraction);
   hours := '{}'::double precision[];
   known := '{}'::double precision[];
   age := 167;
@@ -2359,7 +2369,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.hold_on(double precision[], integer, double precision, double precision, double precision, double precision, double precision) IS 'excursionHold on a clean profile, the hour of the week `now`, the share of it gone by, and clean seconds learned (at most a week).';
 
--- walrus.stands_apart: compiled from src/logic/forecast.ts:619 (standsApart)
+-- walrus.stands_apart: compiled from src/logic/forecast.ts:624 (standsApart)
 CREATE FUNCTION walrus.stands_apart(milli bigint[], threshold bigint, apart double precision, power double precision)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2397,7 +2407,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.stands_apart(bigint[], bigint, double precision, double precision) IS 'Whether the hours above `threshold` (thousandths of MB/s, as in holdOn) stand apart from the hours kept: the lowest one let go at least `apart` times the highest one kept, and at least the spread of the hours kept (highest over lowest learned) to the power `power` (0: `apart` alone). A level''s own variation (noise, bursts of the load itself) spreads its hours, and its excursions stand out from it by little more than that spread; a job of its own stands out from a level by far more than the level varies.';
 
--- walrus.quiet_since: compiled from src/logic/forecast.ts:650 (quietSince)
+-- walrus.quiet_since: compiled from src/logic/forecast.ts:655 (quietSince)
 CREATE FUNCTION walrus.quiet_since(milli bigint[], threshold bigint, span integer)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2425,7 +2435,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.quiet_since(bigint[], bigint, integer) IS 'Whether the one excursion above `threshold` (see holdOn) has been followed by a quiet of at least a quarter of the `span` hours learned up to its end, and took at most a third of them. One excursion in that many hours is the only estimate of how often the load makes one: bursts that came once in a few hours, or that kept the load busy for most of them, are expected back within about as long; a batch after a quiet stretch leaves a quiet after it.';
 
--- walrus.quiet_hours: compiled from src/logic/forecast.ts:666 (quietHours)
+-- walrus.quiet_hours: compiled from src/logic/forecast.ts:671 (quietHours)
 CREATE FUNCTION walrus.quiet_hours(milli bigint[], threshold bigint)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2444,7 +2454,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.quiet_hours(bigint[], bigint) IS 'The hours (oldest first, as in holdOn) after the last one above `threshold`: all of them when none is.';
 
--- walrus.profile_view: compiled from src/logic/forecast.ts:698 (profileView)
+-- walrus.profile_view: compiled from src/logic/forecast.ts:703 (profileView)
 CREATE FUNCTION walrus.profile_view(profile double precision[], slot integer, hour_fraction double precision, lookahead_sec integer, stabilization_sec integer, learned_sec double precision, headroom double precision, shrink_factor double precision, window_rate double precision, newer_rate double precision)
 RETURNS walrus.profile_view
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2454,6 +2464,7 @@ DECLARE
   now integer;
   learned double precision;
   ahead integer;
+  span integer;
   recurring boolean;
   seasonal walrus.seasonal_forecast;
   coming double precision;
@@ -2466,14 +2477,15 @@ BEGIN
   now := walrus.wrap_hour(slot);
   learned := walrus.js_min(walrus.clean_seconds(learned_sec), 604800);
   ahead := (CASE WHEN (lookahead_sec > 0) THEN (LEAST(lookahead_sec, 86400)::bigint + LEAST(GREATEST(stabilization_sec, 0), 86400)) ELSE 0 END)::integer;
-  recurring := walrus.recurring_on(p, now, learned, headroom);
-  seasonal := walrus.seasonal_on(p, now, hour_fraction, lookahead_sec, learned, headroom, recurring, true);
-  coming := (walrus.seasonal_on(p, now, hour_fraction, ahead, learned, headroom, recurring, true)).rate;
-  kept := walrus.js_max(coming, (walrus.seasonal_on(p, now, hour_fraction, ahead, learned, headroom, recurring, false)).rate);
+  span := walrus.learned_span(learned, hour_fraction);
+  recurring := walrus.recurring_on(p, now, span, headroom);
+  seasonal := walrus.seasonal_on(p, now, hour_fraction, lookahead_sec, span, headroom, recurring, true);
+  coming := (walrus.seasonal_on(p, now, hour_fraction, ahead, span, headroom, recurring, true)).rate;
+  kept := walrus.js_max(coming, (walrus.seasonal_on(p, now, hour_fraction, ahead, span, headroom, recurring, false)).rate);
   window_rate_2 := walrus.clean_rate(window_rate);
   newer := walrus.clean_rate(newer_rate);
   hold := walrus.hold_on(p, now, hour_fraction, learned, walrus.js_max(window_rate_2, kept), headroom, shrink_factor);
-  RETURN ROW(seasonal, coming, walrus.yesterday_low_on(p, now, hour_fraction, ahead, learned), hold, CASE WHEN walrus.js_lt(newer, window_rate_2) THEN walrus.hold_on(p, now, hour_fraction, learned, walrus.js_max(newer, kept), headroom, shrink_factor) ELSE hold END)::walrus.profile_view;
+  RETURN ROW(seasonal, coming, walrus.yesterday_low_on(p, now, hour_fraction, ahead, span), hold, CASE WHEN walrus.js_lt(newer, window_rate_2) THEN walrus.hold_on(p, now, hour_fraction, learned, walrus.js_max(newer, kept), headroom, shrink_factor) ELSE hold END)::walrus.profile_view;
 END;
 $function$;
 COMMENT ON FUNCTION walrus.profile_view(double precision[], integer, double precision, integer, integer, double precision, double precision, double precision, double precision, double precision) IS 'Everything the forecast algorithm reads off the hour-of-week profile in one cycle, the profile cleaned once: the seasonal forecast over the look-ahead and over the look-ahead plus the stabilisation window (a shrink that a pre-size would undo before the size is next reconsidered saves nothing), yesterday''s need over the latter, and the hold with the whole stabilisation window (`window_rate`) and with only its newer half (`newer_rate`).';
@@ -5723,22 +5735,24 @@ REVOKE ALL ON FUNCTION walrus.learn_forecast(walrus.cycle_input) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.learn_forecast(walrus.cycle_input) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.remember_evidence(walrus.forecast_state, double precision, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.remember_evidence(walrus.forecast_state, double precision, boolean) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.day_median(double precision[], integer, integer, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.day_median(double precision[], integer, integer, double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.median_around(double precision[], integer, integer, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.median_around(double precision[], integer, integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.learned_span(double precision, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.learned_span(double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.day_median(double precision[], integer, double precision, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.day_median(double precision[], integer, double precision, integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.median_around(double precision[], integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.median_around(double precision[], integer, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.seasonal_forecast(double precision[], integer, double precision, integer, double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.seasonal_forecast(double precision[], integer, double precision, integer, double precision, double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision, boolean, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, double precision, double precision, boolean, boolean) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.recurring_on(double precision[], integer, double precision, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.recurring_on(double precision[], integer, double precision, double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, double precision, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, double precision, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, integer, double precision, boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.seasonal_on(double precision[], integer, double precision, integer, integer, double precision, boolean, boolean) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.recurring_on(double precision[], integer, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.recurring_on(double precision[], integer, integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.confirmed_on(double precision[], integer, integer, integer, integer, double precision) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.yesterday_low(double precision[], integer, double precision, integer, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.yesterday_low(double precision[], integer, double precision, integer, double precision) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.yesterday_low_on(double precision[], integer, double precision, integer, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.yesterday_low_on(double precision[], integer, double precision, integer, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.yesterday_low_on(double precision[], integer, double precision, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.yesterday_low_on(double precision[], integer, double precision, integer, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.runs_above(bigint[], bigint, boolean[], boolean) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.excursion_hold(double precision[], integer, double precision, double precision, double precision, double precision, double precision) FROM PUBLIC;

@@ -349,7 +349,16 @@ const OPTIONS: Readonly<Record<string, DifferentialOptions>> = {
     },
   },
   recentRate: { arbitraries: { recent_wal_mb: fc.oneof(intervalWalMb, fc.double({ min: -1e7, max: 0, noNaN: true })), elapsed_sec: elapsedSec } },
-  dayMedian: { arbitraries: { profile, slot: hourOfWeek, hour: hourOfWeek, learned_sec: stateSec } },
+  learnedSpan: { arbitraries: { learned_sec: stateSec, hour_fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }) } },
+  dayMedian: {
+    arbitraries: {
+      profile,
+      slot: hourOfWeek,
+      hour_fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      hour: hourOfWeek,
+      learned_sec: stateSec,
+    },
+  },
   seasonalForecast: {
     arbitraries: {
       profile,

@@ -4,7 +4,7 @@ import { CheckpointModel, checkpointSegments, DEFAULT_SERVER, type ServerConfig 
 import { runMetrics, windowOracleMb } from '../src/sim/metrics';
 import { exactOracleMb, oracleMb } from '../src/sim/oracle';
 import { decideCycle, type CycleInput } from '../src/logic/cycle';
-import { emptyForecast } from '../src/logic/forecast';
+import { dayMedian, emptyForecast, learnedSpan, yesterdayLow } from '../src/logic/forecast';
 import { policyNamed, staticPolicy, walrusPolicy, walsizerPolicy } from '../src/sim/policies/index';
 import { seededRng } from '../src/sim/prng';
 import { buildScenario, type Scenario } from '../src/sim/scenarios';
@@ -281,6 +281,22 @@ describe('the first day after the install', () => {
     const scenario = shapedScenario(1, 0.05, 3, (t) => (t < 8 * HOUR_SEC ? 5 : 0.5), { falls: [8 * HOUR_SEC] });
     const metrics = runMetrics(simulate(scenario, policyNamed('walrus')), scenario);
     expect(metrics.recoveryHours[0]).toBeLessThanOrEqual(2);
+  });
+
+  it('the seasonal rules count the learned hours as the hold does: never the hour before the install', () => {
+    // Half past the hour, installed 5.5 and 23.5 hours ago, on the hour: the install hour through the current one.
+    expect(learnedSpan(5.5 * 3600, 0.5)).toBe(6);
+    expect(learnedSpan(23.5 * 3600, 0.5)).toBe(24);
+    // Installed 36 seconds into its hour a day ago: the hour a day back is the install hour, learned.
+    expect(learnedSpan(24 * 3600, 0.01)).toBe(25);
+    const profile = Array.from({ length: 168 }, (_, hour) => (hour >= 95 && hour <= 100 ? 2 : 0));
+    // Six hours learned (95-100, now 100): with the centre left out, five are too few to tell a peak from its day.
+    // Counted with the hour before the install (94, need 0), there were six.
+    expect(dayMedian(profile, 100, 0.5, 98, 5.5 * 3600)).toBe(-1);
+    expect(dayMedian(profile, 100, 0.5, 98, 6.5 * 3600)).toBe(2);
+    // Yesterday at this hour was the hour before the install: not a low of 0 for a shrink to wait for.
+    expect(yesterdayLow(profile, 100, 0.5, 0, 23.5 * 3600)).toBe(-1);
+    expect(yesterdayLow(profile, 100, 0.5, 0, 24.5 * 3600)).toBe(0);
   });
 
   it('a load whose minutes vary by 30% changes its size once on its first day: the first growth is sized to last it', () => {

@@ -111,10 +111,8 @@ export function cleanSeconds(value: float8): float8 {
 /**
  * The profile as the rules read it: exactly a week of hours (0 for hours a shorter array lacks), each a clean rate (see
  * cleanRate). The loops below index this copy with inline arithmetic (the hour of the week wrapped as wrapHour does;
- * an hour `age` hours back is known when age x 3600 <= seconds learned + 3600) instead of calling a helper per hour:
- * in PL/pgSQL a call costs more than the work. That rule also counts the hour before the install when the install was
- * early in its hour; holdOn, where it kept a fallen level's size, counts exactly (with the share of the current hour
- * gone by); the seasonal rules, which look a day or a week back, still use the rule above.
+ * an hour `age` hours back is known when age < learnedSpan(...), computed once per rule) instead of calling a helper
+ * per hour: in PL/pgSQL a call costs more than the work.
  */
 export function cleanProfile(profile: float8[]): float8[] {
   const out: float8[] = [];
@@ -241,21 +239,32 @@ export function rememberEvidence(state: ForecastState, evidence_rate: float8, in
 }
 
 /**
+ * How many hours of the profile hold learned needs, the current one included: hours `age` < span back (0 is the
+ * current hour) ended after the first sample. An hour that ended before it holds nothing; counted from whole hours
+ * learned, the hour before an install at 00:00:07 looked learned with a need of 0 (a level that fell on the first day
+ * looked like a load whose quiet hours were as low as now, and was held; a peak stood out from a day of zeros).
+ */
+export function learnedSpan(learned_sec: float8, hour_fraction: float8): int {
+  const fraction = hour_fraction > 0 ? Math.min(hour_fraction, 1) : 0;
+  return Math.min(Math.max(Math.ceil(Math.min(cleanSeconds(learned_sec), 604800) / 3600 + 1 - fraction), 1), 168);
+}
+
+/**
  * The median need of the 24 hours centred on `hour` that the history covers (their age counted from `slot`), or -1 when
  * fewer than 6 of them are known: too little to tell a peak from the level around it.
  */
-export function dayMedian(profile: float8[], slot: int, hour: int, learned_sec: float8): float8 {
-  return medianAround(cleanProfile(profile), wrapHour(slot), wrapHour(hour), cleanSeconds(learned_sec));
+export function dayMedian(profile: float8[], slot: int, hour_fraction: float8, hour: int, learned_sec: float8): float8 {
+  return medianAround(cleanProfile(profile), wrapHour(slot), wrapHour(hour), learnedSpan(learned_sec, hour_fraction));
 }
 
-/** dayMedian on a clean profile (cleanProfile), with `now` and `centre` hours of the week and clean seconds learned. */
-function medianAround(p: float8[], now: int, centre: int, learned: float8): float8 {
+/** dayMedian on a clean profile (cleanProfile), with `now` and `centre` hours of the week and the learned span. */
+function medianAround(p: float8[], now: int, centre: int, span: int): float8 {
   // A centre near the start of the history is compared with the 23 learned hours nearest it: with only the hours after
   // it, a peak in the first hours of a day (a nightly batch, the start of business hours) is measured against that
   // day's busy hours alone and does not stand out, so the second day is not pre-sized for it.
   const c = now - centre + 168;
   const centreAge: int = c - 168 * Math.floor(c / 168);
-  const oldest: int = Math.floor((learned + 3600) / 3600);
+  const oldest: int = span - 1;
   const shift: int = centreAge + 12 > oldest ? Math.max(Math.min(centreAge + 12 - oldest, centreAge - 11), 0) : 0;
   const values: float8[] = [];
   for (let d: int = shift - 12; d < shift + 12; d++) {
@@ -264,7 +273,7 @@ function medianAround(p: float8[], now: int, centre: int, learned: float8): floa
       const k: int = h - 168 * Math.floor(h / 168);
       const back = now - k + 168;
       const age: int = back - 168 * Math.floor(back / 168);
-      if (age === 0 || age * 3600 <= learned + 3600) {
+      if (age < span) {
         values.push(p[k]!);
       }
     }
@@ -289,12 +298,12 @@ function medianAround(p: float8[], now: int, centre: int, learned: float8): floa
 export function seasonalForecast(profile: float8[], slot: int, hour_fraction: float8, lookahead_sec: int, learned_sec: float8, headroom: float8): SeasonalForecast {
   const p = cleanProfile(profile);
   const now = wrapHour(slot);
-  const learned = cleanSeconds(learned_sec);
-  return seasonalOn(p, now, hour_fraction, lookahead_sec, learned, headroom, recurringOn(p, now, learned, headroom), true);
+  const span = learnedSpan(learned_sec, hour_fraction);
+  return seasonalOn(p, now, hour_fraction, lookahead_sec, span, headroom, recurringOn(p, now, span, headroom), true);
 }
 
-/** seasonalForecast on a clean profile (cleanProfile), the hour of the week `now` and clean seconds learned. */
-function seasonalOn(p: float8[], now: int, hour_fraction: float8, lookahead_sec: int, learned: float8, headroom: float8, recurring: boolean, confirm: boolean): SeasonalForecast {
+/** seasonalForecast on a clean profile (cleanProfile), the hour of the week `now` and the learned span. */
+function seasonalOn(p: float8[], now: int, hour_fraction: float8, lookahead_sec: int, span: int, headroom: float8, recurring: boolean, confirm: boolean): SeasonalForecast {
   let best: SeasonalForecast = { rate: 0, hours_ahead: 0, days_ago: 0, reference: 0 };
   const fraction = hour_fraction > 0 ? Math.min(hour_fraction, 1) : 0;
   const ahead = lookahead_sec > 0 ? Math.min(lookahead_sec, 86400) : 0;
@@ -306,10 +315,10 @@ function seasonalOn(p: float8[], now: int, hour_fraction: float8, lookahead_sec:
       const evidence: int = back - 168 * Math.floor(back / 168);
       const ago = now - evidence + 168;
       const age: int = ago - 168 * Math.floor(ago / 168);
-      if ((days === 1 || (o > 0 && recurring)) && (age === 0 || age * 3600 <= learned + 3600)) {
+      if ((days === 1 || (o > 0 && recurring)) && age < span) {
         const value = p[evidence]!;
-        const reference = medianAround(p, now, evidence, learned);
-        if (reference >= 0 && value > headroom * reference && (!confirm || confirmedOn(p, evidence, age, days, learned, Math.max(headroom * reference, value / Math.max(headroom, 1))))) {
+        const reference = medianAround(p, now, evidence, span);
+        if (reference >= 0 && value > headroom * reference && (!confirm || confirmedOn(p, evidence, age, days, span, Math.max(headroom * reference, value / Math.max(headroom, 1))))) {
           // The rest of that peak: the hours after it (in the past) that stood out as well, on the same plateau (a much
           // larger peak right after it is another one, expected in its own time).
           let whole = value;
@@ -342,18 +351,18 @@ function seasonalOn(p: float8[], now: int, hour_fraction: float8, lookahead_sec:
  * recurring: a daily or weekday pattern, a lone weekly batch; not flash crowds at random times, each of which would
  * otherwise be pre-sized for, in vain, a week later.
  */
-function recurringOn(p: float8[], now: int, learned: float8, headroom: float8): boolean {
-  const learnedHours: int = Math.floor(Math.min(learned, 604800) / 3600);
+function recurringOn(p: float8[], now: int, span: int, headroom: float8): boolean {
   const known: float8[] = [];
   for (let age: int = 0; age < 168; age++) {
-    if (age <= learnedHours + 1) {
+    if (age < span) {
       const back = now - age + 168;
       const k: int = back - 168 * Math.floor(back / 168);
       known.push(p[k]!);
     }
   }
   const above = Math.max(headroom, 1) * percentileOf(known, 25);
-  const oldest: int = Math.min(143, learnedHours - 23);
+  // The hours whose day before is learned too.
+  const oldest: int = Math.min(143, span - 25);
   let repeated: int = 0;
   let single: int = 0;
   let inRun = false;
@@ -386,8 +395,8 @@ function recurringOn(p: float8[], now: int, learned: float8, headroom: float8): 
  * of it): from the third day on a peak is pre-sized once it has come twice; on the second day one occurrence is all
  * the history can show.
  */
-function confirmedOn(p: float8[], evidence: int, age: int, days: int, learned: float8, least: float8): boolean {
-  if (days !== 1 || age + 24 >= 168 || !((age + 24) * 3600 <= learned + 3600)) {
+function confirmedOn(p: float8[], evidence: int, age: int, days: int, span: int, least: float8): boolean {
+  if (days !== 1 || age + 24 >= span) {
     return true;
   }
   const back = evidence - 24 + 168;
@@ -400,17 +409,17 @@ function confirmedOn(p: float8[], evidence: int, age: int, days: int, learned: f
  * history covers none of them. A shrink waits for it when it is a step lower than what a shrink now would keep.
  */
 export function yesterdayLow(profile: float8[], slot: int, hour_fraction: float8, horizon_sec: int, learned_sec: float8): float8 {
-  return yesterdayLowOn(cleanProfile(profile), wrapHour(slot), hour_fraction, horizon_sec, cleanSeconds(learned_sec));
+  return yesterdayLowOn(cleanProfile(profile), wrapHour(slot), hour_fraction, horizon_sec, learnedSpan(learned_sec, hour_fraction));
 }
 
-/** yesterdayLow on a clean profile, the hour of the week `now` and clean seconds learned. */
-function yesterdayLowOn(p: float8[], now: int, hour_fraction: float8, horizon_sec: int, learned: float8): float8 {
+/** yesterdayLow on a clean profile, the hour of the week `now` and the learned span. */
+function yesterdayLowOn(p: float8[], now: int, hour_fraction: float8, horizon_sec: int, span: int): float8 {
   const fraction = hour_fraction > 0 ? Math.min(hour_fraction, 1) : 0;
   const horizon = horizon_sec > 0 ? Math.min(horizon_sec, 86400) : 0;
   let low: float8 = -1;
   let o: int = 0;
   while (o < 24 && (o - fraction) * 3600 <= horizon) {
-    if ((24 - o) * 3600 <= learned + 3600) {
+    if (24 - o < span) {
       const back = now + o - 24 + 168;
       const k: int = back - 168 * Math.floor(back / 168);
       if (low < 0 || p[k]! < low) {
@@ -506,11 +515,7 @@ function holdOn(p: float8[], now: int, hour_fraction: float8, learned: float8, b
   // How far above every hour kept the hours let go must stand for that: two separate levels, not a noisy spread.
   const apart = Math.max(headroom, 1) * Math.max(headroom, 1);
   const trigger = 0.9 * Math.max(headroom, 1);
-  // The hours that hold learned needs, the current one included: an hour ended before the first sample holds nothing.
-  // (Counted from whole hours learned, the hour before an install at 00:00:07 looked learned, with a need of 0: a
-  // level that fell on the first day looked like a load whose quiet hours were as low as now, and was held.)
-  const fraction = hour_fraction > 0 ? Math.min(hour_fraction, 1) : 0;
-  const span: int = Math.min(Math.max(Math.ceil(learned / 3600 + 1 - fraction), 1), 168);
+  const span = learnedSpan(learned, hour_fraction);
   // The learned hours, oldest first (index 167 is the current hour); -1 for hours the history does not cover.
   const hours: float8[] = [];
   const known: float8[] = [];
@@ -711,19 +716,20 @@ export function profileView(
   const now = wrapHour(slot);
   const learned = Math.min(cleanSeconds(learned_sec), 604800);
   const ahead: int = lookahead_sec > 0 ? Math.min(lookahead_sec, 86400) + Math.min(Math.max(stabilization_sec, 0), 86400) : 0;
-  const recurring = recurringOn(p, now, learned, headroom);
-  const seasonal = seasonalOn(p, now, hour_fraction, lookahead_sec, learned, headroom, recurring, true);
-  const coming = seasonalOn(p, now, hour_fraction, ahead, learned, headroom, recurring, true).rate;
+  const span = learnedSpan(learned, hour_fraction);
+  const recurring = recurringOn(p, now, span, headroom);
+  const seasonal = seasonalOn(p, now, hour_fraction, lookahead_sec, span, headroom, recurring, true);
+  const coming = seasonalOn(p, now, hour_fraction, ahead, span, headroom, recurring, true).rate;
   // A shrink keeps a peak seen only once too: growing for it may be in vain, but shrinking before it is two changes
   // and forced checkpoints if it comes, and a pre-size made from last week's peak stays for the hour it expected.
-  const kept = Math.max(coming, seasonalOn(p, now, hour_fraction, ahead, learned, headroom, recurring, false).rate);
+  const kept = Math.max(coming, seasonalOn(p, now, hour_fraction, ahead, span, headroom, recurring, false).rate);
   const windowRate = cleanRate(window_rate);
   const newer = cleanRate(newer_rate);
   const hold = holdOn(p, now, hour_fraction, learned, Math.max(windowRate, kept), headroom, shrink_factor);
   return {
     seasonal: seasonal,
     coming_rate: coming,
-    yesterday_low: yesterdayLowOn(p, now, hour_fraction, ahead, learned),
+    yesterday_low: yesterdayLowOn(p, now, hour_fraction, ahead, span),
     hold_rate: hold,
     settled_rate: newer < windowRate ? holdOn(p, now, hour_fraction, learned, Math.max(newer, kept), headroom, shrink_factor) : hold,
   };
