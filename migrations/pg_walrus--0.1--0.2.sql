@@ -2965,9 +2965,9 @@ BEGIN
   first_window := ((input).interval_wal_mb IS NULL);
   seen := walrus.js_max(walrus.clean_rate((learned).window_peak), (plan).recent_rate);
   early := (first_window AND walrus.js_lt((seen * (walrus.clean_seconds((learned).learned_sec) + walrus.clean_seconds((input).elapsed_sec))), distance));
-  reactive := (((input).proactive AND walrus.js_ge(usage_now, 0.9::double precision)) AND (NOT early));
+  reactive := (((input).proactive AND walrus.js_ge(usage_now, walrus.trigger_share())) AND (NOT early));
   fast := (((input).proactive AND walrus.js_ge(usage_fast, 1)) AND (NOT early));
-  presize := (((input).lookahead_sec > 0) AND walrus.js_ge(usage_forecast, 0.9::double precision));
+  presize := (((input).lookahead_sec > 0) AND walrus.js_ge(usage_forecast, walrus.trigger_share()));
   first_growth := (first_window OR ((((reactive AND (NOT fast)) AND (NOT forced)) AND ((input).seconds_since_change IS NULL)) AND walrus.js_lt(walrus.clean_seconds((learned).learned_sec), 86400)));
   IF (((forced OR reactive) OR fast) OR presize) THEN
     why := walrus.growth_reason(input, plan, forced, reactive, fast, usage_now, usage_fast);
@@ -3021,7 +3021,7 @@ BEGIN
     IF walrus.js_le(settled, (keep * f)) THEN
       RETURN ROW('no_change', (input).current_mb, ('no pressure; the load is settling: waiting for the stabilisation window to pass, then ' || (settled)::text || ' MB'), (0)::double precision)::walrus.proposal;
     END IF;
-    expected := GREATEST(walrus.size_for_wal(((plan).yesterday_low * timeout), (input).completion_target, (input).headroom, segment, 2147483647), lower);
+    expected := GREATEST(walrus.size_for_wal(((plan).yesterday_low * timeout), (input).completion_target, walrus.js_div((input).headroom, walrus.trigger_share()), segment, 2147483647), lower);
     IF ((walrus.js_ge(walrus.clean_seconds((learned).learned_sec), 86400) AND walrus.js_ge((plan).yesterday_low, 0)) AND walrus.js_le(expected, (keep * f))) THEN
       RETURN ROW('no_change', (input).current_mb, ('no pressure; the load is falling as it did yesterday (' || (expected)::text || ' MB then): shrinking once it has'), (0)::double precision)::walrus.proposal;
     END IF;
@@ -3057,7 +3057,18 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.window_ahead(double precision, double precision, double precision, integer) IS 'WAL (MB) of the checkpoint_timeout window `ahead_sec` from now if the load runs at `rate`: the window''s oldest `ahead_sec` (at its average, `now_rate`) replaced by that rate.';
 
--- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:186 (heldRate)
+-- walrus.trigger_share: compiled from src/logic/algorithms/forecast.ts:189 (triggerShare)
+CREATE FUNCTION walrus.trigger_share()
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN 0.9::double precision;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.trigger_share() IS 'The share of the forced-checkpoint distance that grows the size before any checkpoint is forced: the window (or the forecast) using this much of it is near enough to the trigger to act.';
+
+-- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:194 (heldRate)
 CREATE FUNCTION walrus.held_rate(input walrus.cycle_input, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3073,7 +3084,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) IS 'The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:193 (percent)
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:201 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3084,7 +3095,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:198 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:206 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3098,7 +3109,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:205 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:213 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3117,7 +3128,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:218 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:226 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3130,7 +3141,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:224 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:232 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3151,7 +3162,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:238 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:246 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3178,7 +3189,7 @@ BEGIN
   window_rate := walrus.js_max(walrus.js_max(walrus.clean_rate((learned).window_peak), walrus.clean_rate((learned).window_previous)), now_rate);
   view := walrus.profile_view((learned).profile, (learned).slot, (input).hour_fraction, (input).lookahead_sec, (input).stabilization_sec, (learned).learned_sec, (input).headroom, (input).shrink_factor, window_rate, walrus.js_max(walrus.clean_rate((learned).window_peak), now_rate));
   segment := GREATEST((input).segment_mb, 1);
-  RETURN ROW(now_rate, recent, steady_rate, projected, steady, window_rate, (view).seasonal, (view).coming_rate, (view).yesterday_low, (view).hold_rate, walrus.size_for_wal(((view).hold_rate * timeout), (input).completion_target, (input).headroom, segment, 2147483647), walrus.size_for_wal(((view).settled_rate * timeout), (input).completion_target, (input).headroom, segment, 2147483647))::walrus.forecast_plan;
+  RETURN ROW(now_rate, recent, steady_rate, projected, steady, window_rate, (view).seasonal, (view).coming_rate, (view).yesterday_low, (view).hold_rate, walrus.size_for_wal(((view).hold_rate * timeout), (input).completion_target, walrus.js_div((input).headroom, walrus.trigger_share()), segment, 2147483647), walrus.size_for_wal(((view).settled_rate * timeout), (input).completion_target, walrus.js_div((input).headroom, walrus.trigger_share()), segment, 2147483647))::walrus.forecast_plan;
 END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_plan(walrus.cycle_input, walrus.forecast_state) IS 'What the forecast algorithm sizes from: the need now and the fast path''s projection, the stabilisation window, the seasonal forecast, and the hold level that a shrink keeps, sized with the real trigger arithmetic.';
@@ -6015,6 +6026,8 @@ REVOKE ALL ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precisi
 GRANT EXECUTE ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.window_ahead(double precision, double precision, double precision, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.window_ahead(double precision, double precision, double precision, integer) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.trigger_share() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.trigger_share() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.percent(double precision) FROM PUBLIC;

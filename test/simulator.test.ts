@@ -317,6 +317,18 @@ describe('the first day after the install', () => {
   });
 });
 
+describe('a shrink on a stationary load', () => {
+  it('keeps the busiest hour it holds walrus.headroom below the share that grows it again: no regrowth the same day', () => {
+    // Shrunk on day 1 from the first day's size to hold its busiest hour with headroom alone, the load's noise (sigma
+    // 0.2 per minute) took a window to 90% of the distance that evening: grown again, two changes on day 1.
+    for (const [level, seed] of [[1.6, 102], [1.6, 110], [2, 109]] as const) {
+      const metrics = runMetrics(simulate(shapedScenario(2, 0.2, seed, () => level, { kind: 'stationary' }), policyNamed('walrus')));
+      expect(metrics.changesPerDay, `${level} MB/s, seed ${seed}`).toEqual([1, 1]);
+      expect(metrics.forcedTotal, `${level} MB/s, seed ${seed}`).toBe(0);
+    }
+  });
+});
+
 describe('a shrink after a pre-sized peak', () => {
   it('waits for the fall it saw yesterday instead of shrinking twice, once to the shoulder and once to the level', () => {
     // 06-07 at 4 MB/s, a shoulder at 2.2 until 09:00, then 0.4: from the second day the 06:00 peak is pre-sized; the

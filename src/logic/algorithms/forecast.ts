@@ -43,9 +43,9 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
   const firstWindow = input.interval_wal_mb === null;
   const seen = Math.max(cleanRate(learned.window_peak), plan.recent_rate);
   const early = firstWindow && seen * (cleanSeconds(learned.learned_sec) + cleanSeconds(input.elapsed_sec)) < distance;
-  const reactive = input.proactive && usageNow >= 0.9 && !early;
+  const reactive = input.proactive && usageNow >= triggerShare() && !early;
   const fast = input.proactive && usageFast >= 1 && !early;
-  const presize = input.lookahead_sec > 0 && usageForecast >= 0.9;
+  const presize = input.lookahead_sec > 0 && usageForecast >= triggerShare();
   // The first growth pg_walrus makes on the first day, when the level crept up to the distance (not a step, not a
   // forced checkpoint: those have rules of their own), rests on minutes of evidence too, as in the first window: a
   // steady load grown to walrus.headroom over its first five minutes grew again ten minutes later.
@@ -151,7 +151,7 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
       // The older half of the window alone holds the size up, and it is about to pass: shrink once, then, not twice.
       return { action: 'no_change', new_size_mb: input.current_mb, reason: `no pressure; the load is settling: waiting for the stabilisation window to pass, then ${settled} MB`, evidence_rate: 0 };
     }
-    const expected = Math.max(sizeForWal(plan.yesterday_low * timeout, input.completion_target, input.headroom, segment, 2147483647), lower);
+    const expected = Math.max(sizeForWal(plan.yesterday_low * timeout, input.completion_target, input.headroom / triggerShare(), segment, 2147483647), lower);
     if (cleanSeconds(learned.learned_sec) >= 86400 && plan.yesterday_low >= 0 && expected <= keep * f) {
       // Within the look-ahead and the stabilisation window the same hours needed a step less yesterday: the load is
       // still falling; shrink once it has, not on the way. (A pre-size from yesterday's peak hour was shrunk in the
@@ -180,6 +180,14 @@ function growthEvidence(input: CycleInput, forced_rate: float8, holds: boolean, 
  */
 function windowAhead(now_rate: float8, rate: float8, ahead_sec: float8, timeout: int): float8 {
   return Math.max(now_rate * timeout + (rate - now_rate) * Math.min(ahead_sec, timeout), 0);
+}
+
+/**
+ * The share of the forced-checkpoint distance that grows the size before any checkpoint is forced: the window (or the
+ * forecast) using this much of it is near enough to the trigger to act.
+ */
+function triggerShare(): float8 {
+  return 0.9;
 }
 
 /** The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal. */
@@ -274,7 +282,10 @@ export function forecastPlan(input: CycleInput, learned: ForecastState): Forecas
     coming_rate: view.coming_rate,
     yesterday_low: view.yesterday_low,
     hold_rate: view.hold_rate,
-    recommended_mb: sizeForWal(view.hold_rate * timeout, input.completion_target, input.headroom, segment, 2147483647),
-    settled_mb: sizeForWal(view.settled_rate * timeout, input.completion_target, input.headroom, segment, 2147483647),
+    // What a shrink keeps holds the need with walrus.headroom below the share that grows it again: kept with headroom
+    // alone, the busiest hour it kept sat 12.5% below that share, and a day's noise on a stationary load crossed it
+    // (1.6 MB/s with sigma 0.2 per minute, shrunk on day 1 from the first day's size and grown again that evening).
+    recommended_mb: sizeForWal(view.hold_rate * timeout, input.completion_target, input.headroom / triggerShare(), segment, 2147483647),
+    settled_mb: sizeForWal(view.settled_rate * timeout, input.completion_target, input.headroom / triggerShare(), segment, 2147483647),
   };
 }
