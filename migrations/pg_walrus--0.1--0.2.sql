@@ -3044,7 +3044,7 @@ BEGIN
   RETURN CASE WHEN holds THEN walrus.js_max(forced_rate, walrus.held_rate(input, size_mb)) ELSE forced_rate END;
 END;
 $function$;
-COMMENT ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) IS 'What the window and the profile remember of a growth (see Proposal.evidence_rate): the rate a forced checkpoint came at, and, when `holds` (the fast path, or the first checkpoint_timeout), at least the need the new size holds.';
+COMMENT ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) IS 'What the window and the profile remember of a growth (see Proposal.evidence_rate): the rate a forced checkpoint came at, and, when `holds` (the fast path, or the first growth), at least the need the new size holds.';
 
 -- walrus.window_ahead: compiled from src/logic/algorithms/forecast.ts:181 (windowAhead)
 CREATE FUNCTION walrus.window_ahead(now_rate double precision, rate double precision, ahead_sec double precision, timeout integer)

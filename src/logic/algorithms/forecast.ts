@@ -58,8 +58,8 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
     // the fast path, the need the new size holds: its evidence is a minute or two, not a checkpoint_timeout's need, and
     // remembered as a need, a noisy level's one-minute spike (3-4x its level) stood far above the level's hours, was let
     // go as an excursion hours later and the next spike grew the size back. Remembered as the size it caused, the hour
-    // keeps that size, and stands apart from the level only when that size does (see excursionHold). So too any growth in
-    // the first checkpoint_timeout, whose evidence is the same few minutes.
+    // keeps that size, and stands apart from the level only when that size does (see excursionHold). So too the first growth
+    // (firstGrowth), whose evidence is the same few minutes and whose margin is a guess for the whole day.
     const evidence = forced ? plan.recent_rate : 0;
     const holds = fast || firstGrowth;
     if (input.current_mb >= cap) {
@@ -168,7 +168,7 @@ export function forecastProposal(input: CycleInput, quiet: QuietCount, learned: 
 
 /**
  * What the window and the profile remember of a growth (see Proposal.evidence_rate): the rate a forced checkpoint came
- * at, and, when `holds` (the fast path, or the first checkpoint_timeout), at least the need the new size holds.
+ * at, and, when `holds` (the fast path, or the first growth), at least the need the new size holds.
  */
 function growthEvidence(input: CycleInput, forced_rate: float8, holds: boolean, size_mb: int): float8 {
   return holds ? Math.max(forced_rate, heldRate(input, size_mb)) : forced_rate;
