@@ -2796,7 +2796,18 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.statistical_shrink(walrus.cycle_input, double precision) IS 'adaptive and percentile shrink: straight to what the WAL needs (`basis_mb` per interval, with headroom), never below walrus.min_size, but only when that saves at least one walrus.shrink_factor step, so noise does not make them shrink and grow in turn.';
 
--- walrus.statistical_growth: compiled from src/logic/algorithms/shared.ts:99 (statisticalGrowth)
+-- walrus.trigger_share: compiled from src/logic/algorithms/shared.ts:99 (triggerShare)
+CREATE FUNCTION walrus.trigger_share()
+RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN 0.9::double precision;
+END;
+$function$;
+COMMENT ON FUNCTION walrus.trigger_share() IS 'The share of the forced-checkpoint distance that grows the size before any checkpoint is forced (walrus.proactive, and forecast''s pre-size): a window using this much of it is near enough to the trigger to act. forecast''s shrink keeps walrus.headroom below it.';
+
+-- walrus.statistical_growth: compiled from src/logic/algorithms/shared.ts:108 (statisticalGrowth)
 CREATE FUNCTION walrus.statistical_growth(input walrus.cycle_input, basis_mb double precision, basis text)
 RETURNS walrus.growth_decision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -2813,7 +2824,7 @@ BEGIN
   usage := walrus.trigger_usage(((input).wal).current_mb, (input).completion_target, (input).current_mb, (input).segment_mb);
   usage_percent := (walrus.js_round((walrus.js_min(usage, 1000) * 100)))::integer;
   forced_enough := ((input).forced >= (input).threshold);
-  IF ((NOT forced_enough) AND (NOT ((input).proactive AND walrus.js_ge(usage, 0.9::double precision)))) THEN
+  IF ((NOT forced_enough) AND (NOT ((input).proactive AND walrus.js_ge(usage, walrus.trigger_share())))) THEN
     RETURN walrus.decide_growth((input).current_mb, (input).forced, (input).threshold, (input).max_mb, (input).floor_mb);
   END IF;
   IF ((input).current_mb >= cap) THEN
@@ -3057,18 +3068,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.window_ahead(double precision, double precision, double precision, integer) IS 'WAL (MB) of the checkpoint_timeout window `ahead_sec` from now if the load runs at `rate`: the window''s oldest `ahead_sec` (at its average, `now_rate`) replaced by that rate.';
 
--- walrus.trigger_share: compiled from src/logic/algorithms/forecast.ts:189 (triggerShare)
-CREATE FUNCTION walrus.trigger_share()
-RETURNS double precision
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $function$
-BEGIN
-  RETURN 0.9::double precision;
-END;
-$function$;
-COMMENT ON FUNCTION walrus.trigger_share() IS 'The share of the forced-checkpoint distance that grows the size before any checkpoint is forced: the window (or the forecast) using this much of it is near enough to the trigger to act.';
-
--- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:194 (heldRate)
+-- walrus.held_rate: compiled from src/logic/algorithms/forecast.ts:186 (heldRate)
 CREATE FUNCTION walrus.held_rate(input walrus.cycle_input, size_mb integer)
 RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3084,7 +3084,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) IS 'The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal.';
 
--- walrus.percent: compiled from src/logic/algorithms/forecast.ts:201 (percent)
+-- walrus.percent: compiled from src/logic/algorithms/forecast.ts:193 (percent)
 CREATE FUNCTION walrus.percent(share double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3095,7 +3095,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.percent(double precision) IS 'A share as a whole percentage for a reason, clamped so no absurd value overflows the int.';
 
--- walrus.mb: compiled from src/logic/algorithms/forecast.ts:206 (mb)
+-- walrus.mb: compiled from src/logic/algorithms/forecast.ts:198 (mb)
 CREATE FUNCTION walrus.mb(value double precision)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3109,7 +3109,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.mb(double precision) IS 'MB for a reason, clamped into the int range (NaN is 0).';
 
--- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:213 (growthReason)
+-- walrus.growth_reason: compiled from src/logic/algorithms/forecast.ts:205 (growthReason)
 CREATE FUNCTION walrus.growth_reason(input walrus.cycle_input, plan walrus.forecast_plan, forced boolean, reactive boolean, fast boolean, usage_now double precision, usage_fast double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3128,7 +3128,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:226 (holdReason)
+-- walrus.hold_reason: compiled from src/logic/algorithms/forecast.ts:218 (holdReason)
 CREATE FUNCTION walrus.hold_reason(input walrus.cycle_input, plan walrus.forecast_plan)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3141,7 +3141,7 @@ BEGIN
 END;
 $function$;
 
--- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:232 (forecastReason)
+-- walrus.forecast_reason: compiled from src/logic/algorithms/forecast.ts:224 (forecastReason)
 CREATE FUNCTION walrus.forecast_reason(seasonal walrus.seasonal_forecast, timeout_sec integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -3162,7 +3162,7 @@ END;
 $function$;
 COMMENT ON FUNCTION walrus.forecast_reason(walrus.seasonal_forecast, integer) IS 'The forecast in a sentence, for the history, walrus_status() and walrus_recommendation().';
 
--- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:246 (forecastPlan)
+-- walrus.forecast_plan: compiled from src/logic/algorithms/forecast.ts:238 (forecastPlan)
 CREATE FUNCTION walrus.forecast_plan(input walrus.cycle_input, learned walrus.forecast_state)
 RETURNS walrus.forecast_plan
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -6008,6 +6008,8 @@ REVOKE ALL ON FUNCTION walrus.step_shrink(walrus.cycle_input) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.step_shrink(walrus.cycle_input) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.statistical_shrink(walrus.cycle_input, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.statistical_shrink(walrus.cycle_input, double precision) TO pg_monitor;
+REVOKE ALL ON FUNCTION walrus.trigger_share() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION walrus.trigger_share() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.statistical_growth(walrus.cycle_input, double precision, text) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.multiplicative_proposal(walrus.cycle_input, walrus.quiet_count, walrus.forecast_state) FROM PUBLIC;
@@ -6026,8 +6028,6 @@ REVOKE ALL ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precisi
 GRANT EXECUTE ON FUNCTION walrus.growth_evidence(walrus.cycle_input, double precision, boolean, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.window_ahead(double precision, double precision, double precision, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.window_ahead(double precision, double precision, double precision, integer) TO pg_monitor;
-REVOKE ALL ON FUNCTION walrus.trigger_share() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION walrus.trigger_share() TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION walrus.held_rate(walrus.cycle_input, integer) TO pg_monitor;
 REVOKE ALL ON FUNCTION walrus.percent(double precision) FROM PUBLIC;

@@ -4,7 +4,7 @@ import { cleanRate, cleanSeconds, needRate, profileView, recentRate, type Foreca
 import { checkpointSegments } from '../pressure';
 import type { QuietCount } from '../quiet';
 import { sizeForWal } from '../sizing';
-import { atFloorPhrase, type Proposal } from './shared';
+import { atFloorPhrase, triggerShare, type Proposal } from './shared';
 
 /**
  * forecast: sizes from the measured need with the real trigger arithmetic, and learns when the need comes.
@@ -180,14 +180,6 @@ function growthEvidence(input: CycleInput, forced_rate: float8, holds: boolean, 
  */
 function windowAhead(now_rate: float8, rate: float8, ahead_sec: float8, timeout: int): float8 {
   return Math.max(now_rate * timeout + (rate - now_rate) * Math.min(ahead_sec, timeout), 0);
-}
-
-/**
- * The share of the forced-checkpoint distance that grows the size before any checkpoint is forced: the window (or the
- * forecast) using this much of it is near enough to the trigger to act.
- */
-function triggerShare(): float8 {
-  return 0.9;
 }
 
 /** The need (MB/s) a size holds with walrus.headroom: the inverse of sizeForWal. */

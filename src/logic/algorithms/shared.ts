@@ -92,6 +92,15 @@ export function statisticalShrink(input: CycleInput, basis_mb: float8): int {
 }
 
 /**
+ * The share of the forced-checkpoint distance that grows the size before any checkpoint is forced (walrus.proactive,
+ * and forecast's pre-size): a window using this much of it is near enough to the trigger to act. forecast's shrink
+ * keeps walrus.headroom below it.
+ */
+export function triggerShare(): float8 {
+  return 0.9;
+}
+
+/**
  * adaptive and percentile: size for the WAL actually written, (1 + cct) x WAL per interval x headroom. They grow on
  * forced checkpoints and, when walrus.proactive is on, as soon as an interval used 90% of the distance that would
  * force one; growing to 1 / headroom of it leaves a band in which noise changes nothing.
@@ -102,7 +111,7 @@ export function statisticalGrowth(input: CycleInput, basis_mb: float8, basis: st
   // Shown in the reason only; clamped so an absurd rate cannot overflow the int.
   const usagePercent: int = Math.round(Math.min(usage, 1000) * 100);
   const forcedEnough = input.forced >= input.threshold;
-  if (!forcedEnough && !(input.proactive && usage >= 0.9)) {
+  if (!forcedEnough && !(input.proactive && usage >= triggerShare())) {
     return decideGrowth(input.current_mb, input.forced, input.threshold, input.max_mb, input.floor_mb);
   }
   if (input.current_mb >= cap) {
